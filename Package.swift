@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module map (the privacy boundary is the line between Counting and everything below it):
+//
+//   PCNT ─┐
+//         ├─▶ Counting ─▶ CountBins ◀─ Store ◀─ PassantDaemon ─▶ passantd
+//   CountBins ◀┘    (pure core: detection types never leave it)   passant
+//
+// Store, and later the uplinks, depend on CountBins only: they cannot name a crossing, an edge or a sample.
+let package = Package(
+    name: "passant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "passantd", targets: ["passantd"]),
+        .executable(name: "passant", targets: ["passant"]),
+        .executable(name: "passant-sim", targets: ["passant-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, each wrapped by exactly one Swift module.
+        .systemLibrary(
+            name: "CSerialPort",
+            path: "Sources/CSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+
+        // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
+        .target(name: "PCNT"),
+        .target(name: "CountBins"),
+        .target(name: "Counting", dependencies: ["PCNT", "CountBins"]),
+
+        // The edges.
+        .target(
+            name: "Store",
+            dependencies: ["CountBins", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "SerialInput", dependencies: ["CSerialPort"]),
+        .target(
+            name: "PassantConfig",
+            dependencies: ["CountBins", "Counting", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "PassantDaemon",
+            dependencies: [
+                "Counting", "CountBins", "Store", "SerialInput", "PassantConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The programs.
+        .executableTarget(
+            name: "passantd",
+            dependencies: [
+                "PassantDaemon", "PassantConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "passant",
+            dependencies: [
+                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The simulator plays the counter hardware byte-exact.
+        .target(name: "PassantSimulator", dependencies: ["PCNT"], path: "Simulator/PassantSimulator"),
+        .executableTarget(
+            name: "passant-sim",
+            dependencies: [
+                "PassantSimulator", "SerialInput",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Simulator/passant-sim"
+        ),
+
+        .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
+        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
+        .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
+        .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

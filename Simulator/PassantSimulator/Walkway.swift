@@ -1,0 +1,1 @@
+// The walkway model and hardware renderers.

@@ -1,0 +1,1 @@
+// The dual-beam direction detector.

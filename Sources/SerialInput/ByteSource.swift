@@ -1,0 +1,1 @@
+// Byte sources: serial ports through libserialport, pseudo-terminals through termios, TCP.

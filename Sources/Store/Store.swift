@@ -1,0 +1,1 @@
+// The store: GRDB over SQLite, holding CountBins and their delivery state. See Store.swift.
