@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SerialInput", dependencies: ["CSerialPort"]),
         .target(
             name: "PassantConfig",
-            dependencies: ["CountBins", "Counting", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CountBins", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "PassantDaemon",
