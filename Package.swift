@@ -87,6 +87,7 @@ let package = Package(
 
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
+        .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
