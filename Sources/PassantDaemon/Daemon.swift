@@ -1,1 +1,79 @@
-// The daemon runtime.
+import Counting
+import Logging
+import PassantConfig
+import ServiceLifecycle
+import Store
+
+/// Assembles and runs passantd: the store, one service per sensor, and the supervisor that talks to
+/// systemd. Returns after a graceful shutdown (SIGTERM, SIGINT) once every open bin is stored.
+public enum Daemon {
+    public static let version = "0.1.0"
+
+    public static func run(
+        configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger
+    ) async throws {
+        let store: BinStore
+        do {
+            store = try BinStore(path: configuration.store.path)
+        } catch {
+            logger.critical("cannot open the store: \(error)")
+            throw error
+        }
+        let board = StatusBoard()
+        let notifier = SystemdNotifier(environment: environment)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.sensors.map { sensor in
+            .init(
+                service: SensorService(
+                    sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
+                    logger: logger),
+                serviceName: "sensor \(sensor.name)")
+        }
+        services.append(
+            .init(
+                service: Supervisor(
+                    board: board, notifier: notifier,
+                    watchdogMicroseconds: SystemdNotifier.watchdogMicroseconds(environment: environment),
+                    logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "supervisor"))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+                logger: logger))
+        logger.info(
+            "passantd \(version) counting site \(configuration.site) as \(configuration.node): \(configuration.sensors.count) sensors, \(configuration.binLength.rawValue) s bins, store \(configuration.store.path)"
+        )
+        notifier.ready(status: "counting \(configuration.sensors.count) sensors")
+        try await group.run()
+    }
+}
+
+/// Feeds systemd's watchdog while every sensor loop is turning, and says STOPPING on shutdown.
+struct Supervisor: Service {
+    let board: StatusBoard
+    let notifier: SystemdNotifier
+    let watchdogMicroseconds: UInt64?
+    let logger: Logger
+
+    func run() async throws {
+        let interval = Duration.microseconds(Int64(watchdogMicroseconds ?? 10_000_000) / 2)
+        var lastStatus = ""
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            let now = monotonicSeconds()
+            let reports = board.reports
+            // A loop that has not turned for 10 s is hung: let systemd restart us.
+            let hung = reports.filter { $0.heartbeat > 0 && now - $0.heartbeat > 10 }
+            if hung.isEmpty {
+                if watchdogMicroseconds != nil { notifier.watchdog() }
+            } else {
+                logger.critical("sensor loop hung: \(hung.map(\.name).joined(separator: ", ")); withholding the watchdog")
+            }
+            let status = reports.map { "\($0.name) \($0.health.link.rawValue)" }.joined(separator: ", ")
+            if status != lastStatus {
+                notifier.status(status)
+                lastStatus = status
+            }
+        }
+        notifier.stopping()
+    }
+}

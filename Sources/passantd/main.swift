@@ -1,1 +1,62 @@
-print("passantd")
+import ArgumentParser
+import CountBins
+import Counting
+import Foundation
+import Logging
+import PassantConfig
+import PassantDaemon
+
+/// passantd: counts pedestrians from the sensors in its configuration and keeps anonymous bins.
+@main
+struct Passantd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passantd",
+        abstract: "Count pedestrians from serial counters and store anonymous count bins.",
+        discussion: """
+            Reads the sensors named in the configuration file, counts who walked which way, and stores \
+            nothing but per-bin counts in SQLite. Stops gracefully on SIGTERM or SIGINT, storing the open \
+            bin. Exit status 78 means the configuration is wrong; every problem is printed with its line.
+            """,
+        version: Daemon.version)
+
+    @Option(name: .shortAndLong, help: "The configuration file.")
+    var config: String = PassantConfig.Configuration.defaultPath
+
+    @Option(
+        name: .customLong("sensor-epoch"),
+        help: ArgumentHelp(
+            "Stamp bins from the sensors' own clocks, node tick 0 being this instant (ISO 8601), instead of the system clock.",
+            discussion: "For simulated nodes and tests: `passant-sim --start` with the same instant."))
+    var sensorEpoch: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let toJournal = environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level, toJournal: toJournal) }
+        let logger = Logger(label: "passantd")
+
+        let configuration: PassantConfig.Configuration
+        do {
+            configuration = try PassantConfig.Configuration.load(path: config, defaultNode: hostName())
+        } catch {
+            FileHandle.standardError.write(Data("passantd: configuration not usable:\n\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        var clock = ClockAnchor.Mode.systemClock
+        if let sensorEpoch {
+            guard let epoch = UTCTime.parseMillis(sensorEpoch) else {
+                throw ValidationError("--sensor-epoch '\(sensorEpoch)' is not an ISO 8601 time like 2026-06-01T08:00:00Z")
+            }
+            clock = .fixed(epoch: epoch)
+        }
+        do {
+            try await Daemon.run(configuration: configuration, clock: clock, environment: environment, logger: logger)
+        } catch {
+            throw ExitCode(74)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import CountBins
+import Counting
+import Foundation
+import PassantConfig
+
+/// `passant replay`: the daemon's pipeline over a capture file, as fast as it goes.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Count a capture file with the daemon's pipeline and print each closed bin as JSON.",
+        discussion: """
+            A capture is the raw bytes of a serial line (what the simulator writes with --capture, or \
+            `cat /dev/ttyUSB0 > file`). Node tick 0 is --start. With --config, the sensor's settings \
+            (bin length, detector, node id) are used; otherwise the defaults. A summary goes to stderr.
+            """)
+
+    @Argument(help: "The capture file.")
+    var capture: String
+
+    @Option(help: "The protocol spoken in the capture.")
+    var `protocol`: String = "pcnt"
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The sensor in the configuration whose settings to use (default: the first).")
+    var sensor: String?
+
+    @Option(help: "The UTC instant of node tick 0 (ISO 8601).")
+    var start: String = "1970-01-01T00:00:00Z"
+
+    @Option(help: "Bin length in seconds: 60, 300, 900 or 3600 (default: the configuration's, else 900).")
+    var binSeconds: Int?
+
+    func validate() throws {
+        guard `protocol` == "pcnt" else {
+            throw ValidationError("--protocol \(`protocol`) is not supported yet; supported: pcnt")
+        }
+        guard UTCTime.parseMillis(start) != nil else {
+            throw ValidationError("--start '\(start)' is not an ISO 8601 time like 2026-06-01T08:00:00Z")
+        }
+        if let binSeconds, BinLength(rawValue: binSeconds) == nil {
+            throw ValidationError("--bin-seconds must be 60, 300, 900 or 3600, not \(binSeconds)")
+        }
+    }
+
+    func run() throws {
+        var counterConfiguration = PCNTCounter.Configuration(bins: .init(node: "replay", sensor: "replay"))
+        if let path = options.config {
+            let config = try loadConfiguration(path)
+            guard let chosen = sensor.map({ name in config.sensors.first { $0.name == name } }) ?? config.sensors.first
+            else {
+                throw ValidationError("no sensor '\(sensor ?? "")' in \(path); it has: \(config.sensors.map(\.name).joined(separator: ", "))")
+            }
+            counterConfiguration = PCNTCounter.Configuration(sensor: chosen, in: config)
+        } else if let sensor {
+            counterConfiguration.bins.sensor = sensor
+        }
+        if let binSeconds { counterConfiguration.bins.length = BinLength(rawValue: binSeconds)! }
+
+        guard let file = FileHandle(forReadingAtPath: capture) else {
+            throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
+        }
+        var counter = PCNTCounter(configuration: counterConfiguration, clock: .fixed(epoch: UTCTime.parseMillis(start)!))
+        let began = Date()
+        var output = ""
+        var bytes = 0
+        func emit(_ bins: [CountBin]) {
+            for bin in bins { output += BinFormat.json.line(bin, includeNode: false) + "\n" }
+            if output.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(output.utf8))
+                output = ""
+            }
+        }
+        while true {
+            let chunk = file.readData(ofLength: 1 << 16)
+            if chunk.isEmpty { break }
+            bytes += chunk.count
+            emit(chunk.withUnsafeBytes { counter.receive($0) })
+        }
+        emit(counter.finish())
+        FileHandle.standardOutput.write(Data(output.utf8))
+
+        let wall = Date().timeIntervalSince(began)
+        let health = counter.health
+        let epoch = UTCTime.parseMillis(start)!
+        let simulated = Double((counter.sensorNow ?? epoch) - epoch) / 1000
+        let summary = String(
+            format: "replayed %d bytes: %d sentences, %d rejected, %d lost, %d crossings, %.0f s of sensor time in %.3f s (%.0f× real time)\n",
+            bytes, health.sentences, health.rejects.total, health.lostSentences, health.crossings, simulated, wall,
+            wall > 0 ? simulated / wall : 0)
+        FileHandle.standardError.write(Data(summary.utf8))
+    }
+}
+
+func loadConfiguration(_ path: String) throws -> PassantConfig.Configuration {
+    do {
+        return try PassantConfig.Configuration.load(path: path, defaultNode: hostName())
+    } catch {
+        throw ValidationError("configuration not usable:\n\(error)")
+    }
+}
