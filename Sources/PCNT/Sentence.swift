@@ -49,8 +49,7 @@ public struct NodeStatus: Sendable, Hashable {
     public var supplyMillivolts: UInt32
     public var flags: Flags
 
-    public init(uptimeSeconds: UInt32, temperatureDeciCelsius: Int32, supplyMillivolts: UInt32, flags: Flags)
-    {
+    public init(uptimeSeconds: UInt32, temperatureDeciCelsius: Int32, supplyMillivolts: UInt32, flags: Flags) {
         self.uptimeSeconds = uptimeSeconds
         self.temperatureDeciCelsius = temperatureDeciCelsius
         self.supplyMillivolts = supplyMillivolts
