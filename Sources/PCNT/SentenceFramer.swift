@@ -55,6 +55,10 @@ struct SentenceFramer: Sendable {
     private var receivedCRC: UInt16 = 0
     private var checksumDigits = 0
 
+    /// `CRC16.update` as a table, one lookup per byte instead of eight shifts: the framer is the hot loop
+    /// of a replay. Held by the instance so the hot loop does not go through a lazy global's accessor.
+    private let crcTable = CRC16Table.shared
+
     private(set) var rejects = PCNTRejects()
     private(set) var accepted = 0
     private(set) var acceptedWithBareLineFeed = 0
@@ -118,7 +122,7 @@ struct SentenceFramer: Sendable {
                 checksumDigits = 0
             } else if ASCII.isPrintable(byte) {
                 body.append(byte)
-                crc = CRC16.update(crc, byte)
+                crc = (crc << 8) ^ crcTable[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ byte)]
             } else {
                 rejects.malformed += 1
                 abandon(at: byte)
@@ -184,6 +188,12 @@ struct SentenceFramer: Sendable {
             rejects.unknownType += 1
         }
     }
+}
+
+/// CRC-16/CCITT-FALSE one byte at a time by lookup, built from `CRC16.update` so the polynomial lives in
+/// one place.
+enum CRC16Table {
+    static let shared: [UInt16] = (0...255).map { CRC16.update(0, UInt8($0)) }
 }
 
 /// The bytes the framing and the fields are made of.
