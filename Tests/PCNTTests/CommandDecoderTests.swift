@@ -5,7 +5,9 @@ import Testing
 
 @Suite("CommandDecoder")
 struct CommandDecoderTests {
-    @Test("each spec command vector decodes to what the spec says", arguments: SpecVectors.commands)
+    @Test(
+        "each spec command vector decodes to what the spec says",
+        arguments: SpecVectors.commands + SpecVectors.documentedCommands)
     func vectorWhole(_ vector: CommandVector) {
         let (commands, decoder) = decodeAllCommands([vector.wire])
         #expect(commands == [vector.command])

@@ -78,6 +78,46 @@ enum SpecVectors {
         CommandVector(line: "$X,11*9749", command: .reboot(request: 11)),
     ]
 
+    /// The further vectors of Hardware/PCNT.md (CRCs from a separate Python implementation).
+    static let documentedNode: [NodeVector] = [
+        NodeVector(
+            line: "$S,3,40000,40,-125,3300,1D*2426",
+            sentence: NodeSentence(
+                seq: 3, tick: 40000,
+                message: .status(
+                    NodeStatus(
+                        uptimeSeconds: 40, temperatureDeciCelsius: -125, supplyMillivolts: 3300,
+                        flags: [.beamAStuck, .lowSupply, .watchdogReset, .emitterFault])))),
+        NodeVector(
+            line: "$K,65535,4294967295*CF0B",
+            sentence: NodeSentence(seq: 65535, tick: 4_294_967_295, message: .keepalive)),
+        NodeVector(line: "$K,0,0*249A", sentence: NodeSentence(seq: 0, tick: 0, message: .keepalive)),
+        NodeVector(
+            line: "$R,25,131000,12,OK,saved,1*D1C9",
+            sentence: NodeSentence(
+                seq: 25, tick: 131000,
+                message: .response(Response(request: 12, ok: true, key: "saved", value: "1")))),
+        NodeVector(
+            line: "$R,26,131100,13,OK,hello,1*4FB1",
+            sentence: NodeSentence(
+                seq: 26, tick: 131100,
+                message: .response(Response(request: 13, ok: true, key: "hello", value: "1")))),
+        NodeVector(
+            line: "$HELLO,27,131100,1,node-17,1.4.2,IR2*87F3",
+            sentence: NodeSentence(
+                seq: 27, tick: 131100,
+                message: .hello(Hello(nodeID: "node-17", firmware: "1.4.2", kind: .ir2)))),
+        NodeVector(
+            line: "$R,28,131200,14,ERR,emit,out-of-range*FF95",
+            sentence: NodeSentence(
+                seq: 28, tick: 131200,
+                message: .response(Response(request: 14, ok: false, key: "emit", value: "out-of-range")))),
+    ]
+
+    static let documentedCommands: [CommandVector] = [
+        CommandVector(line: "$P,14,emit,4*CE17", command: .set(request: 14, key: "emit", value: "4"))
+    ]
+
     static var nodeStream: [UInt8] { node.flatMap(\.wire) }
     static var nodeSentences: [NodeSentence] { node.map(\.sentence) }
     static var commandStream: [UInt8] { commands.flatMap(\.wire) }
