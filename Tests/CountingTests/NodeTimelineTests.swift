@@ -180,6 +180,13 @@ struct NodeTimelineTests {
         #expect(steps.map(\.followsOutage) == [false, false, false, true])
     }
 
+    @Test("a reboot is an outage even when the new tick is small")
+    func rebootIsOutage() {
+        var timeline = NodeTimeline()
+        let steps = observeAll([keepalive(500, 9_000_000), hello(0, 120)], into: &timeline)
+        #expect(steps.map(\.followsOutage) == [false, true])
+    }
+
     @Test("time never goes backwards, whatever the seqs and ticks (seeded random streams)")
     func monotonic() {
         for seed in UInt64(0)..<20 {

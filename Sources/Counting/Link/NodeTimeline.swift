@@ -30,9 +30,10 @@ public struct TimelineStep: Sendable, Hashable {
         self.tickRegressed = tickRegressed
     }
 
-    /// The node was silent for longer than the protocol allows (`K` every 1 s of idleness; more than
-    /// 3 s of silence means the link or node was down), so the span before this step is an outage.
-    public var followsOutage: Bool { silenceMillis > NodeTimeline.linkDownMillis }
+    /// The span before this step is an outage: the node was silent for longer than the protocol allows
+    /// (`K` every 1 s of idleness; more than 3 s of silence means the link or node was down), or it
+    /// rebooted (its time down is unknown, and its channels start afresh).
+    public var followsOutage: Bool { rebooted || silenceMillis > NodeTimeline.linkDownMillis }
 }
 
 /// Per-node stream bookkeeping: unwraps the tick into continuous time, counts lost sentences and
