@@ -47,7 +47,8 @@ enum SpecVectors {
                 seq: 22, tick: 130000,
                 message: .status(
                     NodeStatus(
-                        uptimeSeconds: 130, temperatureDeciCelsius: 215, supplyMillivolts: 5012, flags: [])))),
+                        uptimeSeconds: 130, temperatureDeciCelsius: 215, supplyMillivolts: 5012,
+                        flags: [])))),
         NodeVector(
             line: "$HELLO,0,0,1,node-18,1.4.2,TOF2*AC42",
             sentence: NodeSentence(
