@@ -13,75 +13,68 @@ import Testing
 /// and is killed with SIGKILL in the middle of a second transaction, never closing anything; the
 /// parent then opens the same file and must find every committed bin, none of the uncommitted ones,
 /// and an intact database.
-@Suite("BinStore after an unclean stop", .serialized)
+///
+/// The child is this test binary run again with a filter that selects only
+/// `childWritesAndWaitsToBeKilled`, which is enabled only in that child. (A `fork()` of the test
+/// process was tried first: with the test runner's other threads holding runtime and dispatch locks
+/// at the moment of the fork, the child sometimes hung.)
+@Suite("BinStore after an unclean stop")
 struct UncleanStopTests {
+    static let childVariable = "PASSANT_STORE_KILLED_CHILD"
+    static let committed = (0..<50).map { bin(minute: Int64($0), aToB: $0, bToA: 50 - $0) }
+    static let uncommitted = bin("never", minute: 0)
+
     @Test("a writer killed with SIGKILL leaves every committed bin and no half transaction")
     func killedWriter() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/store.sqlite"
-        let committed = (0..<50).map { bin(minute: Int64($0), aToB: $0, bToA: 50 - $0) }
-        let uncommitted = bin("never", minute: 0)
+        let ready = path + ".child-in-transaction"
 
-        // Run the same code once in this process first, so that the child, which has only the forking
-        // thread, finds the Swift runtime's caches already filled and takes no lock another thread held.
-        do {
-            let warmUp = try BinStore(path: directory.path + "/warm-up.sqlite")
-            try warmUp.save(committed)
-            try warmUp.databaseWriter.write { db in
-                var record = BinRecord(uncommitted)
-                try record.insert(db)
-            }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        child.arguments = ["--testing-library", "swift-testing", "--filter", "childWritesAndWaitsToBeKilled"]
+        child.environment = ProcessInfo.processInfo.environment.merging([Self.childVariable: path]) { $1 }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+
+        // Wait (bounded) for the child to be inside its open transaction.
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: ready) && child.isRunning && Date() < deadline {
+            usleep(10_000)
         }
+        let reached = FileManager.default.fileExists(atPath: ready)
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        try #require(reached, "the child did not reach its open transaction (exit status \(child.terminationStatus))")
+        #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
 
-        var fds: [Int32] = [-1, -1]
-        #expect(pipe(&fds) == 0)
-        let child = fork()
-        if child == 0 {
-            runChild(path: path, committed: committed, uncommitted: uncommitted, signal: fds[1])
-        }
-        #expect(child > 0)
-        close(fds[1])
-        defer { close(fds[0]) }
-
-        // Wait (bounded) for the child to say it is inside the open transaction.
-        var ready = [pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)]
-        let polled = poll(&ready, 1, 60_000)
-        var byte: UInt8 = 0
-        let got = polled == 1 ? read(fds[0], &byte, 1) : -1
-        kill(child, SIGKILL)
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
-        try #require(got == 1 && byte == 1, "the child did not reach its open transaction (status \(status))")
-        #expect(status & 0x7f == SIGKILL, "the child must have died by SIGKILL")
-
-        // The committed transaction lives in the WAL, not yet checkpointed into the main file.
+        // The committed transaction is in the WAL, not yet checkpointed into the main file.
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         #expect(walSize > 0)
 
         let reopened = try BinStore(path: path)
-        #expect(try reopened.bins() == committed)
-        #expect(try reopened.bin(for: uncommitted.key) == nil)
+        #expect(try reopened.bins() == Self.committed)
+        #expect(try reopened.bin(for: Self.uncommitted.key) == nil)
         let integrity = try reopened.databaseWriter.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         #expect(integrity == ["ok"])
     }
-}
 
-/// The child: commits `committed`, opens a second transaction, tells the parent, and waits to be
-/// killed. Never returns; exits with a distinct status on any failure (alarm: never hang the tests).
-private func runChild(path: String, committed: [CountBin], uncommitted: CountBin, signal: Int32) -> Never {
-    alarm(30)
-    do {
+    /// The child's part: commits `committed`, opens a second transaction, says so with a marker file,
+    /// and waits to be killed.
+    @Test(
+        "(child of the SIGKILL test: runs only in the child process)",
+        .enabled(if: ProcessInfo.processInfo.environment[childVariable] != nil))
+    func childWritesAndWaitsToBeKilled() throws {
+        let path = try #require(ProcessInfo.processInfo.environment[Self.childVariable])
         let store = try BinStore(path: path)
-        try store.save(committed)
+        try store.save(Self.committed)
         try store.databaseWriter.write { db in
-            var record = BinRecord(uncommitted)
+            var record = BinRecord(Self.uncommitted)
             try record.insert(db)
-            var byte: UInt8 = 1
-            _ = write(signal, &byte, 1)
-            while true { pause() }
+            _ = FileManager.default.createFile(atPath: path + ".child-in-transaction", contents: nil)
+            sleep(120)
         }
-    } catch {
-        _exit(3)
+        Issue.record("the child was not killed")
     }
-    _exit(4)
 }
