@@ -171,7 +171,8 @@ final class PolledSource: ByteSource {
             case .success:
                 // Poll said readable (or hung up) and there was nothing: end of file.
                 if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                    throw .disconnected(name, reason: events & Int16(POLLHUP) != 0 ? "hung up" : "end of stream")
+                    throw .disconnected(
+                        name, reason: events & Int16(POLLHUP) != 0 ? "hung up" : "end of stream")
                 }
             case .failure(let failure):
                 if let errno = failure.errno, errno.meansWouldBlock { continue }
@@ -203,7 +204,8 @@ final class PolledSource: ByteSource {
             guard let events = try poll(for: Int16(POLLOUT), until: deadline, clock: clock) else {
                 throw .failed(
                     name, operation: "write",
-                    reason: "the line took \(offset) of \(bytes.count) bytes in \(Self.writeTimeoutMillis) ms")
+                    reason: "the line took \(offset) of \(bytes.count) bytes in \(Self.writeTimeoutMillis) ms"
+                )
             }
             if events & Int16(POLLOUT) == 0 && events & Int16(POLLHUP | POLLERR) != 0 {
                 throw .disconnected(name, reason: "hung up")
@@ -263,7 +265,9 @@ final class PolledSource: ByteSource {
             let left = clock.now.duration(to: deadline)
             // Rounded up, so that poll does not return just before the deadline and spin.
             let millis = max(
-                0, left.components.seconds * 1000 + (left.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                0,
+                left.components.seconds * 1000 + (left.components.attoseconds + 999_999_999_999_999)
+                    / 1_000_000_000_000_000)
             var fds = [
                 pollfd(fd: endpoint.fd, events: event, revents: 0),
                 pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),

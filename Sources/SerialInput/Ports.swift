@@ -42,7 +42,8 @@ public func listPorts() throws(SourceError) -> [PortInfo] {
     let details: [SerialPortDetails]
     switch sp_listPorts() {
     case .success(let found): details = found
-    case .failure(let failure): throw .failed("serial ports", operation: "sp_list_ports", reason: failure.message)
+    case .failure(let failure):
+        throw .failed("serial ports", operation: "sp_list_ports", reason: failure.message)
     }
     let byID = serialLinks(in: "/dev/serial/by-id")
     return details.map { port in

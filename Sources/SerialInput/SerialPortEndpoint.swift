@@ -14,7 +14,9 @@ final class SerialPortEndpoint: Endpoint {
 
     /// Opens `port` (from `sp_get_port_by_name`) read/write at `baud`, 8N1, no flow control, and
     /// locks it. Takes ownership of `port` whatever happens.
-    static func open(port: SerialPortPointer, baud: Int, name: String) throws(SourceError) -> SerialPortEndpoint {
+    static func open(port: SerialPortPointer, baud: Int, name: String) throws(SourceError)
+        -> SerialPortEndpoint
+    {
         if case .failure(let failure) = sp_openReadWrite(port) {
             sp_freePort(port)
             throw failure.asSourceError(name, "sp_open")
@@ -27,7 +29,8 @@ final class SerialPortEndpoint: Endpoint {
         if case .failure(let failure) = sp_configure8N1(port, baud: baud) {
             throw fail(
                 failure.isArgumentError
-                    ? .unsupported(name, reason: "baud rate \(baud) is not possible") : failure.asSourceError(name, "configure"))
+                    ? .unsupported(name, reason: "baud rate \(baud) is not possible")
+                    : failure.asSourceError(name, "configure"))
         }
         let fd: Int32
         switch sp_fileDescriptor(port) {
@@ -35,7 +38,9 @@ final class SerialPortEndpoint: Endpoint {
         case .failure(let failure): throw fail(failure.asSourceError(name, "sp_get_port_handle"))
         }
         if case .failure(let errno) = system_lockExclusive(fd) {
-            throw fail(errno.meansWouldBlock ? .busy(name) : .failed(name, operation: "flock", reason: errno.message))
+            throw fail(
+                errno.meansWouldBlock ? .busy(name) : .failed(name, operation: "flock", reason: errno.message)
+            )
         }
         // Best effort: other programs' opens fail with EBUSY while we hold it.
         _ = system_setExclusiveTerminal(fd)

@@ -15,12 +15,15 @@ final class SocketEndpoint: Endpoint {
     }
 
     /// Tries each address `host` resolves to, each within `timeoutMillis`.
-    static func connect(host: String, port: UInt16, timeoutMillis: Int, name: String) throws(SourceError) -> SocketEndpoint {
+    static func connect(host: String, port: UInt16, timeoutMillis: Int, name: String) throws(SourceError)
+        -> SocketEndpoint
+    {
         let addresses: [(family: Int32, address: [UInt8])]
         switch system_resolveTCP(host: host, port: port) {
         case .success(let found): addresses = found
         case .failure(let failure):
-            throw .unreachable(name, reason: "cannot resolve '\(host)' (\(failure.message)); check the host name")
+            throw .unreachable(
+                name, reason: "cannot resolve '\(host)' (\(failure.message)); check the host name")
         }
         var lastError = SourceError.unreachable(name, reason: "'\(host)' has no address")
         for candidate in addresses {
@@ -46,7 +49,9 @@ final class SocketEndpoint: Endpoint {
         }
         func refused(_ errno: Errno) -> SourceError {
             if errno.rawValue == ECONNREFUSED {
-                return .unreachable(name, reason: "connection refused; is the converter (or passant-sim) listening on that port?")
+                return .unreachable(
+                    name,
+                    reason: "connection refused; is the converter (or passant-sim) listening on that port?")
             }
             return .unreachable(name, reason: errno.message)
         }
@@ -56,12 +61,16 @@ final class SocketEndpoint: Endpoint {
             var fds = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
             switch system_poll(&fds, timeoutMillis: Int32(clamping: timeoutMillis)) {
             case .success(0):
-                return fail(.unreachable(name, reason: "no answer within \(timeoutMillis) ms; check the address and the network"))
+                return fail(
+                    .unreachable(
+                        name,
+                        reason: "no answer within \(timeoutMillis) ms; check the address and the network"))
             case .success:
                 switch system_socketError(fd) {
                 case .success(0): break
                 case .success(let code): return fail(refused(Errno(rawValue: code)))
-                case .failure(let errno): return fail(.failed(name, operation: "getsockopt", reason: errno.message))
+                case .failure(let errno):
+                    return fail(.failed(name, operation: "getsockopt", reason: errno.message))
                 }
             case .failure(let errno):
                 return fail(.failed(name, operation: "poll", reason: errno.message))

@@ -26,7 +26,9 @@ public enum SourceAddress: Sendable, Hashable, CustomStringConvertible {
                 }
                 host = rest[rest.index(after: rest.startIndex)..<close]
                 let afterHost = rest[rest.index(after: close)...]
-                guard afterHost.hasPrefix(":") else { throw invalid("the port number is missing, as in tcp://[::1]:4001") }
+                guard afterHost.hasPrefix(":") else {
+                    throw invalid("the port number is missing, as in tcp://[::1]:4001")
+                }
                 portText = afterHost.dropFirst()
             } else {
                 guard let colon = rest.lastIndex(of: ":") else {
@@ -34,7 +36,9 @@ public enum SourceAddress: Sendable, Hashable, CustomStringConvertible {
                 }
                 host = rest[..<colon]
                 portText = rest[rest.index(after: colon)...]
-                if host.contains(":") { throw invalid("put an IPv6 host in brackets, as in tcp://[::1]:4001") }
+                if host.contains(":") {
+                    throw invalid("put an IPv6 host in brackets, as in tcp://[::1]:4001")
+                }
             }
             if host.isEmpty { throw invalid("the host is missing, as in tcp://192.0.2.10:4001") }
             if host.contains("/") || portText.contains("/") {
@@ -47,7 +51,9 @@ public enum SourceAddress: Sendable, Hashable, CustomStringConvertible {
         } else if let scheme = text.schemePrefix {
             throw invalid("'\(scheme)://' is not supported; use a device path or tcp://host:port")
         } else if text.hasPrefix("/") {
-            if text.hasSuffix("/") { throw invalid("this is a directory, not a device; name the port itself") }
+            if text.hasSuffix("/") {
+                throw invalid("this is a directory, not a device; name the port itself")
+            }
             self = .device(path: text)
         } else {
             throw invalid("a device path must be absolute, as in /dev/\(text)")
@@ -58,7 +64,8 @@ public enum SourceAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .device(let path): path
-        case .tcp(let host, let port): host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
+        case .tcp(let host, let port):
+            host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
         }
     }
 
@@ -91,7 +98,8 @@ extension String {
 
     fileprivate func trimmingWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) })
+        else {
             return ""
         }
         return String(self[first...last])

@@ -33,7 +33,9 @@ final class TerminalEndpoint: Endpoint {
         }
         guard system_isatty(fd) else { throw fail(.unsupported(name, reason: "it is not a terminal")) }
         if case .failure(let errno) = system_lockExclusive(fd) {
-            throw fail(errno.meansWouldBlock ? .busy(name) : .failed(name, operation: "flock", reason: errno.message))
+            throw fail(
+                errno.meansWouldBlock ? .busy(name) : .failed(name, operation: "flock", reason: errno.message)
+            )
         }
         if case .failure(let errno) = system_makeRaw(fd, speed: speed) {
             throw fail(.failed(name, operation: "tcsetattr", reason: errno.message))

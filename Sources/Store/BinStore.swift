@@ -103,7 +103,9 @@ public struct BinStore: Sendable {
         if keys.isEmpty { return }
         try write("marking \(keys.count) bins delivered on \(uplink)") { db in
             for key in keys {
-                guard let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self).fetchOne(db)
+                guard
+                    let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self)
+                        .fetchOne(db)
                 else { continue }
                 try DeliveryRecord(binID: id, uplink: uplink, state: .delivered).upsert(db)
             }
@@ -121,7 +123,9 @@ public struct BinStore: Sendable {
 
     /// Stored bins whose start is in `from..<to` (either bound optional), of one sensor or all,
     /// ordered by start, then sensor.
-    public func bins(from: Int64? = nil, to: Int64? = nil, sensor: String? = nil) throws(StoreError) -> [CountBin] {
+    public func bins(from: Int64? = nil, to: Int64? = nil, sensor: String? = nil) throws(StoreError)
+        -> [CountBin]
+    {
         try read("reading bins") { db in
             var request = BinRecord.all()
             if let from { request = request.filter(BinRecord.Columns.start >= from) }
@@ -135,11 +139,14 @@ public struct BinStore: Sendable {
     /// `endingBefore` (Unix seconds), oldest first.
     public func pending(uplink: String, limit: Int, endingBefore: Int64) throws(StoreError) -> [CountBin] {
         try read("reading bins pending on \(uplink)") { db in
-            let delivered = DeliveryRecord.filter(
-                DeliveryRecord.Columns.binID == BinRecord.Columns.id && DeliveryRecord.Columns.uplink == uplink)
-            return try BinRecord
+            // Spelled out in SQL so that `bin.id` is unambiguous inside the correlated subquery.
+            try BinRecord
                 .filter(BinRecord.Columns.start + BinRecord.Columns.seconds <= endingBefore)
-                .filter(!delivered.exists())
+                .filter(
+                    sql:
+                        "NOT EXISTS (SELECT 1 FROM delivery WHERE delivery.bin_id = bin.id AND delivery.uplink = ?)",
+                    arguments: [uplink]
+                )
                 .order(BinRecord.chronological)
                 .limit(max(0, limit))
                 .fetchAll(db)
@@ -187,7 +194,8 @@ public struct BinStore: Sendable {
     private static func underlyingMessage(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+            underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
         {
             return String(cString: strerror(code.rawValue))
         }

@@ -15,6 +15,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case readOnly
         /// The file is damaged or is not a passant store.
         case corrupt
+        /// The storage device reported an I/O error (a worn SD card, a loose USB disk).
+        case ioError
         /// Another process holds the database locked for longer than the busy timeout.
         case busy
         /// The file was written by a newer passant (unknown migrations).
@@ -52,13 +54,17 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cannotOpen:
             return "check that \(directory) exists and that the passant user may write in it"
         case .diskFull:
-            return "free space on the file system holding \(directory); counting continues in memory and retries"
+            return
+                "free space on the file system holding \(directory); counting continues in memory and retries"
         case .readOnly:
             return "the file or its file system is read-only; check the owner and permissions of \(path)"
                 + " and its -wal/-shm files, and that the file system is mounted read-write"
         case .corrupt:
             return "the file is damaged; stop passantd, move \(path) aside (keep it: `sqlite3 FILE .recover`"
                 + " can rescue undelivered bins) and start again to create a new store"
+        case .ioError:
+            return
+                "the storage device reported an I/O error; check `dmesg` and replace the SD card if it repeats"
         case .busy:
             return "another program holds the store locked; stop it (a `sqlite3` shell?) and try again"
         case .tooNew:
@@ -82,9 +88,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             case .SQLITE_CORRUPT, .SQLITE_NOTADB: .corrupt
             case .SQLITE_BUSY, .SQLITE_LOCKED: .busy
             case .SQLITE_CANTOPEN: .cannotOpen
+            case .SQLITE_IOERR: .ioError
             default: .other
             }
-        return StoreError(kind: kind, path: path, operation: operation, detail: error.message ?? "\(error.resultCode)")
+        return StoreError(
+            kind: kind, path: path, operation: operation, detail: error.message ?? "\(error.resultCode)")
     }
 }
 

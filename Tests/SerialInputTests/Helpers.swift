@@ -35,7 +35,9 @@ final class PseudoTerminal {
         let array = Array(bytes)
         var offset = 0
         while offset < array.count {
-            let written = array.withUnsafeBytes { raw in Glibc.write(master, raw.baseAddress! + offset, array.count - offset) }
+            let written = array.withUnsafeBytes { raw in
+                Glibc.write(master, raw.baseAddress! + offset, array.count - offset)
+            }
             guard written > 0 else { throw TestFailure("write to master: \(errnoText())") }
             offset += written
         }
@@ -77,7 +79,9 @@ final class LoopbackListener {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 4) == 0 else { throw TestFailure("bind/listen: \(errnoText())") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -103,7 +107,9 @@ final class LoopbackListener {
 func sendAll(_ fd: Int32, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+        let n = bytes.withUnsafeBytes {
+            send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+        }
         if n <= 0 { return }
         offset += n
     }

@@ -92,9 +92,13 @@ struct PseudoTerminalSourceTests {
         let pty = try PseudoTerminal()
         let first = try openSource(.device(path: pty.slavePath), baud: 115_200)
         defer { first.close() }
-        let error = #expect(throws: SourceError.self) { try openSource(.device(path: pty.slavePath), baud: 115_200) }
+        let error = #expect(throws: SourceError.self) {
+            try openSource(.device(path: pty.slavePath), baud: 115_200)
+        }
         #expect(error == .busy(pty.slavePath))
-        #expect(error?.description == "\(pty.slavePath) is in use by another program; stop it or use `passant ports`")
+        #expect(
+            error?.description
+                == "\(pty.slavePath) is in use by another program; stop it or use `passant ports`")
     }
 
     @Test("close() from another thread wakes a waiting read, which throws .closed")
@@ -117,7 +121,9 @@ struct PseudoTerminalSourceTests {
     @Test("a symlinked name is kept, and messages show where it points")
     func symlinkKeepsConfiguredName() throws {
         let pty = try PseudoTerminal()
-        let link = FileManager.default.temporaryDirectory.appendingPathComponent("passant-port-\(UUID().uuidString)").path
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "passant-port-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pty.slavePath)
         defer { try? FileManager.default.removeItem(atPath: link) }
         let address = try SourceAddress(parsing: link)
@@ -128,13 +134,17 @@ struct PseudoTerminalSourceTests {
         #expect(source.address == address)
         pty.closeMaster()
         let error = readUntilError(source)
-        #expect(error?.description.hasPrefix("\(link) (\(pty.slavePath)) disconnected") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix("\(link) (\(pty.slavePath)) disconnected") == true,
+            "\(String(describing: error))")
     }
 
     @Test("a baud rate termios does not have is refused")
     func unsupportedBaud() throws {
         let pty = try PseudoTerminal()
-        let error = #expect(throws: SourceError.self) { try openSource(.device(path: pty.slavePath), baud: 12_345) }
+        let error = #expect(throws: SourceError.self) {
+            try openSource(.device(path: pty.slavePath), baud: 12_345)
+        }
         #expect(error?.description.contains("baud rate 12345") == true)
     }
 }
@@ -143,14 +153,20 @@ struct PseudoTerminalSourceTests {
 struct DeviceErrorTests {
     @Test("a missing device says to check the cable")
     func missingDevice() {
-        let error = #expect(throws: SourceError.self) { try openSource(.device(path: "/dev/ttyUSB-passant-none"), baud: 115_200) }
+        let error = #expect(throws: SourceError.self) {
+            try openSource(.device(path: "/dev/ttyUSB-passant-none"), baud: 115_200)
+        }
         #expect(error == .noSuchPort("/dev/ttyUSB-passant-none"))
-        #expect(error?.description == "no such port /dev/ttyUSB-passant-none; check the cable and `passant ports`")
+        #expect(
+            error?.description == "no such port /dev/ttyUSB-passant-none; check the cable and `passant ports`"
+        )
     }
 
     @Test("a regular file is not a serial device")
     func regularFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("passant-not-a-port-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "passant-not-a-port-\(UUID().uuidString)"
+        ).path
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: SourceError.self) { try openSource(.device(path: path), baud: 115_200) }

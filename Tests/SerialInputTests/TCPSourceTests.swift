@@ -59,14 +59,19 @@ struct TCPSourceTests {
         }
         #expect(name == "tcp://127.0.0.1:\(port)")
         #expect(reason.contains("connection refused"))
-        #expect(error?.description.hasPrefix("cannot connect to tcp://127.0.0.1:\(port): connection refused") == true)
+        #expect(
+            error?.description.hasPrefix("cannot connect to tcp://127.0.0.1:\(port): connection refused")
+                == true)
     }
 
     @Test("a host name that does not resolve is reported as such")
     func unresolvable() {
         let error = #expect(throws: SourceError.self) {
-            try openSource(.tcp(host: "no-such-host.invalid", port: 4001), baud: 115_200, connectTimeoutMillis: 500)
+            try openSource(
+                .tcp(host: "no-such-host.invalid", port: 4001), baud: 115_200, connectTimeoutMillis: 500)
         }
-        #expect(error?.description.contains("cannot resolve 'no-such-host.invalid'") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains("cannot resolve 'no-such-host.invalid'") == true,
+            "\(String(describing: error))")
     }
 }

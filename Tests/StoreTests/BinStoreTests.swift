@@ -113,7 +113,8 @@ struct BinStoreTests {
         try store.markDelivered([bins[0].key, bins[1].key], uplink: "mqtt")
         try store.markDelivered([bins[1].key], uplink: "sensorthings")
         #expect(try store.pending(uplink: "mqtt", limit: 10, endingBefore: .max) == [bins[2]])
-        #expect(try store.pending(uplink: "sensorthings", limit: 10, endingBefore: .max) == [bins[0], bins[2]])
+        #expect(
+            try store.pending(uplink: "sensorthings", limit: 10, endingBefore: .max) == [bins[0], bins[2]])
         // An uplink added to the config later finds everything pending.
         #expect(try store.pending(uplink: "new", limit: 10, endingBefore: .max) == bins)
         // Marking twice is harmless; unknown keys are ignored.
@@ -145,9 +146,14 @@ struct BinStoreFileTests {
         let directory = try TemporaryDirectory()
         let store = try BinStore(path: directory.path + "/store.sqlite")
         let (journalMode, writerSynchronous) = try store.databaseWriter.writeWithoutTransaction { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            )
         }
-        let readerSynchronous = try store.databaseWriter.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        let readerSynchronous = try store.databaseWriter.read { db in
+            try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
         #expect(journalMode == "wal")
         // 2 = FULL (0 OFF, 1 NORMAL, 3 EXTRA)
         #expect(writerSynchronous == 2)
@@ -174,7 +180,10 @@ struct BinStoreFileTests {
         }
         let store = try BinStore(path: path)
         #expect(try store.count() == 2)
-        #expect(try store.pending(uplink: "mqtt", limit: 10, endingBefore: .max).map(\.key) == [bin(minute: 1).key])
+        #expect(
+            try store.pending(uplink: "mqtt", limit: 10, endingBefore: .max).map(\.key) == [
+                bin(minute: 1).key
+            ])
     }
 
     @Test("a directory that cannot be created gives an error naming the path and what to do")
@@ -216,7 +225,9 @@ struct BinStoreFileTests {
 
     @Test("disk full and read-only errors say what to do")
     func advice() {
-        let full = StoreError(kind: .diskFull, path: "/var/lib/passant/store.sqlite", operation: "saving 1 bins", detail: "database or disk is full")
+        let full = StoreError(
+            kind: .diskFull, path: "/var/lib/passant/store.sqlite", operation: "saving 1 bins",
+            detail: "database or disk is full")
         #expect(full.description.contains("free space on the file system holding /var/lib/passant"))
         #expect(full.description.contains("counting continues in memory and retries"))
         let readOnly = StoreError.from(

@@ -3,7 +3,8 @@ import Foundation
 
 /// A bin of sensor `sensor` starting `minutes` minutes after 2026-05-04 08:00 UTC.
 func bin(
-    _ sensor: String = "door", minute minutes: Int64 = 0, length: BinLength = .oneMinute, aToB: Int = 3, bToA: Int = 1,
+    _ sensor: String = "door", minute minutes: Int64 = 0, length: BinLength = .oneMinute, aToB: Int = 3,
+    bToA: Int = 1,
     coverage: Double = 1, flags: BinFlags = [], node: String = "gw-1"
 ) -> CountBin {
     CountBin(
@@ -19,7 +20,10 @@ struct TemporaryDirectory: ~Copyable {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("passant-store-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "passant-store-\(UUID().uuidString)"
+            ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

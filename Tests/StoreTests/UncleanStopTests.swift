@@ -31,7 +31,8 @@ struct UncleanStopTests {
         let ready = path + ".child-in-transaction"
 
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        child.executableURL = URL(
+            fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         child.arguments = ["--testing-library", "swift-testing", "--filter", "childWritesAndWaitsToBeKilled"]
         child.environment = ProcessInfo.processInfo.environment.merging([Self.childVariable: path]) { $1 }
         child.standardOutput = FileHandle.nullDevice
@@ -46,7 +47,8 @@ struct UncleanStopTests {
         let reached = FileManager.default.fileExists(atPath: ready)
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
-        try #require(reached, "the child did not reach its open transaction (exit status \(child.terminationStatus))")
+        try #require(
+            reached, "the child did not reach its open transaction (exit status \(child.terminationStatus))")
         #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
 
         // The committed transaction is in the WAL, not yet checkpointed into the main file.
@@ -56,7 +58,9 @@ struct UncleanStopTests {
         let reopened = try BinStore(path: path)
         #expect(try reopened.bins() == Self.committed)
         #expect(try reopened.bin(for: Self.uncommitted.key) == nil)
-        let integrity = try reopened.databaseWriter.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        let integrity = try reopened.databaseWriter.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check")
+        }
         #expect(integrity == ["ok"])
     }
 

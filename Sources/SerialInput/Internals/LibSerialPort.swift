@@ -114,7 +114,9 @@ func sp_readAvailable(
 }
 
 /// `sp_nonblocking_write`: as many bytes as the driver takes now.
-func sp_writeAvailable(_ port: SerialPortPointer, _ bytes: UnsafeRawBufferPointer) -> Result<Int, SerialPortFailure> {
+func sp_writeAvailable(_ port: SerialPortPointer, _ bytes: UnsafeRawBufferPointer) -> Result<
+    Int, SerialPortFailure
+> {
     checked(sp_nonblocking_write(port.raw, bytes.baseAddress, bytes.count), "sp_nonblocking_write")
 }
 

@@ -23,14 +23,19 @@ struct Errno: Error, Hashable {
     /// gone: USB adapter unplugged (EIO, ENXIO, ENODEV), pty master closed (EIO), peer reset (ECONNRESET,
     /// EPIPE, ENOTCONN), network lost (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN).
     var meansDisconnected: Bool {
-        [EIO, ENXIO, ENODEV, EPIPE, ECONNRESET, ENOTCONN, ESHUTDOWN, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN]
-            .contains(rawValue)
+        [
+            EIO, ENXIO, ENODEV, EPIPE, ECONNRESET, ENOTCONN, ESHUTDOWN, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH,
+            ENETDOWN,
+        ]
+        .contains(rawValue)
     }
 
     var meansWouldBlock: Bool { rawValue == EAGAIN || rawValue == EWOULDBLOCK }
 }
 
-private func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ call: () -> I) -> Result<I, Errno> {
+private func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ call: () -> I) -> Result<
+    I, Errno
+> {
     while true {
         let value = call()
         if value != -1 { return .success(value) }
@@ -70,7 +75,9 @@ func system_send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Result<Int, Er
 /// `poll(2)`. Not retried on EINTR: the caller recomputes the time left and polls again.
 func system_poll(_ fds: inout [pollfd], timeoutMillis: Int32) -> Result<Int32, Errno> {
     let count = nfds_t(fds.count)
-    return valueOrErrno(retryOnInterrupt: false) { fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, count, timeoutMillis) } }
+    return valueOrErrno(retryOnInterrupt: false) {
+        fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, count, timeoutMillis) }
+    }
 }
 
 /// `pipe(2)`, then `fcntl(2)` for `FD_CLOEXEC` and `O_NONBLOCK` on both ends: the wake-up channel that
@@ -80,7 +87,8 @@ func system_pipe() -> Result<(read: Int32, write: Int32), Errno> {
     if case .failure(let errno) = valueOrErrno({ pipe(&fds) }) { return .failure(errno) }
     for fd in fds {
         let flags = fcntl(fd, F_GETFL)
-        if flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 {
+        if flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1
+        {
             let errno = Errno.current
             fds.forEach { system_close($0) }
             return .failure(errno)
@@ -156,7 +164,9 @@ func system_directoryEntries(_ path: String) -> [String] {
 // MARK: - Sockets
 
 /// `getaddrinfo(3)` for a TCP stream, `freeaddrinfo(3)`; the failure is `gai_strerror(3)`'s text.
-func system_resolveTCP(host: String, port: UInt16) -> Result<[(family: Int32, address: [UInt8])], ResolveFailure> {
+func system_resolveTCP(host: String, port: UInt16) -> Result<
+    [(family: Int32, address: [UInt8])], ResolveFailure
+> {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -207,5 +217,7 @@ func system_socketError(_ fd: Int32) -> Result<Int32, Errno> {
 /// `setsockopt(2)` with an `Int32` value: TCP_NODELAY (commands go out at once), SO_KEEPALIVE.
 func system_setSocketOption(_ fd: Int32, level: Int32, name: Int32, value: Int32) -> Result<Void, Errno> {
     var value = value
-    return valueOrErrno { setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }.map { _ in () }
+    return valueOrErrno { setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }.map {
+        _ in ()
+    }
 }
