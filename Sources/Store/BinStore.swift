@@ -1,0 +1,204 @@
+// The store: closed CountBins in SQLite, and which uplink has confirmed which bin.
+// A bin is committed here before it is offered upstream; it is marked delivered only after the
+// uplink's confirmation, so a crash at any point loses no closed bin.
+
+import CountBins
+import Foundation
+import GRDB
+
+/// Closed count bins on disk and their delivery state per uplink.
+///
+/// A value type holding one GRDB writer, which is `Sendable`: create it once in main and pass it to
+/// the services that need it. Every method is one transaction.
+public struct BinStore: Sendable {
+    private let writer: any DatabaseWriter
+    /// The store file, or "in memory".
+    public let path: String
+
+    /// Opens (or creates) the store at `path`: creates the parent directory if needed, switches to
+    /// WAL with `synchronous=FULL` (a Pi loses power without warning, and a committed bin must
+    /// survive it), and brings the schema up to date.
+    public init(path: String) throws(StoreError) {
+        let directory = parentDirectory(of: path)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(
+                kind: .cannotCreateDirectory, path: path, operation: "creating its directory",
+                detail: Self.underlyingMessage(error))
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.configuration())
+            // DatabasePool switches the writer to WAL with synchronous=NORMAL *after* prepareDatabase
+            // ran, so FULL is set here, on the one writer connection, which lives as long as the pool.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw StoreError.from(error, path: path, operation: "opening")
+        }
+        try self.init(writer: pool, path: path)
+    }
+
+    /// An empty store in memory, for tests.
+    public static func inMemory() throws(StoreError) -> BinStore {
+        let path = "in memory"
+        do {
+            return try BinStore(writer: DatabaseQueue(configuration: configuration()), path: path)
+        } catch {
+            throw StoreError.from(error, path: path, operation: "opening")
+        }
+    }
+
+    init(writer: any DatabaseWriter, path: String) throws(StoreError) {
+        self.writer = writer
+        self.path = path
+        do {
+            if try writer.read({ db in try storeMigrator.hasBeenSuperseded(db) }) {
+                throw StoreError(
+                    kind: .tooNew, path: path, operation: "opening",
+                    detail: "the file has schema migrations this passant does not know")
+            }
+            try storeMigrator.migrate(writer)
+        } catch {
+            throw StoreError.from(error, path: path, operation: "migrating the schema")
+        }
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        config.label = "passant.store"
+        // A CLI reading the store while the daemon writes waits instead of failing at once.
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    // MARK: - Writing
+
+    /// Saves `bins` in one transaction, replacing the counts, coverage and flags of a bin whose key is
+    /// already stored: a bin closed early at shutdown and resumed after a restart is saved again with
+    /// its final values. A bin whose values changed becomes pending again on every uplink, so the
+    /// final values reach the receivers too; saving identical values changes nothing.
+    public func save(_ bins: [CountBin]) throws(StoreError) {
+        if bins.isEmpty { return }
+        try write("saving \(bins.count) bins") { db in
+            for bin in bins {
+                var record = BinRecord(bin)
+                if let existing = try BinRecord.matching(bin.key).fetchOne(db) {
+                    if existing.hasSameValues(as: record) { continue }
+                    record.id = existing.id
+                    try record.update(db)
+                    try DeliveryRecord.filter(DeliveryRecord.Columns.binID == existing.id).deleteAll(db)
+                } else {
+                    try record.insert(db)
+                }
+            }
+        }
+    }
+
+    /// Records that `uplink` confirmed `keys`. Keys not in the store (removed meanwhile) are ignored.
+    public func markDelivered(_ keys: [BinKey], uplink: String) throws(StoreError) {
+        if keys.isEmpty { return }
+        try write("marking \(keys.count) bins delivered on \(uplink)") { db in
+            for key in keys {
+                guard
+                    let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self)
+                        .fetchOne(db)
+                else { continue }
+                try DeliveryRecord(binID: id, uplink: uplink, state: .delivered).upsert(db)
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The stored bin with `key`, to resume a bin that was closed early at shutdown.
+    public func bin(for key: BinKey) throws(StoreError) -> CountBin? {
+        try read("reading bin \(key.description)") { db in
+            try BinRecord.matching(key).fetchOne(db)?.countBin()
+        }
+    }
+
+    /// Stored bins whose start is in `from..<to` (either bound optional), of one sensor or all,
+    /// ordered by start, then sensor.
+    public func bins(from: Int64? = nil, to: Int64? = nil, sensor: String? = nil) throws(StoreError)
+        -> [CountBin]
+    {
+        try read("reading bins") { db in
+            var request = BinRecord.all()
+            if let from { request = request.filter(BinRecord.Columns.start >= from) }
+            if let to { request = request.filter(BinRecord.Columns.start < to) }
+            if let sensor { request = request.filter(BinRecord.Columns.sensor == sensor) }
+            return try request.order(BinRecord.chronological).fetchAll(db).map { try $0.countBin() }
+        }
+    }
+
+    /// Up to `limit` bins that `uplink` has not confirmed yet and that ended at or before
+    /// `endingBefore` (Unix seconds), oldest first.
+    public func pending(uplink: String, limit: Int, endingBefore: Int64) throws(StoreError) -> [CountBin] {
+        try read("reading bins pending on \(uplink)") { db in
+            // Spelled out in SQL so that `bin.id` is unambiguous inside the correlated subquery.
+            try BinRecord
+                .filter(BinRecord.Columns.start + BinRecord.Columns.seconds <= endingBefore)
+                .filter(
+                    sql:
+                        "NOT EXISTS (SELECT 1 FROM delivery WHERE delivery.bin_id = bin.id AND delivery.uplink = ?)",
+                    arguments: [uplink]
+                )
+                .order(BinRecord.chronological)
+                .limit(max(0, limit))
+                .fetchAll(db)
+                .map { try $0.countBin() }
+        }
+    }
+
+    /// The number of stored bins.
+    public func count() throws(StoreError) -> Int {
+        try read("counting bins") { db in try BinRecord.fetchCount(db) }
+    }
+
+    /// The size of the database in bytes (pages in use, WAL not included), for the size policy.
+    public var sizeInBytes: Int64 {
+        get throws(StoreError) {
+            try read("measuring the store") { db in
+                let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+                return pages * pageSize
+            }
+        }
+    }
+
+    // MARK: - Internals
+
+    /// For tests: the writer, to reach past the public API.
+    var databaseWriter: any DatabaseWriter { writer }
+
+    private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch {
+            throw StoreError.from(error, path: path, operation: operation)
+        }
+    }
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch {
+            throw StoreError.from(error, path: path, operation: operation)
+        }
+    }
+
+    private static func underlyingMessage(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        return nsError.localizedDescription
+    }
+}

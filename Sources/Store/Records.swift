@@ -1,0 +1,107 @@
+import CountBins
+import GRDB
+
+// One Codable record per table, internal to the store: the rest of passant sees only `CountBin`.
+
+/// A row of `bin`: one closed bin of one sensor.
+struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "bin"
+
+    var id: Int64?
+    var node: String
+    var sensor: String
+    /// Unix seconds, UTC.
+    var start: Int64
+    var seconds: Int64
+    var aToB: Int64
+    var bToA: Int64
+    var coverage: Double
+    var flags: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, node, sensor, start, seconds, coverage, flags
+        case aToB = "a_to_b"
+        case bToA = "b_to_a"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let node = Column(CodingKeys.node)
+        static let sensor = Column(CodingKeys.sensor)
+        static let start = Column(CodingKeys.start)
+        static let seconds = Column(CodingKeys.seconds)
+    }
+
+    init(_ bin: CountBin) {
+        id = nil
+        node = bin.key.node
+        sensor = bin.key.sensor
+        start = bin.key.start
+        seconds = bin.key.length.seconds
+        aToB = Int64(bin.aToB)
+        bToA = Int64(bin.bToA)
+        coverage = bin.coverage
+        flags = Int64(bin.flags.rawValue)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// Whether counts, coverage or flags differ (the key being the same).
+    func hasSameValues(as other: BinRecord) -> Bool {
+        aToB == other.aToB && bToA == other.bToA && coverage == other.coverage && flags == other.flags
+    }
+
+    /// The bin this row holds. Throws for a row no passant could have written (unknown bin length,
+    /// negative counts, flags out of range): the file has been tampered with or damaged.
+    func countBin() throws -> CountBin {
+        guard let length = BinLength(rawValue: Int(seconds)),
+            let flagBits = UInt32(exactly: flags),
+            let aToB = Int(exactly: aToB), let bToA = Int(exactly: bToA), aToB >= 0, bToA >= 0
+        else {
+            throw DatabaseError(
+                resultCode: .SQLITE_CORRUPT,
+                message: "bin row \(id ?? -1) (\(node)/\(sensor)/\(start)) has impossible values")
+        }
+        return CountBin(
+            key: BinKey(node: node, sensor: sensor, start: start, length: length),
+            aToB: aToB, bToA: bToA, coverage: coverage, flags: BinFlags(rawValue: flagBits))
+    }
+
+    /// The request for the row of `key`.
+    static func matching(_ key: BinKey) -> QueryInterfaceRequest<BinRecord> {
+        filter(
+            Columns.node == key.node && Columns.sensor == key.sensor && Columns.start == key.start
+                && Columns.seconds == key.length.seconds)
+    }
+
+    /// Oldest first; ties in a fixed order so that exports and deliveries are reproducible.
+    static let chronological = [Columns.start, Columns.sensor, Columns.node, Columns.seconds]
+}
+
+/// A row of `delivery`: an uplink confirmed it received a bin. No row means not yet delivered, so an
+/// uplink added to the config later finds every stored bin pending.
+struct DeliveryRecord: Codable, Hashable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "delivery"
+
+    /// Text in the database, so that later states (say, `rejected` for bins an uplink refuses for
+    /// good) need no schema change.
+    enum State: String, Codable, DatabaseValueConvertible {
+        case delivered
+    }
+
+    var binID: Int64
+    var uplink: String
+    var state: State
+
+    enum CodingKeys: String, CodingKey {
+        case binID = "bin_id"
+        case uplink, state
+    }
+
+    enum Columns {
+        static let binID = Column(CodingKeys.binID)
+        static let uplink = Column(CodingKeys.uplink)
+    }
+}

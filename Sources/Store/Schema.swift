@@ -1,0 +1,36 @@
+import GRDB
+
+/// The store's schema history. Each migration is shipped once and never edited again: a gateway in
+/// the field may hold a file at any point of this history, and the migrator brings it forward.
+/// New changes go in new migrations, appended at the end.
+///
+/// Privacy: no column holds a time finer than a bin (no "saved at", no "delivered at").
+var storeMigrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+
+    migrator.registerMigration("v1 bins") { db in
+        try db.create(table: "bin") { t in
+            t.primaryKey("id", .integer)
+            t.column("node", .text).notNull()
+            t.column("sensor", .text).notNull()
+            t.column("start", .integer).notNull()  // Unix seconds, UTC, bin start
+            t.column("seconds", .integer).notNull()  // bin length
+            t.column("a_to_b", .integer).notNull()
+            t.column("b_to_a", .integer).notNull()
+            t.column("coverage", .double).notNull()
+            t.column("flags", .integer).notNull()
+            t.uniqueKey(["node", "sensor", "start", "seconds"])
+        }
+        // Time ranges (export, pending) select on start.
+        try db.create(index: "bin_on_start", on: "bin", columns: ["start"])
+
+        try db.create(table: "delivery") { t in
+            t.column("bin_id", .integer).notNull().references("bin", onDelete: .cascade)
+            t.column("uplink", .text).notNull()
+            t.column("state", .text).notNull()
+            t.primaryKey(["bin_id", "uplink"])
+        }
+    }
+
+    return migrator
+}
