@@ -107,7 +107,12 @@ struct PulseMatcher: Sendable {
             // they stand between the beams, touching neither): the shorter lag must be a transit.
             let gap = max(b0.start - a0.end, a0.start - b0.end)
             guard gap <= maxTransit, min(abs(rise), abs(fall)) <= maxTransit else { return nil }
-            return min(abs(rise), abs(fall)) + min(abs(rise - fall), maxTransit) / 2
+            var cost = min(abs(rise), abs(fall)) + min(abs(rise - fall), maxTransit) / 2
+            if let r = direction(ofLag: rise), let f = direction(ofLag: fall), r != f {
+                // A turn-back touching both beams is rarer than a crossing.
+                cost += maxTransit / 2
+            }
+            return cost
         }
         // Several people on one beam, one pulse on the other: the single pulse must span them, each
         // must be long enough to be a body, and the outer lags must both be transits.
