@@ -1,1 +1,282 @@
-// The dual-beam direction detector.
+// The dual-beam direction detector: turns the debounced edges of an IR2 node's two beams into
+// crossings. Pure and deterministic: the same edges at the same times give the same crossings.
+
+import PCNT
+
+/// Decides who walked through a pair of parallel beams, and which way.
+///
+/// Every person interrupts beam A for a while and beam B for about as long, the second shifted by
+/// the transit lag (beam spacing / walking speed). The detector cuts each beam's edges into pulses,
+/// bridging clears shorter than ``Configuration/bridgeGapMillis``, and aligns the pulses of A with
+/// those of B in time order (``PulseMatcher``): a pair whose rising-edge lag and falling-edge lag
+/// agree in sign is a crossing in that direction; a pair whose lags disagree is someone who turned
+/// back after touching both beams; a pulse without a partner is someone who turned back at one beam.
+/// When one beam saw several people as one pulse and the other saw them apart, it counts the larger
+/// number. Decisions wait until no later pulse could change them, so crossings are emitted up to
+/// ``Configuration/maxTransitMillis`` after the person left; ``pendingSince`` says how far back the
+/// undecided observations reach.
+///
+/// A beam interrupted for longer than ``Configuration/stuckAfterMillis`` (a parked bicycle, a
+/// blocked emitter) makes the detector degraded: nothing seen on either beam while it lasts is
+/// counted, and counting starts afresh when it clears.
+public struct DualBeamDetector: Sendable {
+    /// Tuning for one installation. The defaults suit beams 0.15–0.30 m apart and walking speeds
+    /// of 0.5–2.5 m/s.
+    public struct Configuration: Sendable, Hashable {
+        /// The longest plausible lag between the beams for one person, in ms. Pulses further apart
+        /// than this are never one person, and a decision waits this long after the last pulse.
+        /// 0.30 m at 0.5 m/s is 600 ms; the default leaves room for a hesitant step. Default 1500.
+        public var maxTransitMillis: Int64
+        /// A beam occupied for longer than this is stuck and the sensor degraded. Default 30 000.
+        public var stuckAfterMillis: Int64
+        /// A clear shorter than this inside an interruption is bridged: gaps between a torso and a
+        /// swinging arm or a bag must not split a person in two. People in single file leave gaps
+        /// of 75 ms or more (0.1 m at 1.34 m/s). Default 50.
+        public var bridgeGapMillis: Int64
+        /// A lag between the beams within this many ms carries no direction: edges of both beams
+        /// within it are taken as simultaneous, so that timing jitter cannot turn a walker into a
+        /// turn-back. One walker's lag is at least spacing / speed (about 60 ms). Default 10.
+        public var jitterMillis: Int64
+        /// The shortest pulse that may count as a person of its own when several pulses on one beam
+        /// face one merged pulse on the other. Shorter blips are left unmatched. Default 40.
+        public var minPersonPulseMillis: Int64
+        /// The most people read from one merged pulse. Default 4.
+        public var maxMergedPeople: Int
+
+        public init(
+            maxTransitMillis: Int64 = 1500,
+            stuckAfterMillis: Int64 = 30_000,
+            bridgeGapMillis: Int64 = 50,
+            jitterMillis: Int64 = 10,
+            minPersonPulseMillis: Int64 = 40,
+            maxMergedPeople: Int = 4
+        ) {
+            self.maxTransitMillis = maxTransitMillis
+            self.stuckAfterMillis = stuckAfterMillis
+            self.bridgeGapMillis = bridgeGapMillis
+            self.jitterMillis = jitterMillis
+            self.minPersonPulseMillis = minPersonPulseMillis
+            self.maxMergedPeople = maxMergedPeople
+        }
+    }
+
+    /// Running totals for a technician and the live monitor. They never reach a count bin.
+    public struct Statistics: Sendable, Hashable {
+        /// Crossings emitted.
+        public var crossings = 0
+        /// People who touched both beams and left the way they came (pulse pairs whose lags disagree).
+        public var turnBacks = 0
+        /// Pulses with no partner on the other beam: someone who turned back at one beam, or noise.
+        public var unmatchedPulses = 0
+        /// Pulses that stood for several people, resolved by counting the other beam's pulses.
+        public var mergedPulses = 0
+        /// Pulses thrown away uncounted: seen while the other beam was stuck, or cut off by a reset.
+        public var ignoredPulses = 0
+        /// How many times a beam became stuck.
+        public var stuckEpisodes = 0
+
+        public init() {}
+    }
+
+    /// The tuning in force.
+    public let configuration: Configuration
+    /// Running totals.
+    public private(set) var statistics = Statistics()
+    /// The latest time the detector has been told about.
+    public private(set) var now: Int64 = .min
+
+    private var beamA = BeamTrack()
+    private var beamB = BeamTrack()
+    private let matcher: PulseMatcher
+
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+        self.matcher = PulseMatcher(configuration)
+    }
+
+    // MARK: Reading the state
+
+    /// True while a beam is stuck (occupied longer than ``Configuration/stuckAfterMillis``); no
+    /// counts are produced from either beam meanwhile.
+    public var isDegraded: Bool { beamA.stuck || beamB.stuck }
+
+    /// The earliest time of any observation not yet decided: every crossing emitted later has
+    /// `time >= pendingSince`. nil when nothing is pending. The aggregator keeps bins open until
+    /// this passes.
+    public var pendingSince: Int64? {
+        [beamA.completed.first?.start, beamB.completed.first?.start, beamA.liveStart, beamB.liveStart]
+            .compactMap { $0 }.min()
+    }
+
+    /// Whether the beam is interrupted right now, as the node last reported it.
+    public func isOccupied(_ channel: Channel) -> Bool {
+        self[channel].occupied
+    }
+
+    /// When the current interruption of the beam began (short flickers bridged), or nil when clear.
+    public func occupiedSince(_ channel: Channel) -> Int64? {
+        let track = self[channel]
+        return track.occupied ? track.pulseStart : nil
+    }
+
+    /// Whether this beam is the stuck one.
+    public func isStuck(_ channel: Channel) -> Bool {
+        self[channel].stuck
+    }
+
+    // MARK: Feeding
+
+    /// Feeds one edge (times non-decreasing; an earlier time is taken as the latest one seen).
+    /// Appends any crossings it can now decide.
+    public mutating func handle(_ edge: ChannelEdge, into crossings: inout [Crossing]) {
+        let time = max(edge.time, now)
+        // Settle what the passing time decides before this edge, so a clear that outlasted the
+        // bridge gap ends its pulse before a new one starts.
+        advance(to: time, into: &crossings)
+        let other = self[edge.channel.other]
+        var track = self[edge.channel]
+        if edge.occupied {
+            // A repeated state (after a lost sentence or a reset) changes nothing.
+            guard !track.occupied else { return }
+            track.occupied = true
+            if track.pulseStart != nil {
+                track.clearedAt = nil
+                // A stuck beam that flickered clear is still stuck: what began meanwhile on the
+                // other beam overlaps the blockage.
+                if track.stuck, other.pulseStart != nil { self[edge.channel.other].discardCurrent = true }
+            } else {
+                track.pulseStart = time
+                track.discardCurrent = other.stuck && other.occupied
+            }
+        } else {
+            guard track.occupied else { return }
+            track.occupied = false
+            track.clearedAt = time
+        }
+        self[edge.channel] = track
+        settle(into: &crossings)
+    }
+
+    /// Time passes with no edge (called regularly, e.g. on keepalives): expires stale pulses,
+    /// detects stuck beams, and appends any crossings that can now be decided.
+    public mutating func advance(to time: Int64, into crossings: inout [Crossing]) {
+        now = max(now, time)
+        settle(into: &crossings)
+    }
+
+    /// The link was lost or the node rebooted: forget partial observations without counting them.
+    /// Both beams are taken as clear, and the timeline may restart at `time`.
+    public mutating func reset(at time: Int64) {
+        for track in [beamA, beamB] {
+            statistics.ignoredPulses += track.completed.count
+            if track.pulseStart != nil && !track.discardCurrent && !track.stuck {
+                statistics.ignoredPulses += 1
+            }
+        }
+        beamA = BeamTrack()
+        beamB = BeamTrack()
+        now = time
+    }
+
+    // MARK: Deciding
+
+    private mutating func settle(into crossings: inout [Crossing]) {
+        for channel in [Channel.a, .b] { detectStuck(channel) }
+        for channel in [Channel.a, .b] { completePulse(channel) }
+        decide(into: &crossings)
+    }
+
+    private mutating func detectStuck(_ channel: Channel) {
+        let track = self[channel]
+        guard track.occupied, !track.stuck, let start = track.pulseStart,
+            now - start > configuration.stuckAfterMillis
+        else { return }
+        self[channel].stuck = true
+        statistics.stuckEpisodes += 1
+        // Whatever the other beam saw since the blockage began has no partner that can be trusted.
+        var other = self[channel.other]
+        let kept = other.completed.filter { $0.start < start }
+        statistics.ignoredPulses += other.completed.count - kept.count
+        other.completed = kept
+        if other.pulseStart != nil { other.discardCurrent = true }
+        self[channel.other] = other
+    }
+
+    private mutating func completePulse(_ channel: Channel) {
+        var track = self[channel]
+        guard let start = track.pulseStart, let cleared = track.clearedAt,
+            now >= cleared + max(0, configuration.bridgeGapMillis)
+        else { return }
+        if track.stuck {
+            // The blockage is gone. Start afresh: anything under way on the other beam began
+            // while this one was blind.
+            var other = self[channel.other]
+            if let otherStart = other.pulseStart, otherStart < cleared, !other.discardCurrent {
+                other.discardCurrent = true
+            }
+            self[channel.other] = other
+        } else if track.discardCurrent {
+            statistics.ignoredPulses += 1
+        } else {
+            track.completed.append(BeamPulse(start: start, end: cleared))
+        }
+        track.pulseStart = nil
+        track.clearedAt = nil
+        track.discardCurrent = false
+        track.stuck = false
+        self[channel] = track
+    }
+
+    /// Commits the first steps of the best alignment for as long as no pulse still to come could
+    /// be linked to them.
+    private mutating func decide(into crossings: inout [Crossing]) {
+        while let unit = matcher.firstUnit(a: beamA.completed, b: beamB.completed) {
+            let (aCount, bCount): (Int, Int)
+            switch unit {
+            case .unmatched(.a): (aCount, bCount) = (1, 0)
+            case .unmatched(.b): (aCount, bCount) = (0, 1)
+            case .group(let a, let b): (aCount, bCount) = (a, b)
+            }
+            let a = beamA.completed.prefix(aCount)
+            let b = beamB.completed.prefix(bCount)
+            // A pulse on one beam can still be linked to a pulse on the other that starts within the
+            // transit limit of its end.
+            let futureA = beamA.earliestFutureStart(now: now)
+            let futureB = beamB.earliestFutureStart(now: now)
+            let window = configuration.maxTransitMillis
+            guard a.allSatisfy({ futureB - $0.end > window }), b.allSatisfy({ futureA - $0.end > window })
+            else { return }
+
+            switch unit {
+            case .unmatched:
+                statistics.unmatchedPulses += 1
+            case .group:
+                switch matcher.outcome(a, b) {
+                case .crossed(let people):
+                    crossings.append(contentsOf: people)
+                    statistics.crossings += people.count
+                    if aCount + bCount > 2 { statistics.mergedPulses += 1 }
+                case .turnedBack:
+                    statistics.turnBacks += 1
+                case .unmatched:
+                    statistics.unmatchedPulses += aCount + bCount
+                }
+            }
+            beamA.completed.removeFirst(aCount)
+            beamB.completed.removeFirst(bCount)
+        }
+    }
+
+    private subscript(_ channel: Channel) -> BeamTrack {
+        get { channel == .a ? beamA : beamB }
+        set {
+            if channel == .a { beamA = newValue } else { beamB = newValue }
+        }
+    }
+}
+
+extension Channel {
+    // fileprivate: the name is too generic to claim for the whole module.
+    /// The other beam of the pair.
+    fileprivate var other: Channel { self == .a ? .b : .a }
+}
