@@ -29,7 +29,9 @@ public struct JournalLogHandler: LogHandler {
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let prefix = toJournal ? "<\(Self.priority(event.level))>" : "\(event.level) "
         let line = prefix + "\(label): \(event.message)" + (fields.isEmpty ? "" : " [\(fields)]") + "\n"
-        _ = line.withCString { fputs($0, stderr) }
+        // One write(2) per line, so lines from several threads never interleave.
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     /// syslog(3) priorities.

@@ -67,7 +67,7 @@ struct SensorLoop {
     let service: SensorService
     let stop: StopSignal
     var counter: PCNTCounter
-    var source: ByteSource?
+    var source: (any ByteSource)?
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
     var waiting: [CountBin] = []
     var stored = 0

@@ -1,0 +1,208 @@
+import CountBins
+import PCNT
+
+/// The whole counting pipeline for one PCNT counter node, pure and deterministic:
+/// bytes → sentences → sensor timeline → direction detector → aggregator → `CountBin`s.
+///
+/// The daemon feeds it the bytes it reads with their arrival time and calls `tick(now:)` every
+/// second; `passant replay` feeds a capture with a fixed epoch and no arrival times. Either way the
+/// same bytes give the same counts. Crossings, edges and sentences stay inside; only bins come out.
+public struct PCNTCounter: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        public var bins: Aggregator.Configuration
+        public var detector: DualBeamDetector.Configuration
+        /// Silence longer than this means the link or the node is down (PCNT: keepalive every second).
+        public var linkTimeoutMillis: Int64
+
+        public init(
+            bins: Aggregator.Configuration, detector: DualBeamDetector.Configuration = .init(),
+            linkTimeoutMillis: Int64 = 3000
+        ) {
+            self.bins = bins
+            self.detector = detector
+            self.linkTimeoutMillis = linkTimeoutMillis
+        }
+    }
+
+    public let configuration: Configuration
+    public private(set) var health = SensorHealth()
+
+    private var decoder = PCNTDecoder()
+    private var timeline = NodeTimeline()
+    private var detector: DualBeamDetector
+    private var aggregator: Aggregator
+    private var anchor: ClockAnchor
+    /// UTC up to which link health has been recorded in the aggregator.
+    private var accountedUntil: Int64?
+    /// Timeline time of the last sentence.
+    private var lastSensorTime: Int64?
+    /// The node reports a fault (stuck beam, emitter) in its latest status.
+    private var nodeFault = false
+    private var crossings: [Crossing] = []
+    private var closed: [CountBin] = []
+
+    public init(configuration: Configuration, clock: ClockAnchor.Mode) {
+        self.configuration = configuration
+        detector = DualBeamDetector(configuration: configuration.detector)
+        aggregator = Aggregator(configuration: configuration.bins)
+        anchor = ClockAnchor(clock)
+    }
+
+    /// The latest instant (UTC, Unix ms) the sensor's own data has reached.
+    public var sensorNow: Int64? { lastSensorTime.flatMap { anchor.utc($0) } }
+
+    /// Crossings decided after their bin had closed (counted in the next bin).
+    public var lateCrossings: Int { aggregator.lateCrossings }
+
+    /// Feeds bytes read from the port. `arrival` is the system time they were read (Unix ms), or nil
+    /// when replaying. Returns the bins this closed.
+    public mutating func receive(_ bytes: some Sequence<UInt8>, arrival: Int64? = nil) -> [CountBin] {
+        // The decoder is moved out while it calls back into `handle`, which mutates `self`.
+        var decoder = PCNTDecoder()
+        swap(&decoder, &self.decoder)
+        decoder.decode(bytes) { sentence in
+            handle(sentence, arrival: arrival)
+        }
+        swap(&decoder, &self.decoder)
+        health.rejects = decoder.rejects
+        health.sentences = decoder.sentencesAccepted
+        if let now = sensorNow { closeBins(now: now) }
+        return takeClosed()
+    }
+
+    /// The system clock moved on to `now` (Unix ms): notices a silent link and closes due bins.
+    /// Only meaningful with the system-clock anchor; a fixed epoch follows the sensor's data alone.
+    public mutating func tick(now: Int64) -> [CountBin] {
+        if let last = sensorNow, now - last > configuration.linkTimeoutMillis {
+            if health.link == .up {
+                health.link = .down
+                if let lastSensorTime { detector.reset(at: lastSensorTime) }
+            }
+            recordHealth(until: now, healthy: false, flags: .linkDown)
+        }
+        closeBins(now: now)
+        return takeClosed()
+    }
+
+    /// Stops counting at `now` (or at the sensor's last data when nil): every open bin is closed, the
+    /// current one early, flagged `closedEarly`.
+    public mutating func finish(now: Int64? = nil) -> [CountBin] {
+        guard let end = now ?? sensorNow else { return takeClosed() }
+        // Let the detector decide what it still holds, as if the link had stayed quiet.
+        if let lastSensorTime {
+            detector.advance(to: lastSensorTime + configuration.detector.maxTransitMillis * 4, into: &crossings)
+            countCrossings()
+        }
+        if let last = sensorNow, end > last {
+            let silent = end - last > configuration.linkTimeoutMillis
+            recordHealth(until: end, healthy: !silent && !isDegraded, flags: silent ? .linkDown : [])
+        }
+        closed.append(contentsOf: aggregator.closeAll(now: end))
+        return takeClosed()
+    }
+
+    /// Continues a bin that an earlier run closed early.
+    public mutating func resume(_ bin: CountBin) {
+        aggregator.resume(bin)
+    }
+
+    private var isDegraded: Bool { detector.isDegraded || nodeFault }
+
+    private mutating func handle(_ sentence: NodeSentence, arrival: Int64?) {
+        let step = timeline.observe(sentence)
+        if step.rebooted {
+            detector.reset(at: step.time)
+            anchor.reanchor()
+            health.reboots += 1
+        }
+        anchor.observe(sensorTime: step.time, arrival: arrival)
+        guard let utc = anchor.utc(step.time) else { return }
+        if step.rebooted { aggregator.flag(.sensorRestarted, at: utc) }
+
+        // Health of the span since the previous sentence.
+        if accountedUntil == nil { accountedUntil = utc }
+        var flags: BinFlags = []
+        if step.silenceMillis > configuration.linkTimeoutMillis {
+            flags.insert(.linkDown)
+            detector.reset(at: step.time)
+        }
+        if step.lostSentences > 0 {
+            flags.insert(.dataLost)
+            health.lostSentences += step.lostSentences
+            // Edges may be missing: whatever the detector holds can no longer be trusted.
+            detector.reset(at: step.time)
+        }
+        if isDegraded { flags.insert(.sensorDegraded) }
+        recordHealth(until: utc, healthy: flags.isEmpty, flags: flags)
+        health.link = .up
+        lastSensorTime = step.time
+
+        switch sentence.message {
+        case .hello(let hello):
+            health.hello = hello
+        case .beam(let channel, let interrupted):
+            detector.handle(ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
+        case .status(let status):
+            health.status = status
+            nodeFault = !status.flags.isDisjoint(with: [.beamAStuck, .beamBStuck, .emitterFault])
+            if status.flags.contains(.watchdogReset) { aggregator.flag(.sensorRestarted, at: utc) }
+            detector.advance(to: step.time, into: &crossings)
+        case .keepalive, .response:
+            detector.advance(to: step.time, into: &crossings)
+        case .distances:
+            // TOF2 nodes are not counted yet; their samples keep the link alive.
+            health.unsupportedSentences += 1
+        }
+        health.degraded = isDegraded
+        countCrossings()
+    }
+
+    private mutating func countCrossings() {
+        for crossing in crossings {
+            if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
+        }
+        health.crossings += crossings.count
+        crossings.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func recordHealth(until utc: Int64, healthy: Bool, flags: BinFlags) {
+        guard let from = accountedUntil, utc > from else { return }
+        aggregator.record(from: from, to: utc, healthy: healthy, flags: flags)
+        accountedUntil = utc
+    }
+
+    private mutating func closeBins(now: Int64) {
+        let pending = detector.pendingSince.flatMap { anchor.utc($0) }
+        closed.append(contentsOf: aggregator.close(now: now, pendingSince: pending))
+    }
+
+    private mutating func takeClosed() -> [CountBin] {
+        defer { closed.removeAll(keepingCapacity: true) }
+        return closed
+    }
+}
+
+/// What the daemon reports about one sensor. Counters only; nothing identifies anyone.
+public struct SensorHealth: Sendable, Hashable {
+    public enum Link: String, Sendable, Hashable {
+        /// Nothing received yet.
+        case waiting
+        case up
+        /// Silent for longer than the link timeout.
+        case down
+    }
+
+    public var link: Link = .waiting
+    public var hello: Hello?
+    public var status: NodeStatus?
+    public var sentences = 0
+    public var rejects = PCNTRejects()
+    public var lostSentences = 0
+    public var reboots = 0
+    public var degraded = false
+    /// People counted since start (a running total for the technician, not stored).
+    public var crossings = 0
+    public var unsupportedSentences = 0
+
+    public init() {}
+}
