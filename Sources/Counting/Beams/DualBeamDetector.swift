@@ -230,7 +230,18 @@ public struct DualBeamDetector: Sendable {
     /// Commits the first steps of the best alignment for as long as no pulse still to come could
     /// be linked to them.
     private mutating func decide(into crossings: inout [Crossing]) {
-        while let unit = matcher.firstUnit(a: beamA.completed, b: beamB.completed) {
+        while !beamA.completed.isEmpty || !beamB.completed.isEmpty {
+            // A pulse on one beam can still be linked to a pulse on the other that starts within the
+            // transit limit of its end.
+            let futureA = beamA.earliestFutureStart(now: now)
+            let futureB = beamB.earliestFutureStart(now: now)
+            let window = configuration.maxTransitMillis
+            guard
+                let unit = matcher.firstUnit(
+                    a: beamA.completed, b: beamB.completed,
+                    aOpen: beamA.completed.map { futureB - $0.end <= window },
+                    bOpen: beamB.completed.map { futureA - $0.end <= window })
+            else { return }
             let (aCount, bCount): (Int, Int)
             switch unit {
             case .unmatched(.a): (aCount, bCount) = (1, 0)
@@ -239,13 +250,25 @@ public struct DualBeamDetector: Sendable {
             }
             let a = beamA.completed.prefix(aCount)
             let b = beamB.completed.prefix(bCount)
-            // A pulse on one beam can still be linked to a pulse on the other that starts within the
-            // transit limit of its end.
-            let futureA = beamA.earliestFutureStart(now: now)
-            let futureB = beamB.earliestFutureStart(now: now)
-            let window = configuration.maxTransitMillis
+            // Nothing still to come may touch the unit itself.
             guard a.allSatisfy({ futureB - $0.end > window }), b.allSatisfy({ futureA - $0.end > window })
             else { return }
+            // Nor, for a while, its neighbours: a pulse next to the unit whose own partner may still
+            // come was taken as merely deferred, so the unit was chosen without knowing what it will
+            // be left with. In unbroken traffic neighbours always have one, so the wait is bounded.
+            let unitEnd = max(a.last?.end ?? .min, b.last?.end ?? .min)
+            if now - unitEnd <= 2 * window {
+                let restA = beamA.completed.dropFirst(aCount)
+                let restB = beamB.completed.dropFirst(bCount)
+                let waitingNeighbour =
+                    restB.contains { q in
+                        futureA - q.end <= window && a.contains { p in Self.gap(p, q) <= window }
+                    }
+                    || restA.contains { q in
+                        futureB - q.end <= window && b.contains { p in Self.gap(p, q) <= window }
+                    }
+                if waitingNeighbour { return }
+            }
 
             switch unit {
             case .unmatched:
@@ -265,6 +288,11 @@ public struct DualBeamDetector: Sendable {
             beamA.completed.removeFirst(aCount)
             beamB.completed.removeFirst(bCount)
         }
+    }
+
+    /// Time between two pulses on different beams; negative when they overlap.
+    private static func gap(_ p: BeamPulse, _ q: BeamPulse) -> Int64 {
+        max(q.start - p.end, p.start - q.end)
     }
 
     private subscript(_ channel: Channel) -> BeamTrack {
