@@ -236,6 +236,11 @@ public struct DualBeamDetector: Sendable {
             let futureA = beamA.earliestFutureStart(now: now)
             let futureB = beamB.earliestFutureStart(now: now)
             let window = configuration.maxTransitMillis
+            // The first unit holds the first pulse of A or of B; if both may still be linked to
+            // pulses to come, nothing can be decided yet (and the alignment need not be computed).
+            let firstASettled = beamA.completed.first.map { futureB - $0.end > window } ?? false
+            let firstBSettled = beamB.completed.first.map { futureA - $0.end > window } ?? false
+            guard firstASettled || firstBSettled else { return }
             guard
                 let unit = matcher.firstUnit(
                     a: beamA.completed, b: beamB.completed,
