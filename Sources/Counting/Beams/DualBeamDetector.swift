@@ -8,13 +8,13 @@ import PCNT
 /// Every person interrupts beam A for a while and beam B for about as long, the second shifted by
 /// the transit lag (beam spacing / walking speed). The detector cuts each beam's edges into pulses,
 /// bridging clears shorter than ``Configuration/bridgeGapMillis``, and aligns the pulses of A with
-/// those of B in time order (``PulseMatcher``): a pair whose rising-edge lag and falling-edge lag
+/// those of B in time order, by least cost (see `PulseMatcher`): a pair whose rising-edge lag and falling-edge lag
 /// agree in sign is a crossing in that direction; a pair whose lags disagree is someone who turned
 /// back after touching both beams; a pulse without a partner is someone who turned back at one beam.
 /// When one beam saw several people as one pulse and the other saw them apart, it counts the larger
-/// number. Decisions wait until no later pulse could change them, so crossings are emitted up to
-/// ``Configuration/maxTransitMillis`` after the person left; ``pendingSince`` says how far back the
-/// undecided observations reach.
+/// number. Decisions wait until no later pulse could change them, so a crossing is emitted
+/// ``Configuration/maxTransitMillis`` after the person left, and in unbroken traffic up to about
+/// twice that; ``pendingSince`` says how far back the undecided observations reach.
 ///
 /// A beam interrupted for longer than ``Configuration/stuckAfterMillis`` (a parked bicycle, a
 /// blocked emitter) makes the detector degraded: nothing seen on either beam while it lasts is
@@ -24,7 +24,7 @@ public struct DualBeamDetector: Sendable {
     /// of 0.5–2.5 m/s.
     public struct Configuration: Sendable, Hashable {
         /// The longest plausible lag between the beams for one person, in ms. Pulses further apart
-        /// than this are never one person, and a decision waits this long after the last pulse.
+        /// than this are never one person, and a decision waits at least this long after a pulse.
         /// 0.30 m at 0.5 m/s is 600 ms; the default leaves room for a hesitant step. Default 1500.
         public var maxTransitMillis: Int64
         /// A beam occupied for longer than this is stuck and the sensor degraded. Default 30 000.
