@@ -342,6 +342,29 @@ struct DualBeamDetectorTests {
         expectCrossings(run.crossings, walkers.map { ($0.direction, Int64($0.middle)) }, tolerance: 100)
     }
 
+    @Test("People meeting head-on merged on one beam, then a walker, count one each")
+    func headOnMergedThenWalker() {
+        var run = Run()
+        // B→A and A→B 40 ms apart: A sees one pulse, B two. 1.1 s later an A→B walker follows.
+        run.feed("B+14208 A+14249 B-14368 B+14445 A-14533 B-14645 A+15746 B+15897 A-15973 B-16124")
+        run.finish()
+        #expect(run.crossings.map(\.direction) == [.bToA, .aToB, .aToB])
+    }
+
+    @Test("A dense queue across wide beams is not re-paired one person off", arguments: Direction.allCases)
+    func denseQueueAcrossWideBeams(direction: Direction) {
+        // Beams 0.3 m apart, bodies 0.18 m, gaps 0.12 m: each person breaks the first beam just as
+        // the one ahead breaks the second, a pairing as tight as anyone's own (231 ms lag).
+        var run = Run()
+        let walkers = (0..<12).map {
+            Walker(
+                direction: direction, entry: 1000 + Double($0) * 230, speed: 1.3, depth: 0.18, spacing: 0.3)
+        }
+        run.feed(render(walkers))
+        run.finish()
+        expectCrossings(run.crossings, walkers.map { (direction, Int64($0.middle)) })
+    }
+
     @Test("Two people meeting exactly side by side count one each way")
     func headOnMeetingSimultaneous() {
         var run = Run()

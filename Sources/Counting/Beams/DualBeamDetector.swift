@@ -8,13 +8,13 @@ import PCNT
 /// Every person interrupts beam A for a while and beam B for about as long, the second shifted by
 /// the transit lag (beam spacing / walking speed). The detector cuts each beam's edges into pulses,
 /// bridging clears shorter than ``Configuration/bridgeGapMillis``, and aligns the pulses of A with
-/// those of B in time order (``PulseMatcher``): a pair whose rising-edge lag and falling-edge lag
+/// those of B in time order, by least cost (see `PulseMatcher`): a pair whose rising-edge lag and falling-edge lag
 /// agree in sign is a crossing in that direction; a pair whose lags disagree is someone who turned
 /// back after touching both beams; a pulse without a partner is someone who turned back at one beam.
 /// When one beam saw several people as one pulse and the other saw them apart, it counts the larger
-/// number. Decisions wait until no later pulse could change them, so crossings are emitted up to
-/// ``Configuration/maxTransitMillis`` after the person left; ``pendingSince`` says how far back the
-/// undecided observations reach.
+/// number. Decisions wait until no later pulse could change them, so a crossing is emitted
+/// ``Configuration/maxTransitMillis`` after the person left, and in unbroken traffic up to about
+/// twice that; ``pendingSince`` says how far back the undecided observations reach.
 ///
 /// A beam interrupted for longer than ``Configuration/stuckAfterMillis`` (a parked bicycle, a
 /// blocked emitter) makes the detector degraded: nothing seen on either beam while it lasts is
@@ -24,7 +24,7 @@ public struct DualBeamDetector: Sendable {
     /// of 0.5–2.5 m/s.
     public struct Configuration: Sendable, Hashable {
         /// The longest plausible lag between the beams for one person, in ms. Pulses further apart
-        /// than this are never one person, and a decision waits this long after the last pulse.
+        /// than this are never one person, and a decision waits at least this long after a pulse.
         /// 0.30 m at 0.5 m/s is 600 ms; the default leaves room for a hesitant step. Default 1500.
         public var maxTransitMillis: Int64
         /// A beam occupied for longer than this is stuck and the sensor degraded. Default 30 000.
@@ -230,7 +230,23 @@ public struct DualBeamDetector: Sendable {
     /// Commits the first steps of the best alignment for as long as no pulse still to come could
     /// be linked to them.
     private mutating func decide(into crossings: inout [Crossing]) {
-        while let unit = matcher.firstUnit(a: beamA.completed, b: beamB.completed) {
+        while !beamA.completed.isEmpty || !beamB.completed.isEmpty {
+            // A pulse on one beam can still be linked to a pulse on the other that starts within the
+            // transit limit of its end.
+            let futureA = beamA.earliestFutureStart(now: now)
+            let futureB = beamB.earliestFutureStart(now: now)
+            let window = configuration.maxTransitMillis
+            // The first unit holds the first pulse of A or of B; if both may still be linked to
+            // pulses to come, nothing can be decided yet (and the alignment need not be computed).
+            let firstASettled = beamA.completed.first.map { futureB - $0.end > window } ?? false
+            let firstBSettled = beamB.completed.first.map { futureA - $0.end > window } ?? false
+            guard firstASettled || firstBSettled else { return }
+            guard
+                let unit = matcher.firstUnit(
+                    a: beamA.completed, b: beamB.completed,
+                    aOpen: beamA.completed.map { futureB - $0.end <= window },
+                    bOpen: beamB.completed.map { futureA - $0.end <= window })
+            else { return }
             let (aCount, bCount): (Int, Int)
             switch unit {
             case .unmatched(.a): (aCount, bCount) = (1, 0)
@@ -239,13 +255,25 @@ public struct DualBeamDetector: Sendable {
             }
             let a = beamA.completed.prefix(aCount)
             let b = beamB.completed.prefix(bCount)
-            // A pulse on one beam can still be linked to a pulse on the other that starts within the
-            // transit limit of its end.
-            let futureA = beamA.earliestFutureStart(now: now)
-            let futureB = beamB.earliestFutureStart(now: now)
-            let window = configuration.maxTransitMillis
+            // Nothing still to come may touch the unit itself.
             guard a.allSatisfy({ futureB - $0.end > window }), b.allSatisfy({ futureA - $0.end > window })
             else { return }
+            // Nor, for a while, its neighbours: a pulse next to the unit whose own partner may still
+            // come was taken as merely deferred, so the unit was chosen without knowing what it will
+            // be left with. In unbroken traffic neighbours always have one, so the wait is bounded.
+            let unitEnd = max(a.last?.end ?? .min, b.last?.end ?? .min)
+            if now - unitEnd <= 2 * window {
+                let restA = beamA.completed.dropFirst(aCount)
+                let restB = beamB.completed.dropFirst(bCount)
+                let waitingNeighbour =
+                    restB.contains { q in
+                        futureA - q.end <= window && a.contains { p in Self.gap(p, q) <= window }
+                    }
+                    || restA.contains { q in
+                        futureB - q.end <= window && b.contains { p in Self.gap(p, q) <= window }
+                    }
+                if waitingNeighbour { return }
+            }
 
             switch unit {
             case .unmatched:
@@ -265,6 +293,11 @@ public struct DualBeamDetector: Sendable {
             beamA.completed.removeFirst(aCount)
             beamB.completed.removeFirst(bCount)
         }
+    }
+
+    /// Time between two pulses on different beams; negative when they overlap.
+    private static func gap(_ p: BeamPulse, _ q: BeamPulse) -> Int64 {
+        max(q.start - p.end, p.start - q.end)
     }
 
     private subscript(_ channel: Channel) -> BeamTrack {

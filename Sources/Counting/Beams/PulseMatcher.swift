@@ -7,6 +7,12 @@
 // unmatched (someone who turned back, or noise). The alignment is chosen by least cost, where a cost
 // is, in milliseconds, how far the pulses are from what one person (or a queue) would produce. The
 // detector then commits only the first unit of the best alignment, once no future pulse can touch it.
+//
+// The size of a lag is weak evidence: it is spacing / speed, and neither is known. In a dense queue
+// the lag to the *next* person's pulse on the other beam can be shorter than the lag to one's own,
+// and that re-pairing is just as consistent (everyone walking the other way). What rules it out is
+// the queue's ends: it needs one pulse left over at each. So a pulse left over costs a lot, unless
+// its partner may simply not have come yet: then it is deferred, for free.
 
 import PCNT
 
@@ -35,13 +41,12 @@ struct PulseMatcher: Sendable {
     var minPersonPulse: Int64
     var maxGroup: Int
 
-    /// Cost of leaving a pulse unmatched. At least as high as any single feasible pair, so that two
-    /// pulses that could be one person are never both left over; and high enough that a queue cannot
-    /// be re-paired one person off (every pair in the opposite direction) to save a little lag.
+    /// Cost of leaving a pulse unmatched for good. Two of them cost more than any feasible pair, so
+    /// that two pulses that could be one person are never both left over.
     var unmatchedCost: Int64 { maxTransit }
-    /// Extra cost per additional person read from one merged pulse: merges happen, but a pair of
-    /// separate pulses is the commoner explanation.
-    static let mergePenalty: Int64 = 300
+    /// Extra cost per additional person read from one merged pulse: merges happen, but separate
+    /// pulses, or a turn-back next to a walker, are commoner explanations.
+    static let mergePenalty: Int64 = 500
 
     init(_ configuration: DualBeamDetector.Configuration) {
         maxTransit = max(1, configuration.maxTransitMillis)
@@ -52,8 +57,9 @@ struct PulseMatcher: Sendable {
 
     // MARK: Alignment
 
-    /// The first unit of the least-cost alignment of `a` and `b` (both non-empty-or-not, in time order).
-    func firstUnit(a: [BeamPulse], b: [BeamPulse]) -> MatchUnit? {
+    /// The first unit of the least-cost alignment of `a` and `b` (in time order). A pulse marked in
+    /// `aOpen` / `bOpen` may still find its partner among pulses to come: leaving it over is free.
+    func firstUnit(a: [BeamPulse], b: [BeamPulse], aOpen: [Bool], bOpen: [Bool]) -> MatchUnit? {
         let nA = a.count
         let nB = b.count
         guard nA + nB > 0 else { return nil }
@@ -87,8 +93,10 @@ struct PulseMatcher: Sendable {
                         }
                     }
                 }
-                if i < nA { consider(.unmatched(.a), unmatchedCost, next: (i + 1) * width + j) }
-                if j < nB { consider(.unmatched(.b), unmatchedCost, next: i * width + j + 1) }
+                if i < nA {
+                    consider(.unmatched(.a), aOpen[i] ? 0 : unmatchedCost, next: (i + 1) * width + j)
+                }
+                if j < nB { consider(.unmatched(.b), bOpen[j] ? 0 : unmatchedCost, next: i * width + j + 1) }
                 cost[i * width + j] = best
                 choice[i * width + j] = bestUnit
             }
@@ -107,7 +115,8 @@ struct PulseMatcher: Sendable {
             // they stand between the beams, touching neither): the shorter lag must be a transit.
             let gap = max(b0.start - a0.end, a0.start - b0.end)
             guard gap <= maxTransit, min(abs(rise), abs(fall)) <= maxTransit else { return nil }
-            var cost = min(abs(rise), abs(fall)) + min(abs(rise - fall), maxTransit) / 2
+            // Walking through, both edges of a body are shifted alike: the durations agree.
+            var cost = min(abs(rise - fall), maxTransit) / 2 + lagCost(min(abs(rise), abs(fall)))
             if let r = direction(ofLag: rise), let f = direction(ofLag: fall), r != f {
                 // A turn-back touching both beams is rarer than a crossing.
                 cost += maxTransit / 2
@@ -130,8 +139,14 @@ struct PulseMatcher: Sendable {
         }
         // People merged on one beam walk at similar speeds, so their lags have similar sizes; and the
         // other beam saw no gap where this one did, which gets less likely the longer the gap.
-        return abs(rise) + abs(fall) + 2 * abs(abs(rise) - abs(fall)) + 2 * gaps
+        return lagCost(abs(rise)) + lagCost(abs(fall)) + 2 * abs(abs(rise) - abs(fall)) + 2 * gaps
             + Self.mergePenalty * Int64(many.count - 1)
+    }
+
+    /// A transit lag costs little (a slight preference for the nearer of two otherwise equal
+    /// partners) until it exceeds what a slow walker across wide beams takes (half the limit).
+    func lagCost(_ lag: Int64) -> Int64 {
+        lag / 8 + 2 * max(0, lag - maxTransit / 2)
     }
 
     // MARK: Meaning
