@@ -85,3 +85,44 @@ public struct Pedestrian: Sendable, Hashable {
         crosses ? trajectory.firstTime(reaching: spacing / 2) : nil
     }
 }
+
+extension Pedestrian {
+    /// Someone alone walking straight through at a constant `speed`, whose centre passes the middle
+    /// between the beams at `crossingTime` (s). For constructed situations in tests.
+    public static func walker(
+        id: Int, direction: WalkDirection, crossingTime: Double, speed: Double = 1.34, depth: Double = 0.25,
+        spacing: Double = 0.20, group: Int? = nil, groupSize: Int = 1
+    ) -> Pedestrian {
+        let middle = spacing / 2
+        let start = -PedestrianGenerator.approachLength
+        let end = spacing + PedestrianGenerator.exitLength
+        let arrival = crossingTime - (middle - start) / speed
+        var trajectory = Trajectory(knots: [
+            .init(time: arrival, position: start),
+            .init(time: crossingTime + (end - middle) / speed, position: end),
+        ])
+        if direction == .bToA { trajectory = trajectory.mirrored(about: middle) }
+        return Pedestrian(
+            id: id, group: group ?? id, groupSize: groupSize, direction: direction, behaviour: .through,
+            speed: speed, depth: depth, width: 0.5, lateral: 1.0, arrival: arrival, trajectory: trajectory)
+    }
+
+    /// Someone alone who walks in from the `direction` side at `speed`, stands at `turnPoint` (metres past
+    /// the first beam they meet) for `dwell` seconds and walks back out. For constructed situations.
+    public static func turningBack(
+        id: Int, direction: WalkDirection, arrival: Double, turnPoint: Double, dwell: Double = 0.5,
+        speed: Double = 1.34, depth: Double = 0.25, spacing: Double = 0.20
+    ) -> Pedestrian {
+        let start = -PedestrianGenerator.approachLength
+        let turnTime = arrival + (turnPoint - start) / speed
+        var trajectory = Trajectory(knots: [
+            .init(time: arrival, position: start), .init(time: turnTime, position: turnPoint),
+            .init(time: turnTime + dwell, position: turnPoint),
+            .init(time: turnTime + dwell + (turnPoint - start) / speed, position: start),
+        ])
+        if direction == .bToA { trajectory = trajectory.mirrored(about: spacing / 2) }
+        return Pedestrian(
+            id: id, group: id, groupSize: 1, direction: direction, behaviour: .turnBack(turnPoint: turnPoint),
+            speed: speed, depth: depth, width: 0.5, lateral: 1.0, arrival: arrival, trajectory: trajectory)
+    }
+}

@@ -43,15 +43,29 @@ public struct PedestrianGenerator: Sendable {
         }
     }
 
+    /// Exactly these people and no one else (for tests and constructed situations). Their trajectories
+    /// are taken as they are; everyone's beam activity must come after their `arrival`.
+    public init(scripted people: [Pedestrian], parameters: WalkwayParameters = WalkwayParameters()) {
+        self.parameters = parameters
+        lanes = []
+        pending = people.sorted { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
+        for person in pending {
+            precondition(
+                person.trajectory.startTime >= person.arrival,
+                "person \(person.id) moves before arriving")
+        }
+    }
+
     /// When the next person `next()` returns arrives (s); infinite on an empty walkway.
     public var nextArrival: Double {
         if let first = pending.first { return first.arrival }
         return lanes.map(\.nextArrival).min() ?? .infinity
     }
 
-    /// The next person to arrive, or `nil` if no one ever will (both rates zero).
+    /// The next person to arrive, or `nil` if no one ever will (both rates zero, or the script is done).
     public mutating func next() -> Pedestrian? {
         if pending.isEmpty {
+            guard lanes.count == 2 else { return nil }
             let laneIndex = lanes[0].nextArrival <= lanes[1].nextArrival ? 0 : 1
             guard lanes[laneIndex].nextArrival.isFinite else { return nil }
             pending = makeUnit(lane: laneIndex)
