@@ -86,3 +86,28 @@ import Testing
         #expect(run.truth.turnBacks.count == 1 && run.truth.turnBacks[0].touchedBothBeams)
     }
 }
+
+@Suite struct WholeRunEdgeTests {
+    @Test func peopleWhoWalkAloneGiveFourEdgesEach() throws {
+        // Seed 4 happens to put nobody in the beams together with someone else.
+        let run = render(Scenario.sparse.walkway, seconds: 3_600, seed: 4)
+        try #require(run.truth.overlapped == 0)
+        #expect(run.truth.crossings.count > 90)
+        #expect(run.beamEdges.count == 4 * run.truth.crossings.count)
+        // Each crossing's four edges start with the beam on the side the person came from.
+        let edges = run.beamEdges.map(\.edge)
+        for (index, crossing) in run.truth.crossings.enumerated() {
+            #expect(edges[4 * index] == (crossing.direction == .aToB ? "A,1" : "B,1"))
+            #expect(Set(edges[(4 * index)..<(4 * index + 4)]) == ["A,1", "A,0", "B,1", "B,0"])
+        }
+    }
+
+    @Test func anEmptyWalkwaySendsOnlyKeepalivesAndStatus() {
+        let walkway = WalkwayParameters(ratePerHourAToB: 0, ratePerHourBToA: 0)
+        let types = render(walkway, seconds: 60).sentences.map(\.type)
+        #expect(types.first == "HELLO")
+        #expect(types.filter { $0 == "S" }.count == 5)
+        #expect(types.filter { $0 == "K" }.count == 59 - 5)
+        #expect(!types.contains("B"))
+    }
+}
