@@ -46,9 +46,11 @@ public struct IR2NodeRenderer: Sendable {
         public var bytes = 0
     }
 
+    /// The node's settings and faults.
     public let configuration: NodeConfiguration
     /// Simulation time at which the stream ends (ms, exclusive), if it does.
     public let end: Int64?
+    /// What the node has done so far (every chunk `next()` returned, and sentences it dropped).
     public private(set) var statistics = Statistics()
 
     private var signals: BeamSignals

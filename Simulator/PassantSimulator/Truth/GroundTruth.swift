@@ -7,7 +7,9 @@
 /// Simulation time 0 is `startUnixMillis` (and node tick `tickOffset`). Bins are aligned to UTC multiples
 /// of their length, like the daemon's; the first and last may be only partly covered by the run.
 public struct GroundTruth: Sendable {
+    /// The UTC time of simulation time 0, Unix ms.
     public let startUnixMillis: Int64
+    /// Length of the bins, s (the daemon uses 60, 300, 900 or 3600).
     public let binSeconds: Int64
     /// Distance between the beams (m); the crossing point is half of it.
     public let spacing: Double
@@ -180,17 +182,21 @@ public struct GroundTruthReport: Sendable {
         public var coverage: Double
     }
 
+    /// The UTC time of simulation time 0, Unix ms.
     public let startUnixMillis: Int64
     /// Simulation time the report ends at, ms.
     public let endMillis: Int64
     /// Crossings and turn-backs in time order.
     public let events: [Event]
+    /// Every bin the run touches, in order, empty ones included.
     public let bins: [Bin]
 
+    /// The crossings, in time order.
     public var crossings: [Crossing] {
         events.compactMap { if case .crossing(let crossing) = $0 { crossing } else { nil } }
     }
 
+    /// The turn-backs, in time order.
     public var turnBacks: [TurnBack] {
         events.compactMap { if case .turnBack(let turnBack) = $0 { turnBack } else { nil } }
     }

@@ -40,6 +40,7 @@ public struct Trajectory: Sendable, Hashable {
         self.knots = knots
     }
 
+    /// When the body appears and leaves the stage (s).
     public var startTime: Double { knots[0].time }
     public var endTime: Double { knots[knots.count - 1].time }
 
