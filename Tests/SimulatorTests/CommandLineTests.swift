@@ -84,7 +84,8 @@ import Testing
         let fd = open(String(line.dropFirst(4)), O_RDWR | O_NOCTTY)
         try #require(fd >= 0)
         defer { close(fd) }
-        _ = "$H,1*9CCF\r\n".utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }  // ignored
+        // A command from the reader is read and ignored.
+        _ = "$H,1*9CCF\r\n".utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
 
         // Three seconds of node time at 20× speed.
         var received: [UInt8] = []
