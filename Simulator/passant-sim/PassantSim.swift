@@ -108,7 +108,12 @@ struct PassantSim: ParsableCommand {
         let statistics = renderer.statistics
         if let path = output.truth {
             let extra: [(String, JSONValue)] = [
-                ("scenario", .string(walkway.scenario)), ("seed", .integer(Int64(bitPattern: walkway.seed))),
+                ("scenario", .string(walkway.scenario)),
+                (
+                    "seed",
+                    walkway.seed <= UInt64(Int64.max)
+                        ? .integer(Int64(walkway.seed)) : .string(String(walkway.seed))
+                ),
                 ("bin_seconds", .integer(Int64(output.binSeconds))),
                 ("node", nodeStatistics(statistics, discarded: link.discardedBytes)),
             ]
