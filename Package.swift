@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "passant-sim",
             dependencies: [
-                "PassantSimulator", "SerialInput",
+                "PassantSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Simulator/passant-sim"

@@ -1,0 +1,53 @@
+// Named, reproducible walkways. A scenario plus a seed fixes every person, every byte and the truth.
+
+/// A named preset of walkway parameters.
+public struct Scenario: Sendable, Hashable {
+    public var name: String
+    /// One line for `--help` and logs.
+    public var summary: String
+    public var walkway: WalkwayParameters
+
+    public init(name: String, summary: String, walkway: WalkwayParameters) {
+        self.name = name
+        self.summary = summary
+        self.walkway = walkway
+    }
+
+    /// 60 people per hour each way, all alone, all walking straight through.
+    public static let sparse = Scenario(
+        name: "sparse", summary: "60/h each way, singles walking straight through",
+        walkway: WalkwayParameters(ratePerHourAToB: 60, ratePerHourBToA: 60))
+
+    /// About 600 people per hour in all, some pairs and the odd group, pause or turn-back.
+    public static let moderate = Scenario(
+        name: "moderate", summary: "300/h each way, some pairs and groups, rare pauses and turn-backs",
+        walkway: WalkwayParameters(
+            ratePerHourAToB: 300, ratePerHourBToA: 300, pairShare: 0.15, groupShare: 0.03, pauseShare: 0.01,
+            turnBackShare: 0.02))
+
+    /// About 2500 people per hour in all: many pairs and groups, short headways, people queueing.
+    public static let dense = Scenario(
+        name: "dense", summary: "1250/h each way, many pairs and groups, short headways",
+        walkway: WalkwayParameters(
+            ratePerHourAToB: 1250, ratePerHourBToA: 1250, pairShare: 0.30, groupShare: 0.12, pauseShare: 0.01,
+            turnBackShare: 0.02, followingGapRange: 0.05...0.30))
+
+    /// A quiet walkway where many people turn back, half of them after reaching the far beam.
+    public static let turnBacks = Scenario(
+        name: "turnbacks", summary: "120/h each way, 40% of them turn back in the beams",
+        walkway: WalkwayParameters(
+            ratePerHourAToB: 120, ratePerHourBToA: 120, turnBackShare: 0.4, turnBackDeepShare: 0.5))
+
+    /// A quiet walkway where many people stop inside the beams for 1–8 s.
+    public static let pauses = Scenario(
+        name: "pauses", summary: "120/h each way, 30% of them stop in the beams for 1-8 s",
+        walkway: WalkwayParameters(ratePerHourAToB: 120, ratePerHourBToA: 120, pauseShare: 0.3))
+
+    /// Every named scenario.
+    public static let all: [Scenario] = [sparse, moderate, dense, turnBacks, pauses]
+
+    /// The scenario called `name`, if there is one.
+    public static func named(_ name: String) -> Scenario? {
+        all.first { $0.name == name }
+    }
+}

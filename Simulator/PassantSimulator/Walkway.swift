@@ -1,1 +1,0 @@
-// The walkway model and hardware renderers.
