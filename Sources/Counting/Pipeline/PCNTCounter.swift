@@ -64,8 +64,8 @@ public struct PCNTCounter: Sendable {
             handle(sentence, arrival: arrival)
         }
         swap(&decoder, &self.decoder)
-        health.rejects = decoder.rejects
-        health.sentences = decoder.sentencesAccepted
+        health.rejects = self.decoder.rejects
+        health.sentences = self.decoder.sentencesAccepted
         if let now = sensorNow { closeBins(now: now) }
         return takeClosed()
     }
