@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
     ],
     targets: [
         // C libraries, each wrapped by exactly one Swift module.
@@ -30,6 +31,13 @@ let package = Package(
             path: "Sources/CSerialPort",
             pkgConfig: "libserialport",
             providers: [.apt(["libserialport-dev"])]
+        ),
+
+        .systemLibrary(
+            name: "CMosquitto",
+            path: "Sources/CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
         ),
 
         // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
@@ -44,13 +52,36 @@ let package = Package(
         ),
         .target(name: "SerialInput", dependencies: ["CSerialPort"]),
         .target(
+            name: "Uplinks",
+            dependencies: [
+                "CountBins", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "MQTTUplink",
+            dependencies: [
+                "Uplinks", "CountBins", "PassantConfig", "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SensorThingsUplink",
+            dependencies: [
+                "Uplinks", "CountBins", "PassantConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PassantConfig",
             dependencies: ["CountBins", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "PassantDaemon",
             dependencies: [
-                "Counting", "CountBins", "Store", "SerialInput", "PassantConfig",
+                "Counting", "CountBins", "Store", "SerialInput", "PassantConfig", "Uplinks", "MQTTUplink", "SensorThingsUplink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -89,6 +120,12 @@ let package = Package(
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
+        .testTarget(name: "UplinksTests", dependencies: ["Uplinks", "Store", "CountBins"]),
+        .testTarget(name: "MQTTUplinkTests", dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]),
+        .testTarget(
+            name: "SensorThingsUplinkTests",
+            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]
+        ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
         .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),

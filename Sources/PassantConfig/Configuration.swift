@@ -11,6 +11,8 @@ public struct Configuration: Sendable, Hashable {
     public var graceSeconds: Int
     public var store: StoreConfiguration
     public var sensors: [SensorConfiguration]
+    /// Where closed bins are delivered; each keeps its own delivery state.
+    public var uplinks: [UplinkConfiguration] = []
 
     public static let defaultPath = "/etc/passant/passant.yaml"
 }

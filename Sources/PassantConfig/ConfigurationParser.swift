@@ -48,7 +48,7 @@ extension Configuration {
         }
 
         let top = reader.mapping(
-            root, key: "", allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors"])
+            root, key: "", allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks"])
         let site = reader.identifier(top["site"], key: "site", parent: root, required: true) ?? ""
         let node = reader.identifier(top["node"], key: "node", parent: root, required: false) ?? defaultNode
         var binLength = BinLength.fifteenMinutes
@@ -82,6 +82,23 @@ extension Configuration {
         } else {
             reader.fail(root, key: "sensors", "is missing; list the sensors attached to this gateway")
         }
+        var uplinks: [UplinkConfiguration] = []
+        if let list = top["uplinks"] {
+            if case .sequence(let sequence) = list {
+                for (index, item) in sequence.enumerated() {
+                    if let uplink = reader.uplink(item, key: "uplinks[\(index)]") { uplinks.append(uplink) }
+                }
+            } else {
+                reader.fail(list, key: "uplinks", "must be a list of uplinks (each item starting with '- type:')")
+            }
+        }
+        var seenUplinks: Set<String> = []
+        for (index, uplink) in uplinks.enumerated() where !seenUplinks.insert(uplink.name).inserted {
+            reader.errors.append(
+                ConfigurationError(
+                    file: file, line: nil, key: "uplinks[\(index)].name",
+                    message: "'\(uplink.name)' names two uplinks; give each its own name"))
+        }
         var seen: [String: Int] = [:]
         for (index, sensor) in sensors.enumerated() {
             if let first = seen[sensor.name] {
@@ -97,7 +114,8 @@ extension Configuration {
 
         if !reader.errors.isEmpty { throw ConfigurationErrors(reader.errors) }
         return Configuration(
-            site: site, node: node, binLength: binLength, graceSeconds: grace, store: store, sensors: sensors)
+            site: site, node: node, binLength: binLength, graceSeconds: grace, store: store, sensors: sensors,
+            uplinks: uplinks)
     }
 }
 
@@ -108,8 +126,8 @@ public struct ConfigurationErrors: Error, CustomStringConvertible, Sendable {
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
-/// Walks the YAML tree, collecting every problem with its line.
-private struct Reader {
+/// Walks the YAML tree, collecting every problem with its line. Sections in other files extend it.
+struct Reader {
     let file: String
     var errors: [ConfigurationError] = []
 

@@ -1,0 +1,1 @@
+// The MQTT uplink over libmosquitto.

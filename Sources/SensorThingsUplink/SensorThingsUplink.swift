@@ -1,0 +1,1 @@
+// The OGC SensorThings API uplink.
