@@ -101,7 +101,7 @@ struct SensorLoop {
                         waiting += counter.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
                     }
                 } catch {
-                    logger.warning("lost \(service.sensor.port): \(error); reopening")
+                    logger.warning("lost \(service.sensor.port): \(error)")
                     port.close()
                     source = nil
                     nextAttempt = now + backoffSeconds
