@@ -154,4 +154,23 @@ struct PCNTCounterTests {
         #expect(pipeline.health.degraded)
         #expect(bins.first!.coverage < 1)
     }
+
+    @Test func aWalkerJustBeforeTheLinkFallsSilentIsStillCounted() {
+        let script = NodeScript.node(seconds: 11, walkers: [(10, .bToA)])
+        var pipeline = counter()
+        var bins = pipeline.receive(script.bytes)
+        bins += pipeline.tick(now: epoch + 20_000)
+        #expect(pipeline.health.link == .down)
+        bins += pipeline.finish(now: epoch + 20_000)
+        #expect(bins.reduce(0) { $0 + $1.bToA } == 1)
+        #expect(bins.first?.flags.contains(.linkDown) == true)
+    }
+
+    @Test func theHealthCountsEverySentence() {
+        let script = NodeScript.node(seconds: 30, walkers: [(3, .aToB)])
+        var pipeline = counter()
+        _ = pipeline.receive(script.bytes + Array("$K,1,2*0000\r\n".utf8))
+        #expect(pipeline.health.sentences == 1 + 30 + 4)
+        #expect(pipeline.health.rejects.badCRC == 1)
+    }
 }

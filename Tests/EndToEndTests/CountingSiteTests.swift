@@ -121,3 +121,52 @@ struct CountingSiteTests {
         #expect(try await daemon.exit(within: 20) == 0)
     }
 }
+
+/// The production path: bins stamped from the system clock, a restart within a bin.
+@Suite("End to end, system clock", .serialized)
+struct SystemClockTests {
+    @Test func aRestartWithinABinLosesNothingAndCountsNothingTwice() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("passant.db").path
+        var truthTotal = 0
+        for run in 1...2 {
+            let truthPath = directory.appendingPathComponent("truth\(run).jsonl").path
+            // People every second or two, in real time, for eight seconds.
+            let simulator = try Program(
+                "passant-sim",
+                [
+                    "--pty", "--scenario", "sparse", "--rate-a-to-b", "1800", "--rate-b-to-a", "1500", "--duration", "8",
+                    "--seed", "\(run)", "--truth", truthPath, "--bin-seconds", "60",
+                ])
+            let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
+            let config = directory.appendingPathComponent("passant\(run).yaml")
+            try """
+            site: e2e
+            node: gw
+            bin_seconds: 60
+            store: {path: \(database)}
+            sensors:
+              - {name: door, port: \(pty)}
+            """.write(to: config, atomically: true, encoding: .utf8)
+            let daemon = try Program("passantd", ["--config", config.path])
+            #expect(try await simulator.exit(within: 30) == 0)
+            // The last walker is decided up to two transit times after the beams clear.
+            try await Task.sleep(for: .seconds(3.5))
+            daemon.signal(SIGTERM)
+            #expect(try await daemon.exit(within: 20) == 0)
+            let truth = try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8))
+            let summary = try #require(truth.last)
+            truthTotal += (summary["a_to_b"] as! Int) + (summary["b_to_a"] as! Int)
+        }
+        let (status, exported, errors) = try await run("passant", ["export", "--db", database])
+        #expect(status == 0, "\(errors)")
+        let bins = try jsonLines(exported)
+        let counted = bins.reduce(0) { $0 + ($1["a_to_b"] as! Int) + ($1["b_to_a"] as! Int) }
+        #expect(truthTotal > 4)
+        #expect(counted == truthTotal, "\(bins)")
+        // Each run ended inside a bin, so the newest bin is flagged as closed early; keys are unique.
+        #expect((bins.last?["flags"] as? [String])?.contains("closed-early") == true)
+        #expect(Set(bins.map { $0["start"] as! String }).count == bins.count)
+    }
+}

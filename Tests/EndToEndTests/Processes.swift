@@ -17,7 +17,7 @@ final class Program: @unchecked Sendable {
     private var stdoutText = Data()
     private var stderrText = Data()
 
-    init(_ name: String, _ arguments: [String]) throws {
+    init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         self.name = name
         let path = binaries.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -25,6 +25,9 @@ final class Program: @unchecked Sendable {
         }
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice

@@ -49,8 +49,8 @@ public struct GroundTruth: Sendable {
         }
     }
 
-    /// The truth of the run from simulation time 0 up to `endMillis` (exclusive): crossings that happened
-    /// before it, turn-backs that began before it, and the bins that cover it.
+    /// The truth of the run from simulation time 0 up to `endMillis` (exclusive): crossings completed
+    /// (the person out of the beams) before it, turn-backs that began before it, and the bins that cover it.
     public func report(until endMillis: Int64) -> GroundTruthReport {
         // Everyone in the zone before the end, by when they entered it.
         let inZone = entries.indices.filter { index in
@@ -72,7 +72,9 @@ public struct GroundTruth: Sendable {
         for index in inZone {
             let entry = entries[index]
             if let crossing = entry.crossing {
-                guard crossing >= 0 && crossing < endMillis else { continue }
+                // Someone still in the beams when the node stops was never seen to finish crossing: the
+                // edges that would show it are not in the stream (100 ms leaves room for debounce).
+                guard crossing >= 0, entry.zone!.end * 1000 + 100 < Double(endMillis) else { continue }
                 events.append(
                     .crossing(
                         GroundTruthReport.Crossing(

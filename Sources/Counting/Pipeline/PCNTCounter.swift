@@ -76,7 +76,7 @@ public struct PCNTCounter: Sendable {
         if let last = sensorNow, now - last > configuration.linkTimeoutMillis {
             if health.link == .up {
                 health.link = .down
-                if let lastSensorTime { detector.reset(at: lastSensorTime) }
+                if let lastSensorTime { settleDetector(restartingAt: lastSensorTime) }
             }
             recordHealth(until: now, healthy: false, flags: .linkDown)
         }
@@ -88,11 +88,7 @@ public struct PCNTCounter: Sendable {
     /// current one early, flagged `closedEarly`.
     public mutating func finish(now: Int64? = nil) -> [CountBin] {
         guard let end = now ?? sensorNow else { return takeClosed() }
-        // Let the detector decide what it still holds, as if the link had stayed quiet.
-        if let lastSensorTime {
-            detector.advance(to: lastSensorTime + configuration.detector.maxTransitMillis * 4, into: &crossings)
-            countCrossings()
-        }
+        if let lastSensorTime { settleDetector(restartingAt: lastSensorTime) }
         if let last = sensorNow, end > last {
             let silent = end - last > configuration.linkTimeoutMillis
             recordHealth(until: end, healthy: !silent && !isDegraded, flags: silent ? .linkDown : [])
@@ -111,7 +107,7 @@ public struct PCNTCounter: Sendable {
     private mutating func handle(_ sentence: NodeSentence, arrival: Int64?) {
         let step = timeline.observe(sentence)
         if step.rebooted {
-            detector.reset(at: step.time)
+            settleDetector(restartingAt: step.time)
             anchor.reanchor()
             health.reboots += 1
         }
@@ -124,7 +120,7 @@ public struct PCNTCounter: Sendable {
         var flags: BinFlags = []
         if step.silenceMillis > configuration.linkTimeoutMillis {
             flags.insert(.linkDown)
-            detector.reset(at: step.time)
+            settleDetector(restartingAt: step.time)
         }
         if step.lostSentences > 0 {
             flags.insert(.dataLost)
@@ -155,6 +151,17 @@ public struct PCNTCounter: Sendable {
         }
         health.degraded = isDegraded
         countCrossings()
+    }
+
+    /// The line went quiet or the node restarted: decide what the detector holds as if nothing more
+    /// had happened since the last sentence (a walker who left the beams just before is still
+    /// counted), then forget what cannot be decided.
+    private mutating func settleDetector(restartingAt time: Int64) {
+        if let lastSensorTime {
+            detector.advance(to: lastSensorTime + configuration.detector.maxTransitMillis * 4, into: &crossings)
+            countCrossings()
+        }
+        detector.reset(at: time)
     }
 
     private mutating func countCrossings() {
