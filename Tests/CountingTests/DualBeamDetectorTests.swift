@@ -40,9 +40,11 @@ private struct Run {
         step { $0.advance(to: time, into: &$1) }
     }
 
-    /// Lets enough time pass for every pending observation to be decided.
+    /// Lets enough time pass for every pending observation to be decided (a pulse without a
+    /// partner waits for the other half of someone standing between the beams).
     mutating func finish() {
-        advance(to: detector.now + detector.configuration.maxTransitMillis + 1000)
+        let configuration = detector.configuration
+        advance(to: detector.now + max(configuration.maxTransitMillis, configuration.maxStandMillis) + 1000)
     }
 
     private mutating func step(_ body: (inout DualBeamDetector, inout [Crossing]) -> Void) {
@@ -236,6 +238,63 @@ struct DualBeamDetectorTests {
         run.feed("A+0 B+200 B-500 A-800", direction)
         run.finish()
         #expect(run.crossings.isEmpty)
+        #expect(run.detector.statistics.turnBacks == 1)
+    }
+
+    @Test(
+        "Stepping out of the near beam at the far one and coming back through it counts nothing",
+        arguments: [
+            // In from B, reaches A (a body deeper than the spacing), clears B, steps back and
+            // leaves through B (simulator, scenario turnbacks, seed 1).
+            "B+119215 A+119331 B-119382 B+120224 A-120279 B-120402",
+            // In from A, reaches B, clears A, comes back and leaves through A (someone else
+            // touched A meanwhile, merged into the way back).
+            "A+102300 B+102445 A-102489 A+103076 B-103648 A-103823",
+        ], Direction.allCases)
+    func turnBackOutOfNearBeam(script: String, mirror: Direction) {
+        // `.bToA` swaps the beams: the mirror image of the sequence.
+        var run = Run()
+        run.feed(script, mirror)
+        run.finish()
+        #expect(run.crossings.isEmpty)
+        #expect(run.detector.statistics.turnBacks == 1)
+        #expect(run.detector.pendingSince == nil)
+    }
+
+    @Test(
+        "Turn-backs after a pause count nothing",
+        arguments: [
+            // Stood in the near beam, went back.
+            "A+0 A-5000",
+            // Stood in both beams, went back.
+            "A+0 B+200 B-6200 A-6400",
+            // Stood in the far beam only, went back.
+            "A+0 B+150 A-300 A+6000 B-6150 A-6300",
+            // A body shallower than the spacing stood with its front in the far beam, went back.
+            "A+0 A-100 B+250 A+6000 B-6100 A-6200",
+        ], Direction.allCases)
+    func turnBackAfterPause(script: String, direction: Direction) {
+        var run = Run()
+        let edges = edges(script, direction)
+        for edge in edges {
+            run.advance(to: edge.time)
+            run.feed([edge])
+        }
+        run.finish()
+        #expect(run.crossings.isEmpty)
+        #expect(run.detector.pendingSince == nil)
+    }
+
+    @Test(
+        "A turn-back out of the near beam between two walkers counts only the walkers",
+        arguments: Direction.allCases)
+    func turnBackOutOfNearBeamBetweenWalkers(direction: Direction) {
+        var run = Run()
+        run.feed(
+            "A+0 B+154 A-231 B-385 A+2000 B+2150 A-2300 A+3000 B-3150 A-3300 A+5000 B+5154 A-5231 B-5385",
+            direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 192), (direction, 5192)])
         #expect(run.detector.statistics.turnBacks == 1)
     }
 

@@ -4,6 +4,9 @@
 struct BeamPulse: Sendable, Hashable {
     var start: Int64
     var end: Int64
+    /// The transit lag measured for the body this pulse belongs to, once fragments were joined to
+    /// it: joined pulses on both beams no longer show it.
+    var transit: Int64? = nil
 
     var duration: Int64 { end - start }
     var midpoint: Int64 { start + (end - start) / 2 }
