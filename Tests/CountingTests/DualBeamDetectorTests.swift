@@ -40,11 +40,13 @@ private struct Run {
         step { $0.advance(to: time, into: &$1) }
     }
 
-    /// Lets enough time pass for every pending observation to be decided (a pulse without a
-    /// partner waits for the other half of someone standing between the beams).
+    /// Lets enough time pass for every pending observation to be decided: a pulse without a
+    /// partner waits longer, for the other half of someone standing between the beams.
     mutating func finish() {
-        let configuration = detector.configuration
-        advance(to: detector.now + max(configuration.maxTransitMillis, configuration.maxStandMillis) + 1000)
+        advance(to: detector.now + detector.configuration.maxTransitMillis + 1000)
+        if detector.pendingSince != nil {
+            advance(to: detector.now + detector.configuration.maxStandMillis + 1000)
+        }
     }
 
     private mutating func step(_ body: (inout DualBeamDetector, inout [Crossing]) -> Void) {
@@ -346,6 +348,30 @@ struct DualBeamDetectorTests {
         second.finish()
         expectCrossings(first.crossings, [(direction, 154), (direction, 1231)])
         #expect(first.crossings == second.crossings)
+    }
+
+    @Test(
+        "An arm swung ahead of the torso, 60 ms apart on both beams, is part of the walker",
+        arguments: Direction.allCases)
+    func armFragmentOnBothBeams(direction: Direction) {
+        var run = Run()
+        run.feed("A+0 A-40 A+100 B+140 B-180 B+240 A-330 B-470", direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 235)])
+        #expect(run.detector.statistics.joinedFragments == 2)
+    }
+
+    @Test(
+        "Someone who stands between the beams, touching neither, is counted once",
+        arguments: Direction.allCases)
+    func standBetweenBeams(direction: Direction) {
+        var run = Run()
+        run.feed("A+0 A-120", direction)
+        for t in stride(from: Int64(1000), through: 3000, by: 1000) { run.advance(to: t) }
+        run.feed("B+3120 B-3240", direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 1620)])
+        #expect(run.detector.statistics.standsBetween == 1)
     }
 
     @Test("A blip too short for a body next to a walker adds nobody")

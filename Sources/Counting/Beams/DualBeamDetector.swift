@@ -290,8 +290,11 @@ public struct DualBeamDetector: Sendable {
             let p = track.completed[index - 1]
             let q = track.completed[index]
             if max(p.start, q.start) < settled, let transit = fragmentTransit(p, q, others: others) {
-                track.completed[index - 1].end = q.end
-                track.completed[index - 1].transit = transit
+                var joined = p.duration >= q.duration ? p : q
+                joined.start = p.start
+                joined.end = q.end
+                joined.transit = transit
+                track.completed[index - 1] = joined
                 track.completed.remove(at: index)
                 statistics.joinedFragments += 1
             } else {

@@ -112,8 +112,9 @@ struct PulseMatcher: Sendable {
     /// One side holds exactly one pulse.
     func groupCost(_ a: ArraySlice<BeamPulse>, _ b: ArraySlice<BeamPulse>) -> Int64? {
         guard let a0 = a.first, let aN = a.last, let b0 = b.first, let bN = b.last else { return nil }
-        let rise = b0.start - a0.start
-        let fall = bN.end - aN.end
+        // Lags between the bodies' own edges: a fragment joined to a body tells nothing.
+        let rise = b0.bodyStart - a0.bodyStart
+        let fall = bN.bodyEnd - aN.bodyEnd
         if a.count == 1 && b.count == 1 {
             // Someone who stops inside the zone stretches one of the two lags, never both (unless
             // they stand between the beams, touching neither): the shorter lag must be a transit.
@@ -178,8 +179,9 @@ struct PulseMatcher: Sendable {
     /// What a chosen group means: who crossed, which way and when.
     func outcome(_ a: ArraySlice<BeamPulse>, _ b: ArraySlice<BeamPulse>) -> MatchOutcome {
         guard let a0 = a.first, let aN = a.last, let b0 = b.first, let bN = b.last else { return .unmatched }
-        let rise = b0.start - a0.start
-        let fall = bN.end - aN.end
+        // Lags between the bodies' own edges: a fragment joined to a body tells nothing.
+        let rise = b0.bodyStart - a0.bodyStart
+        let fall = bN.bodyEnd - aN.bodyEnd
         let first = direction(ofLag: rise)
         let last = direction(ofLag: fall)
         let earliest = min(a0.start, b0.start)
