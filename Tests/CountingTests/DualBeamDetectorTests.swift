@@ -40,9 +40,13 @@ private struct Run {
         step { $0.advance(to: time, into: &$1) }
     }
 
-    /// Lets enough time pass for every pending observation to be decided.
+    /// Lets enough time pass for every pending observation to be decided: a pulse without a
+    /// partner waits longer, for the other half of someone standing between the beams.
     mutating func finish() {
         advance(to: detector.now + detector.configuration.maxTransitMillis + 1000)
+        if detector.pendingSince != nil {
+            advance(to: detector.now + detector.configuration.maxStandMillis + 1000)
+        }
     }
 
     private mutating func step(_ body: (inout DualBeamDetector, inout [Crossing]) -> Void) {
@@ -239,6 +243,63 @@ struct DualBeamDetectorTests {
         #expect(run.detector.statistics.turnBacks == 1)
     }
 
+    @Test(
+        "Stepping out of the near beam at the far one and coming back through it counts nothing",
+        arguments: [
+            // In from B, reaches A (a body deeper than the spacing), clears B, steps back and
+            // leaves through B (simulator, scenario turnbacks, seed 1).
+            "B+119215 A+119331 B-119382 B+120224 A-120279 B-120402",
+            // In from A, reaches B, clears A, comes back and leaves through A (someone else
+            // touched A meanwhile, merged into the way back).
+            "A+102300 B+102445 A-102489 A+103076 B-103648 A-103823",
+        ], Direction.allCases)
+    func turnBackOutOfNearBeam(script: String, mirror: Direction) {
+        // `.bToA` swaps the beams: the mirror image of the sequence.
+        var run = Run()
+        run.feed(script, mirror)
+        run.finish()
+        #expect(run.crossings.isEmpty)
+        #expect(run.detector.statistics.turnBacks == 1)
+        #expect(run.detector.pendingSince == nil)
+    }
+
+    @Test(
+        "Turn-backs after a pause count nothing",
+        arguments: [
+            // Stood in the near beam, went back.
+            "A+0 A-5000",
+            // Stood in both beams, went back.
+            "A+0 B+200 B-6200 A-6400",
+            // Stood in the far beam only, went back.
+            "A+0 B+150 A-300 A+6000 B-6150 A-6300",
+            // A body shallower than the spacing stood with its front in the far beam, went back.
+            "A+0 A-100 B+250 A+6000 B-6100 A-6200",
+        ], Direction.allCases)
+    func turnBackAfterPause(script: String, direction: Direction) {
+        var run = Run()
+        let edges = edges(script, direction)
+        for edge in edges {
+            run.advance(to: edge.time)
+            run.feed([edge])
+        }
+        run.finish()
+        #expect(run.crossings.isEmpty)
+        #expect(run.detector.pendingSince == nil)
+    }
+
+    @Test(
+        "A turn-back out of the near beam between two walkers counts only the walkers",
+        arguments: Direction.allCases)
+    func turnBackOutOfNearBeamBetweenWalkers(direction: Direction) {
+        var run = Run()
+        run.feed(
+            "A+0 B+154 A-231 B-385 A+2000 B+2150 A-2300 A+3000 B-3150 A-3300 A+5000 B+5154 A-5231 B-5385",
+            direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 192), (direction, 5192)])
+        #expect(run.detector.statistics.turnBacks == 1)
+    }
+
     @Test("A turn-back followed by a walker counts only the walker", arguments: Direction.allCases)
     func turnBackThenWalker(direction: Direction) {
         var run = Run()
@@ -287,6 +348,30 @@ struct DualBeamDetectorTests {
         second.finish()
         expectCrossings(first.crossings, [(direction, 154), (direction, 1231)])
         #expect(first.crossings == second.crossings)
+    }
+
+    @Test(
+        "An arm swung ahead of the torso, 60 ms apart on both beams, is part of the walker",
+        arguments: Direction.allCases)
+    func armFragmentOnBothBeams(direction: Direction) {
+        var run = Run()
+        run.feed("A+0 A-40 A+100 B+140 B-180 B+240 A-330 B-470", direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 235)])
+        #expect(run.detector.statistics.joinedFragments == 2)
+    }
+
+    @Test(
+        "Someone who stands between the beams, touching neither, is counted once",
+        arguments: Direction.allCases)
+    func standBetweenBeams(direction: Direction) {
+        var run = Run()
+        run.feed("A+0 A-120", direction)
+        for t in stride(from: Int64(1000), through: 3000, by: 1000) { run.advance(to: t) }
+        run.feed("B+3120 B-3240", direction)
+        run.finish()
+        expectCrossings(run.crossings, [(direction, 1620)])
+        #expect(run.detector.statistics.standsBetween == 1)
     }
 
     @Test("A blip too short for a body next to a walker adds nobody")

@@ -4,6 +4,20 @@
 struct BeamPulse: Sendable, Hashable {
     var start: Int64
     var end: Int64
+    /// The body's own interruption, without the fragments joined to it (an arm swung ahead, a
+    /// bag behind): its edges, not theirs, tell the direction.
+    var bodyStart: Int64
+    var bodyEnd: Int64
+    /// The transit lag measured for the body, once fragments were joined to it: joined pulses on
+    /// both beams no longer show it.
+    var transit: Int64?
+
+    init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+        bodyStart = start
+        bodyEnd = end
+    }
 
     var duration: Int64 { end - start }
     var midpoint: Int64 { start + (end - start) / 2 }

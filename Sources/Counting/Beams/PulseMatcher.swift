@@ -40,6 +40,9 @@ struct PulseMatcher: Sendable {
     var jitter: Int64
     var minPersonPulse: Int64
     var maxGroup: Int
+    /// The longest clear on a beam that may still be two people's pulses merged (see
+    /// `isTurnBack`).
+    var mergeGap: Int64
 
     /// Cost of leaving a pulse unmatched for good. Two of them cost more than any feasible pair, so
     /// that two pulses that could be one person are never both left over.
@@ -53,6 +56,7 @@ struct PulseMatcher: Sendable {
         jitter = max(0, configuration.jitterMillis)
         minPersonPulse = max(0, configuration.minPersonPulseMillis)
         maxGroup = max(1, configuration.maxMergedPeople)
+        mergeGap = max(0, configuration.bridgeGapMillis)
     }
 
     // MARK: Alignment
@@ -108,8 +112,9 @@ struct PulseMatcher: Sendable {
     /// One side holds exactly one pulse.
     func groupCost(_ a: ArraySlice<BeamPulse>, _ b: ArraySlice<BeamPulse>) -> Int64? {
         guard let a0 = a.first, let aN = a.last, let b0 = b.first, let bN = b.last else { return nil }
-        let rise = b0.start - a0.start
-        let fall = bN.end - aN.end
+        // Lags between the bodies' own edges: a fragment joined to a body tells nothing.
+        let rise = b0.bodyStart - a0.bodyStart
+        let fall = bN.bodyEnd - aN.bodyEnd
         if a.count == 1 && b.count == 1 {
             // Someone who stops inside the zone stretches one of the two lags, never both (unless
             // they stand between the beams, touching neither): the shorter lag must be a transit.
@@ -127,6 +132,10 @@ struct PulseMatcher: Sendable {
         // must be long enough to be a body, and the outer lags must both be transits.
         let (many, single) = a.count > 1 ? (a, b0) : (b, a0)
         guard abs(rise) <= maxTransit, abs(fall) <= maxTransit else { return nil }
+        if isTurnBack(many, rise: rise, fall: fall) {
+            // One person, priced like a turn-back that never left the near beam.
+            return lagCost(abs(rise)) + lagCost(abs(fall)) + maxTransit / 2
+        }
         var gaps: Int64 = 0
         var previousEnd: Int64?
         for member in many {
@@ -143,6 +152,22 @@ struct PulseMatcher: Sendable {
             + Self.mergePenalty * Int64(many.count - 1)
     }
 
+    /// Whether pulses entered and left through the same beam are one person who turned back: they
+    /// reached the far beam, stepped out of the near one, stood, and came back through it
+    /// (A, B, ¬A, A, ¬B, ¬A, or with a shallow body A, ¬A, B, ¬B, A, ¬A).
+    ///
+    /// Two people meeting head-on leave the same edges: the far beam merges them, the near one sees
+    /// them apart. But then each of them is on the far beam within a transit of leaving or reaching
+    /// the near one, so the near beam's clear is at most the two lags (plus what merges pulses).
+    /// Stepping back takes longer. Both lags must be walking transits, not a pause.
+    func isTurnBack(_ many: ArraySlice<BeamPulse>, rise: Int64, fall: Int64) -> Bool {
+        guard many.count == 2, let first = many.first, let last = many.last,
+            let entry = direction(ofLag: rise), let exit = direction(ofLag: fall), entry != exit,
+            abs(rise) <= maxTransit / 2, abs(fall) <= maxTransit / 2
+        else { return false }
+        return last.start - first.end > abs(rise) + abs(fall) + mergeGap
+    }
+
     /// A transit lag costs little (a slight preference for the nearer of two otherwise equal
     /// partners) until it exceeds what a slow walker across wide beams takes (half the limit).
     func lagCost(_ lag: Int64) -> Int64 {
@@ -154,8 +179,9 @@ struct PulseMatcher: Sendable {
     /// What a chosen group means: who crossed, which way and when.
     func outcome(_ a: ArraySlice<BeamPulse>, _ b: ArraySlice<BeamPulse>) -> MatchOutcome {
         guard let a0 = a.first, let aN = a.last, let b0 = b.first, let bN = b.last else { return .unmatched }
-        let rise = b0.start - a0.start
-        let fall = bN.end - aN.end
+        // Lags between the bodies' own edges: a fragment joined to a body tells nothing.
+        let rise = b0.bodyStart - a0.bodyStart
+        let fall = bN.bodyEnd - aN.bodyEnd
         let first = direction(ofLag: rise)
         let last = direction(ofLag: fall)
         let earliest = min(a0.start, b0.start)
@@ -179,10 +205,12 @@ struct PulseMatcher: Sendable {
             }
         }
 
-        // A merged group: the first member is told by the rising edges, the last by the falling ones;
-        // members in between saw no edge on the other beam and follow their nearer neighbour.
         let manyIsA = a.count > 1
         let many = manyIsA ? a : b
+        if isTurnBack(many, rise: rise, fall: fall) { return .turnedBack }
+
+        // A merged group: the first member is told by the rising edges, the last by the falling ones;
+        // members in between saw no edge on the other beam and follow their nearer neighbour.
         var firstDirection = first ?? last ?? .aToB
         var lastDirection = last ?? first ?? .bToA
         if first == nil && last == nil {
