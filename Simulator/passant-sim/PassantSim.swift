@@ -16,7 +16,8 @@ struct PassantSim: ParsableCommand {
 /// `passant-sim [run]`: the simulated node.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate a PCNT IR2 counter node with pedestrians walking through its beams (the default).",
+        abstract:
+            "Simulate a PCNT IR2 counter node with pedestrians walking through its beams (the default).",
         discussion: """
             The first line on stdout says where the node is: `pty /dev/pts/N`, `tcp 127.0.0.1:PORT` or \
             `file PATH`. With a pty or TCP port the run (simulation time 0, node tick 0, `--start`) begins \

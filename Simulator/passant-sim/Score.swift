@@ -40,7 +40,8 @@ struct Score: ParsableCommand {
         }
         var countedBins: [String: (Int, Int)] = [:]
         for line in countedLines {
-            guard let start = line["start"] as? String, let a = line["a_to_b"] as? Int, let b = line["b_to_a"] as? Int
+            guard let start = line["start"] as? String, let a = line["a_to_b"] as? Int,
+                let b = line["b_to_a"] as? Int
             else { continue }
             let previous = countedBins[start] ?? (0, 0)
             countedBins[start] = (previous.0 + a, previous.1 + b)
@@ -67,7 +68,8 @@ struct Score: ParsableCommand {
         }
         let report: [String: Any] = [
             "label": label ?? "", "bins": truthBins.count, "missing_bins": missing,
-            "truth_a_to_b": truthA, "truth_b_to_a": truthB, "counted_a_to_b": countedA, "counted_b_to_a": countedB,
+            "truth_a_to_b": truthA, "truth_b_to_a": truthB, "counted_a_to_b": countedA,
+            "counted_b_to_a": countedB,
             "accuracy_a_to_b": accuracy(countedA, truthA), "accuracy_b_to_a": accuracy(countedB, truthB),
             "accuracy": accuracy(countedA + countedB, truthA + truthB),
             "binwise_accuracy": crossings == 0 ? 1 : max(0, 1 - Double(binError) / Double(truthA + truthB)),
@@ -88,7 +90,9 @@ struct Score: ParsableCommand {
                 let a = counted.map { String($0.0) } ?? "-"
                 let b = counted.map { String($0.1) } ?? "-"
                 let mark = counted.map { $0 == expected } ?? false ? "" : "  *"
-                print("  \(start)   \(pad(a)) / \(pad(String(expected.0)))        \(pad(b)) / \(pad(String(expected.1)))\(mark)")
+                print(
+                    "  \(start)   \(pad(a)) / \(pad(String(expected.0)))        \(pad(b)) / \(pad(String(expected.1)))\(mark)"
+                )
             }
         }
         func percent(_ value: Any?) -> String { String(format: "%5.1f %%", (value as? Double ?? 0) * 100) }

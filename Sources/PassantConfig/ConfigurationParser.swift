@@ -48,7 +48,8 @@ extension Configuration {
         }
 
         let top = reader.mapping(
-            root, key: "", allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks"])
+            root, key: "",
+            allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks"])
         let site = reader.identifier(top["site"], key: "site", parent: root, required: true) ?? ""
         let node = reader.identifier(top["node"], key: "node", parent: root, required: false) ?? defaultNode
         var binLength = BinLength.fifteenMinutes
@@ -89,7 +90,8 @@ extension Configuration {
                     if let uplink = reader.uplink(item, key: "uplinks[\(index)]") { uplinks.append(uplink) }
                 }
             } else {
-                reader.fail(list, key: "uplinks", "must be a list of uplinks (each item starting with '- type:')")
+                reader.fail(
+                    list, key: "uplinks", "must be a list of uplinks (each item starting with '- type:')")
             }
         }
         var seenUplinks: Set<String> = []

@@ -39,14 +39,18 @@ public enum Secret: Sendable, Hashable, CustomStringConvertible {
             return .success(value)
         case .file(let path):
             guard var text = readFile(path) else {
-                return .failure(SecretError(message: "cannot read the secret file \(path); check it exists and passantd may read it"))
+                return .failure(
+                    SecretError(
+                        message:
+                            "cannot read the secret file \(path); check it exists and passantd may read it"))
             }
             if text.hasSuffix("\n") { text.removeLast() }
             if text.hasSuffix("\r") { text.removeLast() }
             return .success(text)
         case .environment(let name):
             guard let value = environment[name], !value.isEmpty else {
-                return .failure(SecretError(message: "the environment variable \(name) holding a secret is not set"))
+                return .failure(
+                    SecretError(message: "the environment variable \(name) holding a secret is not set"))
             }
             return .success(value)
         }
@@ -71,7 +75,9 @@ extension Reader {
         case "sensorthings":
             return sensorThings(node, key: key).map(UplinkConfiguration.sensorThings)
         default:
-            fail(typeNode, key: "\(key).type", "'\(typeNode.string ?? "")' is not an uplink type; use mqtt or sensorthings")
+            fail(
+                typeNode, key: "\(key).type",
+                "'\(typeNode.string ?? "")' is not an uplink type; use mqtt or sensorthings")
             return nil
         }
     }

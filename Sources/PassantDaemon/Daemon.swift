@@ -66,7 +66,8 @@ struct Supervisor: Service {
             if hung.isEmpty {
                 if watchdogMicroseconds != nil { notifier.watchdog() }
             } else {
-                logger.critical("sensor loop hung: \(hung.map(\.name).joined(separator: ", ")); withholding the watchdog")
+                logger.critical(
+                    "sensor loop hung: \(hung.map(\.name).joined(separator: ", ")); withholding the watchdog")
             }
             let status = reports.map { "\($0.name) \($0.health.link.rawValue)" }.joined(separator: ", ")
             if status != lastStatus {

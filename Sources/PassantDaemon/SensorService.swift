@@ -98,7 +98,8 @@ struct SensorLoop {
                     let count = try port.read(into: buffer, timeoutMillis: 250)
                     if count > 0 {
                         let arrival = followsSystemClock ? systemMillis() : nil
-                        waiting += counter.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
+                        waiting += counter.receive(
+                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
                     }
                 } catch {
                     logger.warning("lost \(service.sensor.port): \(error)")
@@ -117,7 +118,8 @@ struct SensorLoop {
         waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
         for _ in 0..<3 where !waiting.isEmpty { save() }
         if !waiting.isEmpty {
-            logger.error("stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
+            logger.error(
+                "stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
         }
         source?.close()
         logger.info("stopped; \(stored) bins stored")
@@ -173,7 +175,8 @@ struct SensorLoop {
         } catch {
             let message = "\(error)"
             if message != lastStoreError {
-                logger.error("cannot store \(waiting.count) bins: \(message); keeping them in memory and retrying")
+                logger.error(
+                    "cannot store \(waiting.count) bins: \(message); keeping them in memory and retrying")
                 lastStoreError = message
             }
         }

@@ -8,7 +8,8 @@ import Store
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print stored bins as CSV or JSON lines.",
-        discussion: "Reads the database named in the configuration (or --db). Times are UTC; --to is exclusive.")
+        discussion:
+            "Reads the database named in the configuration (or --db). Times are UTC; --to is exclusive.")
 
     @OptionGroup var options: ConfigOptions
 
@@ -28,16 +29,20 @@ struct Export: ParsableCommand {
     var format: String = "json"
 
     func validate() throws {
-        guard BinFormat(rawValue: format) != nil else { throw ValidationError("--format must be json or csv") }
+        guard BinFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be json or csv")
+        }
         for (name, value) in [("--from", from), ("--to", to)] {
             if let value, UTCTime.parseMillis(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not an ISO 8601 time like 2026-06-01T08:00:00Z or a date")
+                throw ValidationError(
+                    "\(name) '\(value)' is not an ISO 8601 time like 2026-06-01T08:00:00Z or a date")
             }
         }
     }
 
     func run() throws {
-        let path = try db ?? loadConfiguration(options.config ?? PassantConfig.Configuration.defaultPath).store.path
+        let path =
+            try db ?? loadConfiguration(options.config ?? PassantConfig.Configuration.defaultPath).store.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no database at \(path); is passantd configured to store there?")
         }

@@ -47,9 +47,13 @@ struct Replay: ParsableCommand {
         var counterConfiguration = PCNTCounter.Configuration(bins: .init(node: "replay", sensor: "replay"))
         if let path = options.config {
             let config = try loadConfiguration(path)
-            guard let chosen = sensor.map({ name in config.sensors.first { $0.name == name } }) ?? config.sensors.first
+            guard
+                let chosen = sensor.map({ name in config.sensors.first { $0.name == name } })
+                    ?? config.sensors.first
             else {
-                throw ValidationError("no sensor '\(sensor ?? "")' in \(path); it has: \(config.sensors.map(\.name).joined(separator: ", "))")
+                throw ValidationError(
+                    "no sensor '\(sensor ?? "")' in \(path); it has: \(config.sensors.map(\.name).joined(separator: ", "))"
+                )
             }
             counterConfiguration = PCNTCounter.Configuration(sensor: chosen, in: config)
         } else if let sensor {
@@ -60,7 +64,8 @@ struct Replay: ParsableCommand {
         guard let file = FileHandle(forReadingAtPath: capture) else {
             throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
         }
-        var counter = PCNTCounter(configuration: counterConfiguration, clock: .fixed(epoch: UTCTime.parseMillis(start)!))
+        var counter = PCNTCounter(
+            configuration: counterConfiguration, clock: .fixed(epoch: UTCTime.parseMillis(start)!))
         let began = Date()
         var output = ""
         var bytes = 0
@@ -85,8 +90,10 @@ struct Replay: ParsableCommand {
         let epoch = UTCTime.parseMillis(start)!
         let simulated = Double((counter.sensorNow ?? epoch) - epoch) / 1000
         let summary = String(
-            format: "replayed %d bytes: %d sentences, %d rejected, %d lost, %d crossings, %.0f s of sensor time in %.3f s (%.0f× real time)\n",
-            bytes, health.sentences, health.rejects.total, health.lostSentences, health.crossings, simulated, wall,
+            format:
+                "replayed %d bytes: %d sentences, %d rejected, %d lost, %d crossings, %.0f s of sensor time in %.3f s (%.0f× real time)\n",
+            bytes, health.sentences, health.rejects.total, health.lostSentences, health.crossings, simulated,
+            wall,
             wall > 0 ? simulated / wall : 0)
         FileHandle.standardError.write(Data(summary.utf8))
     }

@@ -49,12 +49,14 @@ struct Passantd: AsyncParsableCommand {
         var clock = ClockAnchor.Mode.systemClock
         if let sensorEpoch {
             guard let epoch = UTCTime.parseMillis(sensorEpoch) else {
-                throw ValidationError("--sensor-epoch '\(sensorEpoch)' is not an ISO 8601 time like 2026-06-01T08:00:00Z")
+                throw ValidationError(
+                    "--sensor-epoch '\(sensorEpoch)' is not an ISO 8601 time like 2026-06-01T08:00:00Z")
             }
             clock = .fixed(epoch: epoch)
         }
         do {
-            try await Daemon.run(configuration: configuration, clock: clock, environment: environment, logger: logger)
+            try await Daemon.run(
+                configuration: configuration, clock: clock, environment: environment, logger: logger)
         } catch {
             throw ExitCode(74)
         }

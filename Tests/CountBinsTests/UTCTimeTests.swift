@@ -17,7 +17,9 @@ struct UTCTimeTests {
     }
 
     @Test func refusesWhatIsNotADateTime() {
-        for text in ["", "yesterday", "2026-13-01", "2026-11-27T10:00:00", "2026-11-27T25:00:00Z", "2026-11-27T10:00Z"] {
+        for text in [
+            "", "yesterday", "2026-13-01", "2026-11-27T10:00:00", "2026-11-27T25:00:00Z", "2026-11-27T10:00Z",
+        ] {
             #expect(UTCTime.parseMillis(text) == nil, "\(text)")
         }
     }

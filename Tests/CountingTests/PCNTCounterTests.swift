@@ -23,12 +23,16 @@ private struct NodeScript {
     }
 
     /// HELLO, then a keepalive every second up to `seconds`, with walkers at the given seconds.
-    static func node(seconds: UInt32, walkers: [(UInt32, Direction)] = [], silentFrom: UInt32? = nil) -> NodeScript {
+    static func node(seconds: UInt32, walkers: [(UInt32, Direction)] = [], silentFrom: UInt32? = nil)
+        -> NodeScript
+    {
         var script = NodeScript()
         script.send(0, .hello(Hello(nodeID: "n1", firmware: "1.0", kind: .ir2)))
         for second in 1...seconds {
             if let silentFrom, second >= silentFrom, second < silentFrom + 20 { continue }
-            for (at, direction) in walkers where at == second - 1 { script.walk(direction, at: at * 1000 + 100) }
+            for (at, direction) in walkers where at == second - 1 {
+                script.walk(direction, at: at * 1000 + 100)
+            }
             script.send(second * 1000, .keepalive)
         }
         return script
@@ -59,7 +63,8 @@ struct PCNTCounterTests {
     }
 
     @Test func walkersAreBinnedByTimeWithFullCoverage() {
-        let script = NodeScript.node(seconds: 190, walkers: [(10, .aToB), (20, .bToA), (70, .aToB), (75, .aToB)])
+        let script = NodeScript.node(
+            seconds: 190, walkers: [(10, .aToB), (20, .bToA), (70, .aToB), (75, .aToB)])
         var pipeline = counter()
         let bins = pipeline.receive(script.bytes)
         #expect(bins.map(\.key.start) == [epoch / 1000, epoch / 1000 + 60, epoch / 1000 + 120])
@@ -71,7 +76,8 @@ struct PCNTCounterTests {
     }
 
     @Test func theSameBytesSplitAnywhereGiveTheSameBins() {
-        let script = NodeScript.node(seconds: 200, walkers: (0..<150).map { (UInt32($0), $0 % 3 == 0 ? .bToA : .aToB) })
+        let script = NodeScript.node(
+            seconds: 200, walkers: (0..<150).map { (UInt32($0), $0 % 3 == 0 ? .bToA : .aToB) })
         var whole = counter()
         let expected = whole.receive(script.bytes) + whole.finish()
         var generator = SystemRandomNumberGenerator()

@@ -16,8 +16,10 @@ struct CountingSiteTests {
         let simulator = try Program(
             "passant-sim",
             [
-                "--pty", "--scenario", "sparse", "--rate-a-to-b", "240", "--rate-b-to-a", "180", "--speed", "20",
-                "--duration", "600", "--start", Self.start, "--seed", "11", "--truth", truthPath, "--bin-seconds", "60",
+                "--pty", "--scenario", "sparse", "--rate-a-to-b", "240", "--rate-b-to-a", "180", "--speed",
+                "20",
+                "--duration", "600", "--start", Self.start, "--seed", "11", "--truth", truthPath,
+                "--bin-seconds", "60",
             ])
         let ptyLine = try await simulator.line(startingWith: "pty ", within: 20)
         let pty = String(ptyLine.dropFirst(4))
@@ -44,7 +46,8 @@ struct CountingSiteTests {
         daemon.signal(SIGTERM)
         #expect(try await daemon.exit(within: 20) == 0)
 
-        let (status, exported, errors) = try await run("passant", ["export", "--db", database, "--format", "json"])
+        let (status, exported, errors) = try await run(
+            "passant", ["export", "--db", database, "--format", "json"])
         #expect(status == 0, "\(errors)")
         let bins = try jsonLines(exported)
         let truth = try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8))
@@ -57,7 +60,8 @@ struct CountingSiteTests {
         }
         let full = bins.filter { expected[$0["start"] as! String] != nil }
         #expect(full.allSatisfy { ($0["coverage"] as? Double ?? 0) >= 0.99 }, "\(full)")
-        #expect(full.allSatisfy { ($0["node"] as? String) == "gw-e2e" && ($0["sensor"] as? String) == "door" })
+        #expect(
+            full.allSatisfy { ($0["node"] as? String) == "gw-e2e" && ($0["sensor"] as? String) == "door" })
         let people = expected.values.reduce(0) { $0 + $1.aToB + $1.bToA }
         #expect(people > 40)
         // The daemon logged each bin as it closed, with the site's direction labels.
@@ -72,12 +76,15 @@ struct CountingSiteTests {
         let (simStatus, _, simErrors) = try await run(
             "passant-sim",
             [
-                "--output", capture, "--fast", "--scenario", "sparse", "--duration", "3600", "--start", Self.start,
+                "--output", capture, "--fast", "--scenario", "sparse", "--duration", "3600", "--start",
+                Self.start,
                 "--seed", "5", "--truth", truthPath, "--bin-seconds", "300",
             ])
         #expect(simStatus == 0, "\(simErrors)")
 
-        let arguments = ["replay", capture, "--start", Self.start, "--bin-seconds", "300", "--sensor", "door"]
+        let arguments = [
+            "replay", capture, "--start", Self.start, "--bin-seconds", "300", "--sensor", "door",
+        ]
         let (first, bins, summary) = try await run("passant", arguments)
         let (second, again, _) = try await run("passant", arguments)
         #expect(first == 0 && second == 0, "\(summary)")
@@ -87,7 +94,8 @@ struct CountingSiteTests {
         let replayed = try jsonLines(bins)
         #expect(replayed.count == 12)
         #expect(replayed.allSatisfy { $0["sensor"] as? String == "door" && $0["seconds"] as? Int == 300 })
-        let truth = countsByStart(try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
+        let truth = countsByStart(
+            try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
         #expect(countsByStart(replayed) == truth)
     }
 
@@ -95,7 +103,8 @@ struct CountingSiteTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("passant.yaml")
-        try "site: x\nbin_seconds: 45\nsensors:\n  - name: door\n".write(to: config, atomically: true, encoding: .utf8)
+        try "site: x\nbin_seconds: 45\nsensors:\n  - name: door\n".write(
+            to: config, atomically: true, encoding: .utf8)
         let (status, _, errors) = try await run("passantd", ["--config", config.path])
         #expect(status == 78)
         #expect(errors.contains("\(config.path):2: bin_seconds: must be 60, 300, 900 or 3600, not 45"))
@@ -136,7 +145,8 @@ struct SystemClockTests {
             let simulator = try Program(
                 "passant-sim",
                 [
-                    "--pty", "--scenario", "sparse", "--rate-a-to-b", "1800", "--rate-b-to-a", "1500", "--duration", "8",
+                    "--pty", "--scenario", "sparse", "--rate-a-to-b", "1800", "--rate-b-to-a", "1500",
+                    "--duration", "8",
                     "--seed", "\(run)", "--truth", truthPath, "--bin-seconds", "60",
                 ])
             let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))

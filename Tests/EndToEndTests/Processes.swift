@@ -49,10 +49,13 @@ final class Program: @unchecked Sendable {
     func line(startingWith prefix: String, within seconds: Double) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line) }
+            if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
+                return String(line)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw EndToEndError("\(name) printed no line starting '\(prefix)' within \(seconds) s; stderr:\n\(stderr)")
+        throw EndToEndError(
+            "\(name) printed no line starting '\(prefix)' within \(seconds) s; stderr:\n\(stderr)")
     }
 
     /// Waits for stderr to contain `text`.
@@ -89,7 +92,9 @@ final class Program: @unchecked Sendable {
 }
 
 /// Runs a program to completion and returns (status, stdout, stderr).
-func run(_ name: String, _ arguments: [String], within seconds: Double = 60) async throws -> (Int32, String, String) {
+func run(_ name: String, _ arguments: [String], within seconds: Double = 60) async throws -> (
+    Int32, String, String
+) {
     let program = try Program(name, arguments)
     let status = try await program.exit(within: seconds)
     return (status, program.stdout, program.stderr)
@@ -102,7 +107,8 @@ struct EndToEndError: Error, CustomStringConvertible {
 
 /// A fresh directory for one test.
 func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("passant-e2e-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "passant-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -127,7 +133,8 @@ struct BinCounts: Equatable, CustomStringConvertible {
 func countsByStart(_ objects: [[String: Any]], type: String? = nil) -> [String: BinCounts] {
     var result: [String: BinCounts] = [:]
     for object in objects where type == nil || object["type"] as? String == type {
-        guard let start = object["start"] as? String, let a = object["a_to_b"] as? Int, let b = object["b_to_a"] as? Int
+        guard let start = object["start"] as? String, let a = object["a_to_b"] as? Int,
+            let b = object["b_to_a"] as? Int
         else { continue }
         result[start] = BinCounts(aToB: a, bToA: b)
     }

@@ -18,7 +18,9 @@ private final class NotifySocket {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else { throw EndToEndError("bind \(path): \(errno)") }
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
@@ -59,7 +61,9 @@ struct SystemdTests {
         """.write(to: config, atomically: true, encoding: .utf8)
         let daemon = try Program(
             "passantd", ["--config", config.path],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000", "JOURNAL_STREAM": "8:1234"])
+            environment: [
+                "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000", "JOURNAL_STREAM": "8:1234",
+            ])
         let start = notify.messages(within: 10) { $0.contains("WATCHDOG=1") }
         #expect(start.first?.hasPrefix("READY=1") == true, "\(start)")
         #expect(start.contains("WATCHDOG=1"))

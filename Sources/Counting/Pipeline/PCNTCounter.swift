@@ -137,7 +137,8 @@ public struct PCNTCounter: Sendable {
         case .hello(let hello):
             health.hello = hello
         case .beam(let channel, let interrupted):
-            detector.handle(ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
+            detector.handle(
+                ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
         case .status(let status):
             health.status = status
             nodeFault = !status.flags.isDisjoint(with: [.beamAStuck, .beamBStuck, .emitterFault])
@@ -158,7 +159,8 @@ public struct PCNTCounter: Sendable {
     /// counted), then forget what cannot be decided.
     private mutating func settleDetector(restartingAt time: Int64) {
         if let lastSensorTime {
-            detector.advance(to: lastSensorTime + configuration.detector.maxTransitMillis * 4, into: &crossings)
+            detector.advance(
+                to: lastSensorTime + configuration.detector.maxTransitMillis * 4, into: &crossings)
             countCrossings()
         }
         detector.reset(at: time)
