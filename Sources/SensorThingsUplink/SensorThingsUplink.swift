@@ -124,7 +124,9 @@ public actor SensorThingsUplink: Uplink {
             }
         }
         try await discover(wanted)
-        try await refreshHighWater(Set(datastreams.keys))
+        // After any failure the delivery service prepares again: everything is read afresh then.
+        highWaterKnown = []
+        try await refreshHighWater(wanted)
     }
 
     /// Sends `bins` in one CreateObservations request (after settling rows that may already be at
@@ -206,7 +208,7 @@ public actor SensorThingsUplink: Uplink {
             .GET, "/Things",
             query: [
                 ("$filter", "properties/passant_key eq \(OData.literal(site.thingKey))"), ("$select", "id"),
-                ("$expand", "Datastreams($select=id,properties;$top=1000)"),
+                ("$expand", "Datastreams($select=id,properties)"),
             ], what: "looking for the Thing of site \(site.site)")
         guard reply.status == 200 else { throw failure(reply, "looking for the Thing of site \(site.site)") }
         guard let things = Replies.entities(reply.json) else {
@@ -215,7 +217,8 @@ public actor SensorThingsUplink: Uplink {
         guard let id = Replies.firstID(things),
             let thing = things.first(where: { EntityID($0["@iot.id"]) == id })
         else { return nil }
-        if things.count > 1 { logger.warning("the server holds \(things.count) Things for site \(site.site); using the oldest") }
+        let count = things.count
+        if count > 1 { logger.warning("the server holds \(count) Things for site \(site.site); using the oldest") }
         return (id, Replies.datastreams(thing))
     }
 
@@ -318,7 +321,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The Observations stored under the keys of `rows`, by key. Reads each Datastream's rows by
-    /// `resultTime` over runs of adjacent bins: one request per run (and per 1,000 rows), and only
+    /// `resultTime` over runs of adjacent bins: one request per run (and per 100 rows), and only
     /// rows that are in fact at the server come back, so a lost reply to a batch the server never
     /// stored costs nothing but a few empty answers.
     private func readBack(_ rows: [ObservationRow]) async throws(UplinkError) -> [String: [StoredObservation]] {
@@ -335,7 +338,8 @@ public actor SensorThingsUplink: Uplink {
             }
             for run in runs {
                 let filter = "resultTime ge \(UTCTime.format(run.first)) and resultTime le \(UTCTime.format(run.last))"
-                let page = 1000
+                // django-ogc-sensorthings serves at most 100 entities per page.
+                let page = 100
                 var skip = 0
                 while true {
                     let reply = try await call(
@@ -351,8 +355,9 @@ public actor SensorThingsUplink: Uplink {
                     for observation in entities.compactMap(Replies.observation) where wanted.contains(observation.key) {
                         found[observation.key, default: []].append(observation)
                     }
-                    if entities.count < page { break }
-                    skip += page
+                    let more = (reply.json as? [String: Any])?["@iot.nextLink"] != nil
+                    if entities.isEmpty || (entities.count < page && !more) { break }
+                    skip += entities.count
                 }
             }
         }

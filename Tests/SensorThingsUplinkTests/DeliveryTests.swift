@@ -17,9 +17,9 @@ struct DeliveryTests {
         let server = try await SensorThingsServer.start()
         defer { server.remove() }
         let store = try BinStore.inMemory()
-        let bins = makeBins(sensor: "door", count: 150) + makeBins(sensor: "gate", count: 150)
+        let bins = makeBins(sensor: "door", count: 100) + makeBins(sensor: "gate", count: 100)
         try store.save(bins)
-        let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"], batchRows: 120)
+        let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"], batchRows: 60)
         let service = DeliveryService(
             uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 })
         let running = Task { try await service.run() }
@@ -70,20 +70,20 @@ struct DeliveryTests {
         let server = try await SensorThingsServer.start()
         defer { server.remove() }
         let store = try BinStore.inMemory()
-        let bins = makeBins(sensor: "door", count: 400)
+        let bins = makeBins(sensor: "door", count: 200)
         try store.save(bins)
-        let uplink = try makeUplink(url: server.root, batchRows: 40)
+        let uplink = try makeUplink(url: server.root, batchRows: 20)
         let service = DeliveryService(
             uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 })
         let running = Task { try await service.run() }
         let started = try await waitUntil(seconds: 60) {
-            try store.pending(uplink: "sensorthings", limit: 400, endingBefore: .max).count < 380
+            try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count < 180
         }
         #expect(started)
         server.stop()  // possibly in the middle of a request
-        let stalled = try store.pending(uplink: "sensorthings", limit: 400, endingBefore: .max).count
+        let stalled = try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count
         try await Task.sleep(for: .seconds(2))
-        #expect(try store.pending(uplink: "sensorthings", limit: 400, endingBefore: .max).count == stalled)
+        #expect(try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count == stalled)
         try await server.restart()
         let drained = try await waitUntil(seconds: 120) {
             try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty

@@ -85,7 +85,7 @@ final class SensorThingsServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Repository.root + "/scripts/sensorthings/serve")
         process.arguments = [String(port), directory]
         let logPath = directory + "/server.log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardOutput = log
@@ -141,7 +141,7 @@ final class SensorThingsServer: @unchecked Sendable {
         guard response.status == .ok else {
             throw ServerError(description: "GET \(path): \(response.status) \(String(buffer: body))")
         }
-        return try JSONSerialization.jsonObject(with: Data(buffer: body))
+        return try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
     }
 
     func delete(_ path: String) async throws {
@@ -156,11 +156,11 @@ final class SensorThingsServer: @unchecked Sendable {
 
     /// How many entities a collection holds.
     func count(_ collection: String) async throws -> Int {
-        let reply = try await get("/\(collection)", [("$select", "id"), ("$top", "10000")])
-        return ((reply as? [String: Any])?["value"] as? [Any])?.count ?? 0
+        let reply = try await get("/\(collection)", [("$select", "id"), ("$top", "1"), ("$count", "true")])
+        return ((reply as? [String: Any])?["@iot.count"] as? NSNumber)?.intValue ?? -1
     }
 
-    /// Every Observation at the server, through the API (~5 ms per row: small tests only).
+    /// Every Observation at the server, through the API (100 per page, ~5 ms per row: small tests only).
     func observations() async throws -> [ServerObservation] {
         var result: [ServerObservation] = []
         var skip = 0
@@ -169,7 +169,7 @@ final class SensorThingsServer: @unchecked Sendable {
                 "/Observations",
                 [
                     ("$select", "id,result,phenomenonTime,resultTime,parameters"), ("$orderby", "resultTime"),
-                    ("$top", "1000"), ("$skip", String(skip)),
+                    ("$top", "100"), ("$skip", String(skip)),
                 ])
             let entities = (reply as? [String: Any])?["value"] as? [[String: Any]] ?? []
             for entity in entities {
@@ -183,8 +183,8 @@ final class SensorThingsServer: @unchecked Sendable {
                         phenomenonTime: entity["phenomenonTime"] as? String ?? "",
                         resultTime: entity["resultTime"] as? String ?? ""))
             }
-            if entities.count < 1000 { break }
-            skip += 1000
+            if entities.isEmpty { break }
+            skip += entities.count
         }
         return result
     }
