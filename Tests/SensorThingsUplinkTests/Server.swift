@@ -111,12 +111,16 @@ final class SensorThingsServer: @unchecked Sendable {
         return response.status == .ok
     }
 
-    /// Stops the server (SIGTERM) and waits for it.
+    /// Stops the server (SIGTERM, SIGKILL after 10 s) and waits for it.
     func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        guard let process else { return }
         self.process = nil
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Stops the server and removes its directory.
