@@ -103,7 +103,8 @@ extension Reader {
             allowed: ["type", "name", "url", "thing", "phenomenon_time", "batch", "timeout_s", "auth", "tls"])
         let errorsBefore = errors.count
         let name =
-            fields["name"].flatMap { identifier($0, key: "\(key).name", parent: node, required: false) } ?? "sensorthings"
+            fields["name"].flatMap { identifier($0, key: "\(key).name", parent: node, required: false) }
+            ?? "sensorthings"
 
         var url: String?
         if let value = fields["url"], let text = scalar(value, key: "\(key).url") {
@@ -119,14 +120,18 @@ extension Reader {
                 url = String(trimmed)
             }
         } else if fields["url"] == nil {
-            fail(node, key: "\(key).url", "is missing; give the service root, e.g. https://host/sensorthings/v1.1")
+            fail(
+                node, key: "\(key).url",
+                "is missing; give the service root, e.g. https://host/sensorthings/v1.1")
         }
 
         var thing: SensorThingsConfiguration.Thing?
         if let value = fields["thing"] {
             thing = sensorThingsThing(value, key: "\(key).thing")
         } else {
-            fail(node, key: "\(key).thing", "is missing; give at least {longitude: …, latitude: …} of the site")
+            fail(
+                node, key: "\(key).thing", "is missing; give at least {longitude: …, latitude: …} of the site"
+            )
         }
 
         var phenomenonTime = SensorThingsConfiguration.PhenomenonTime.interval
@@ -136,7 +141,8 @@ extension Reader {
             } else {
                 fail(
                     value, key: "\(key).phenomenon_time",
-                    "'\(text)' is not known; use interval (start/end) or start (for servers that take instants only)")
+                    "'\(text)' is not known; use interval (start/end) or start (for servers that take instants only)"
+                )
             }
         }
         let batch =
@@ -156,7 +162,9 @@ extension Reader {
             tls.certFile = entries["cert_file"].flatMap { path($0, key: "\(key).tls.cert_file") }
             tls.keyFile = entries["key_file"].flatMap { path($0, key: "\(key).tls.key_file") }
             if (entries["cert_file"] == nil) != (entries["key_file"] == nil) {
-                fail(value, key: "\(key).tls", "give cert_file and key_file together (the client certificate and its key)")
+                fail(
+                    value, key: "\(key).tls",
+                    "give cert_file and key_file together (the client certificate and its key)")
             }
             if let url, url.hasPrefix("http://") {
                 fail(value, key: "\(key).tls", "is set but the url is http://; use https:// for TLS")
@@ -204,7 +212,8 @@ extension Reader {
             fail(node, key: key, "give bearer: TOKEN, or username: NAME and password: SECRET")
             return nil
         }
-        guard let username = scalar(userNode, key: "\(key).username"), let password = secret(passwordNode, key: "\(key).password")
+        guard let username = scalar(userNode, key: "\(key).username"),
+            let password = secret(passwordNode, key: "\(key).password")
         else { return nil }
         if username.isEmpty || username.contains(":") {
             fail(userNode, key: "\(key).username", "must be non-empty and without ':'")

@@ -81,7 +81,10 @@ struct SiteDescription: Sendable {
                 "description",
                 JSONText.string(thing.description ?? "Pedestrian counting site \(site) (passant)")
             ),
-            ("properties", JSONText.object([("passant_key", JSONText.string(thingKey)), ("site", JSONText.string(site))])),
+            (
+                "properties",
+                JSONText.object([("passant_key", JSONText.string(thingKey)), ("site", JSONText.string(site))])
+            ),
             ("Locations", JSONText.array([location])),
         ]
         if !datastreams.isEmpty { members.append(("Datastreams", JSONText.array(datastreams))) }
@@ -101,7 +104,10 @@ struct SiteDescription: Sendable {
                     "Pedestrians counted by sensor \(stream.sensor) of gateway \(stream.node), walking \(label) (\(stream.direction.rawValue)), per bin"
                 )
             ),
-            ("observationType", JSONText.string("http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation")),
+            (
+                "observationType",
+                JSONText.string("http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation")
+            ),
             (
                 "unitOfMeasurement",
                 JSONText.object([
@@ -112,9 +118,11 @@ struct SiteDescription: Sendable {
             (
                 "properties",
                 JSONText.object([
-                    ("passant_key", JSONText.string(stream.description)), ("node", JSONText.string(stream.node)),
+                    ("passant_key", JSONText.string(stream.description)),
+                    ("node", JSONText.string(stream.node)),
                     ("sensor", JSONText.string(stream.sensor)),
-                    ("direction", JSONText.string(stream.direction.rawValue)), ("label", JSONText.string(label)),
+                    ("direction", JSONText.string(stream.direction.rawValue)),
+                    ("label", JSONText.string(label)),
                 ])
             ),
             ("Sensor", sensor.reference),
@@ -151,7 +159,10 @@ struct SiteDescription: Sendable {
             JSONText.object([
                 ("name", JSONText.string("pedestrian count")),
                 ("definition", JSONText.string("urn:passant:observed-property:pedestrian-count")),
-                ("description", JSONText.string("Number of pedestrians crossing the counting line in one direction")),
+                (
+                    "description",
+                    JSONText.string("Number of pedestrians crossing the counting line in one direction")
+                ),
                 ("properties", JSONText.object([("passant_key", JSONText.string(observedPropertyKey))])),
             ]).utf8)
     }
@@ -196,6 +207,7 @@ enum Replies {
         else { return nil }
         return StoredObservation(
             id: id, key: key, result: (entity["result"] as? NSNumber)?.doubleValue,
-            coverage: (parameters["coverage"] as? NSNumber)?.doubleValue, flags: parameters["flags"] as? [String])
+            coverage: (parameters["coverage"] as? NSNumber)?.doubleValue,
+            flags: parameters["flags"] as? [String])
     }
 }

@@ -28,7 +28,8 @@ struct ObservationRow: Sendable, Hashable {
         self.key = Self.key(bin.key, direction)
         self.result = direction == .aToB ? bin.aToB : bin.bToA
         // Rounded so the value read back compares equal to the value sent.
-        self.coverage = (min(max(bin.coverage.isFinite ? bin.coverage : 0, 0), 1) * 1_000_000).rounded() / 1_000_000
+        self.coverage =
+            (min(max(bin.coverage.isFinite ? bin.coverage : 0, 0), 1) * 1_000_000).rounded() / 1_000_000
         self.flags = bin.flags.names
     }
 
@@ -109,7 +110,8 @@ enum CreateObservations {
         var text = "["
         for (index, group) in groups.enumerated() {
             if index > 0 { text += "," }
-            text += #"{"Datastream":"# + group.datastreamID.reference + #","components":"#
+            text +=
+                #"{"Datastream":"# + group.datastreamID.reference + #","components":"#
                 + components + #","dataArray":["#
             for (rowIndex, row) in group.rows.enumerated() {
                 if rowIndex > 0 { text += "," }

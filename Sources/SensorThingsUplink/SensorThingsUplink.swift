@@ -104,7 +104,8 @@ public actor SensorThingsUplink: Uplink {
     public func prepare() async throws(UplinkError) {
         if service == nil {
             service = ServiceClient(
-                root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls, logger: logger)
+                root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls,
+                logger: logger)
         }
         authorization = try resolveAuthorization()
         let root = try await call(.GET, "/", what: "reading the service root")
@@ -167,15 +168,20 @@ public actor SensorThingsUplink: Uplink {
             for stream in wanted.sorted() {
                 bodies.append(
                     site.datastreamBody(
-                        stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty()))
+                        stream, sensor: try await sensorID(stream),
+                        observedProperty: try await observedProperty()))
             }
             let created = try await call(
                 .POST, "/Things", body: site.thingBody(datastreams: bodies), what: "creating the Thing")
-            guard created.status == 201 || created.status == 200 else { throw failure(created, "creating the Thing") }
+            guard created.status == 201 || created.status == 200 else {
+                throw failure(created, "creating the Thing")
+            }
             logger.notice("created the Thing for site \(site.site) with \(bodies.count) Datastreams")
             found = try await findThing()
             guard found != nil else {
-                throw UplinkError(.transient, "created the Thing for site \(site.site) but cannot find it by properties/passant_key")
+                throw UplinkError(
+                    .transient,
+                    "created the Thing for site \(site.site) but cannot find it by properties/passant_key")
             }
         }
         guard let found else { return }
@@ -185,7 +191,8 @@ public actor SensorThingsUplink: Uplink {
         datastreams.merge(found.datastreams) { _, new in new }
         for stream in wanted.sorted() where datastreams[stream] == nil {
             let body = site.datastreamBody(
-                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(), thing: thing)
+                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(),
+                thing: thing)
             let created = try await call(
                 .POST, "/Datastreams", body: Array(body.utf8), what: "creating the Datastream \(stream)")
             guard created.status == 201 || created.status == 200 else {
@@ -203,7 +210,8 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The Thing of this site and its Datastreams, or nil.
-    private func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])? {
+    private func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
+    {
         let reply = try await call(
             .GET, "/Things",
             query: [
@@ -218,7 +226,9 @@ public actor SensorThingsUplink: Uplink {
             let thing = things.first(where: { EntityID($0["@iot.id"]) == id })
         else { return nil }
         let count = things.count
-        if count > 1 { logger.warning("the server holds \(count) Things for site \(site.site); using the oldest") }
+        if count > 1 {
+            logger.warning("the server holds \(count) Things for site \(site.site); using the oldest")
+        }
         return (id, Replies.datastreams(thing))
     }
 
@@ -235,13 +245,15 @@ public actor SensorThingsUplink: Uplink {
     private func observedProperty() async throws(UplinkError) -> EntityID {
         if let observedPropertyID { return observedPropertyID }
         let id = try await findOrCreate(
-            "ObservedProperties", key: SiteDescription.observedPropertyKey, body: SiteDescription.observedPropertyBody,
+            "ObservedProperties", key: SiteDescription.observedPropertyKey,
+            body: SiteDescription.observedPropertyBody,
             what: "the ObservedProperty pedestrian count")
         observedPropertyID = id
         return id
     }
 
-    private func findOrCreate(_ collection: String, key: String, body: [UInt8], what: String) async throws(UplinkError)
+    private func findOrCreate(_ collection: String, key: String, body: [UInt8], what: String)
+        async throws(UplinkError)
         -> EntityID
     {
         let query = [("$filter", "properties/passant_key eq \(OData.literal(key))"), ("$select", "id")]
@@ -251,7 +263,9 @@ public actor SensorThingsUplink: Uplink {
         }
         if let id = Replies.firstID(entities) { return id }
         let created = try await call(.POST, "/\(collection)", body: body, what: "creating \(what)")
-        guard created.status == 201 || created.status == 200 else { throw failure(created, "creating \(what)") }
+        guard created.status == 201 || created.status == 200 else {
+            throw failure(created, "creating \(what)")
+        }
         if let location = created.headers.first(name: "Location"), let id = EntityID(location: location) {
             return id
         }
@@ -278,7 +292,8 @@ public actor SensorThingsUplink: Uplink {
             }
             if let text = entities.first?["resultTime"] as? String {
                 guard let millis = UTCTime.parseMillis(text) else {
-                    throw UplinkError(.transient, "the server's resultTime '\(text)' of \(stream) is not ISO 8601")
+                    throw UplinkError(
+                        .transient, "the server's resultTime '\(text)' of \(stream) is not ISO 8601")
                 }
                 highWater[stream] = millis / 1000
             } else {
@@ -298,7 +313,8 @@ public actor SensorThingsUplink: Uplink {
             guard let copies = found[row.key], !copies.isEmpty else { continue }
             let keep = copies.filter(row.matches).min { $0.id < $1.id } ?? copies.min { $0.id < $1.id }!
             for extra in copies where extra.id != keep.id {
-                let reply = try await call(.DELETE, "/Observations\(extra.id.path)", what: "deleting a copy of \(row.key)")
+                let reply = try await call(
+                    .DELETE, "/Observations\(extra.id.path)", what: "deleting a copy of \(row.key)")
                 guard (200..<300).contains(reply.status) || reply.status == 404 else {
                     throw failure(reply, "deleting a second copy of \(row.key)")
                 }
@@ -311,7 +327,8 @@ public actor SensorThingsUplink: Uplink {
                     ("parameters", row.parameters),
                 ])
                 let reply = try await call(
-                    .PATCH, "/Observations\(keep.id.path)", body: Array(body.utf8), what: "updating \(row.key)")
+                    .PATCH, "/Observations\(keep.id.path)", body: Array(body.utf8),
+                    what: "updating \(row.key)")
                 guard (200..<300).contains(reply.status) else { throw failure(reply, "updating \(row.key)") }
                 logger.info("updated \(row.key) at the server with the bin's final values")
             }
@@ -324,7 +341,8 @@ public actor SensorThingsUplink: Uplink {
     /// `resultTime` over runs of adjacent bins: one request per run (and per 100 rows), and only
     /// rows that are in fact at the server come back, so a lost reply to a batch the server never
     /// stored costs nothing but a few empty answers.
-    private func readBack(_ rows: [ObservationRow]) async throws(UplinkError) -> [String: [StoredObservation]] {
+    private func readBack(_ rows: [ObservationRow]) async throws(UplinkError) -> [String: [StoredObservation]]
+    {
         let wanted = Set(rows.map(\.key))
         var found: [String: [StoredObservation]] = [:]
         let byStream = Dictionary(grouping: rows, by: \.stream)
@@ -333,11 +351,15 @@ public actor SensorThingsUplink: Uplink {
             let sorted = byStream[stream]!.sorted { $0.bin.start < $1.bin.start }
             var runs: [(first: Int64, last: Int64)] = []
             for row in sorted {
-                if let last = runs.last, row.bin.start <= last.last { runs[runs.count - 1].last = max(last.last, row.end) }
-                else { runs.append((row.end, row.end)) }
+                if let last = runs.last, row.bin.start <= last.last {
+                    runs[runs.count - 1].last = max(last.last, row.end)
+                } else {
+                    runs.append((row.end, row.end))
+                }
             }
             for run in runs {
-                let filter = "resultTime ge \(UTCTime.format(run.first)) and resultTime le \(UTCTime.format(run.last))"
+                let filter =
+                    "resultTime ge \(UTCTime.format(run.first)) and resultTime le \(UTCTime.format(run.last))"
                 // django-ogc-sensorthings serves at most 100 entities per page.
                 let page = 100
                 var skip = 0
@@ -345,14 +367,16 @@ public actor SensorThingsUplink: Uplink {
                     let reply = try await call(
                         .GET, "/Datastreams\(id.path)/Observations",
                         query: [
-                            ("$filter", filter), ("$select", "id,result,parameters"), ("$orderby", "resultTime"),
+                            ("$filter", filter), ("$select", "id,result,parameters"),
+                            ("$orderby", "resultTime"),
                             ("$top", String(page)), ("$skip", String(skip)),
                         ], what: "reading back Observations of \(stream)")
                     guard reply.status == 200, let entities = Replies.entities(reply.json) else {
                         throw failure(reply, "reading back Observations of \(stream)")
                     }
                     traffic.rowsReadBack += entities.count
-                    for observation in entities.compactMap(Replies.observation) where wanted.contains(observation.key) {
+                    for observation in entities.compactMap(Replies.observation)
+                    where wanted.contains(observation.key) {
                         found[observation.key, default: []].append(observation)
                     }
                     let more = (reply.json as? [String: Any])?["@iot.nextLink"] != nil
@@ -377,18 +401,22 @@ public actor SensorThingsUplink: Uplink {
         } catch {
             // The server may have stored the rows: look before sending any of them again.
             highWaterKnown.subtract(rows.map(\.stream))
-            throw UplinkError(.transient, "\(error.message); what was sent is looked up at the server before it is sent again")
+            throw UplinkError(
+                .transient,
+                "\(error.message); what was sent is looked up at the server before it is sent again")
         }
         guard reply.status == 201 || reply.status == 200 else {
             if reply.status >= 500 { highWaterKnown.subtract(rows.map(\.stream)) }
             if reply.status == 413 || (reply.status == 400 && ordered.count > 1000) {
                 throw UplinkError(
                     .configuration,
-                    "\(what): the server refused the request (\(reply.status)): \(reply.message); try a smaller batch")
+                    "\(what): the server refused the request (\(reply.status)): \(reply.message); try a smaller batch"
+                )
             }
             throw failure(reply, what)
         }
-        guard let outcomes = CreateObservations.outcomes(reply: reply.json as Any, rowCount: ordered.count) else {
+        guard let outcomes = CreateObservations.outcomes(reply: reply.json as Any, rowCount: ordered.count)
+        else {
             highWaterKnown.subtract(rows.map(\.stream))
             throw UplinkError(.transient, "\(what): the reply is not one entry per row: \(reply.message)")
         }
@@ -463,7 +491,8 @@ public actor SensorThingsUplink: Uplink {
         guard let service else { throw TransportFailure(message: "not prepared", bytesSent: 0, seconds: 0) }
         traffic.requests += 1
         do {
-            let response = try await service.send(method, path, query: query, body: body, authorization: authorization)
+            let response = try await service.send(
+                method, path, query: query, body: body, authorization: authorization)
             traffic.bytesSent += response.bytesSent
             traffic.bytesReceived += response.body.count
             traffic.secondsWaiting += response.seconds
@@ -477,7 +506,8 @@ public actor SensorThingsUplink: Uplink {
 
     /// A request whose failure to get an answer is merely transient.
     private func call(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil, what: String
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+        what: String
     ) async throws(UplinkError) -> ServiceResponse {
         do {
             return try await send(method, path, query: query, body: body)
@@ -491,9 +521,11 @@ public actor SensorThingsUplink: Uplink {
         switch reply.status {
         case 401, 403:
             UplinkError(
-                .configuration, "\(what): the server refused the credentials (\(reply.status)): \(reply.message); check auth")
+                .configuration,
+                "\(what): the server refused the credentials (\(reply.status)): \(reply.message); check auth")
         case 400..<500:
-            UplinkError(.configuration, "\(what): the server refused the request (\(reply.status)): \(reply.message)")
+            UplinkError(
+                .configuration, "\(what): the server refused the request (\(reply.status)): \(reply.message)")
         case 500..<600:
             UplinkError(.transient, "\(what): the server failed (\(reply.status)): \(reply.message)")
         default:

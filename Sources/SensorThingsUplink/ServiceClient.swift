@@ -96,18 +96,24 @@ struct ServiceClient: Sendable {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
             }
         } catch {
-            throw UplinkError(.configuration, "cannot read the CA file \(settings.caFile ?? ""): \(error); check tls.ca_file")
+            throw UplinkError(
+                .configuration,
+                "cannot read the CA file \(settings.caFile ?? ""): \(error); check tls.ca_file")
         }
         if let certFile = settings.certFile, let keyFile = settings.keyFile {
             do {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
             } catch {
-                throw UplinkError(.configuration, "cannot read the client certificate \(certFile): \(error); check tls.cert_file")
+                throw UplinkError(
+                    .configuration,
+                    "cannot read the client certificate \(certFile): \(error); check tls.cert_file")
             }
             do {
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             } catch {
-                throw UplinkError(.configuration, "cannot read the client key \(keyFile): \(error); check tls.key_file (PEM, unencrypted)")
+                throw UplinkError(
+                    .configuration,
+                    "cannot read the client key \(keyFile): \(error); check tls.key_file (PEM, unencrypted)")
             }
         }
         return tls
@@ -130,13 +136,15 @@ struct ServiceClient: Sendable {
         }
         let sent =
             "\(method.rawValue) \(url) HTTP/1.1\r\n".utf8.count
-            + request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + 2 + (body?.count ?? 0)
+            + request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + 2
+            + (body?.count ?? 0)
         let started = ContinuousClock.now
         do {
             let response = try await http.execute(request, timeout: timeout, logger: logger)
             let buffer = try await response.body.collect(upTo: 64 << 20)
             return ServiceResponse(
-                status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView),
+                status: Int(response.status.code), headers: response.headers,
+                body: Array(buffer.readableBytesView),
                 bytesSent: sent, seconds: (ContinuousClock.now - started).seconds)
         } catch {
             throw TransportFailure(

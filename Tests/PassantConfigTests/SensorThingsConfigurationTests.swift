@@ -71,7 +71,11 @@ struct SensorThingsConfigurationTests {
         #expect(config.batchRows == 2000)
         #expect(config.timeoutSeconds == 2.5)
         #expect(config.auth == .basic(username: "passant", password: .environment("STA_PASSWORD")))
-        #expect(config.tls == .init(caFile: "/etc/passant/ca.pem", certFile: "/etc/passant/gw.pem", keyFile: "/etc/passant/gw.key"))
+        #expect(
+            config.tls
+                == .init(
+                    caFile: "/etc/passant/ca.pem", certFile: "/etc/passant/gw.pem",
+                    keyFile: "/etc/passant/gw.key"))
     }
 
     @Test func aBearerTokenMayComeFromAFile() throws {

@@ -11,7 +11,9 @@ import Store
 import Testing
 import Uplinks
 
-@Suite("SensorThings uplink against a real server", .serialized, .enabled(if: Repository.serverTestsEnabled, Comment(rawValue: Repository.skipMessage)))
+@Suite(
+    "SensorThings uplink against a real server", .serialized,
+    .enabled(if: Repository.serverTestsEnabled, Comment(rawValue: Repository.skipMessage)))
 struct DeliveryTests {
     @Test func theDeliveryServiceDeliversEveryBinOnce() async throws {
         let server = try await SensorThingsServer.start()
@@ -21,7 +23,8 @@ struct DeliveryTests {
         try store.save(bins)
         let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"], batchRows: 60)
         let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 })
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
         let running = Task { try await service.run() }
         let drained = try await waitUntil(seconds: 120) {
             try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
@@ -74,7 +77,8 @@ struct DeliveryTests {
         try store.save(bins)
         let uplink = try makeUplink(url: server.root, batchRows: 20)
         let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 })
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
         let running = Task { try await service.run() }
         let started = try await waitUntil(seconds: 60) {
             try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count < 180
@@ -102,7 +106,8 @@ struct DeliveryTests {
         // A bin in the year 10000: the server refuses its rows, and (quirk 1) with them every row of
         // the door Datastreams in the same request.
         let bad = CountBin(
-            key: BinKey(node: "gw-1", sensor: "door", start: 253_402_300_800, length: .oneMinute), aToB: 1, bToA: 1,
+            key: BinKey(node: "gw-1", sensor: "door", start: 253_402_300_800, length: .oneMinute), aToB: 1,
+            bToA: 1,
             coverage: 1, flags: [])
         let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"])
         try await uplink.prepare()

@@ -35,13 +35,17 @@ func makeUplink(
         batchRows: batchRows, timeoutSeconds: timeoutSeconds)
     return try SensorThingsUplink(
         configuration: configuration, site: "marktplatz", node: "gw-1",
-        sensors: sensors.map { SensorThingsUplink.Sensor(name: $0, labels: DirectionLabels(aToB: "inbound", bToA: "outbound")) },
+        sensors: sensors.map {
+            SensorThingsUplink.Sensor(name: $0, labels: DirectionLabels(aToB: "inbound", bToA: "outbound"))
+        },
         environment: [:], logger: testLogger())
 }
 
 /// Checks at the server that it holds exactly the rows of `bins` (two per bin), each once, with
 /// the bin's values, and nothing else.
-func expectExactlyOnce(_ bins: [CountBin], at server: SensorThingsServer, sourceLocation: SourceLocation = #_sourceLocation)
+func expectExactlyOnce(
+    _ bins: [CountBin], at server: SensorThingsServer, sourceLocation: SourceLocation = #_sourceLocation
+)
     async throws
 {
     let observations = try await server.observations()
@@ -65,7 +69,8 @@ func expectExactlyOnce(_ bins: [CountBin], at server: SensorThingsServer, source
             }
         }
     }
-    #expect(problems.isEmpty, "\(problems.prefix(10).joined(separator: "\n"))", sourceLocation: sourceLocation)
+    #expect(
+        problems.isEmpty, "\(problems.prefix(10).joined(separator: "\n"))", sourceLocation: sourceLocation)
 }
 
 /// Waits until `condition` holds, checking every 100 ms, for at most `seconds`.

@@ -29,7 +29,9 @@ final class LossyProxy: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
         }
-        guard bound == 0, listen(listener, 64) == 0 else { throw ServerError(description: "proxy: cannot listen") }
+        guard bound == 0, listen(listener, 64) == 0 else {
+            throw ServerError(description: "proxy: cannot listen")
+        }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
@@ -107,12 +109,14 @@ final class LossyProxy: @unchecked Sendable {
                 let text = String(decoding: head.prefix(200), as: UTF8.self)
                 if text.contains("\r\n") || head.count >= 200 {
                     let isCreate = text.hasPrefix("POST ") && text.contains("/CreateObservations")
-                    connection.loseReply = isCreate && lock.withLock {
-                        guard repliesToLose > 0 else { return false }
-                        repliesToLose -= 1
-                        lost += 1
-                        return true
-                    }
+                    connection.loseReply =
+                        isCreate
+                        && lock.withLock {
+                            guard repliesToLose > 0 else { return false }
+                            repliesToLose -= 1
+                            lost += 1
+                            return true
+                        }
                     connection.decided = true
                     connection.decision.signal()
                 }
@@ -152,7 +156,9 @@ final class LossyProxy: @unchecked Sendable {
         var offset = 0
         while offset < count {
             // send with MSG_NOSIGNAL: a peer gone must not SIGPIPE the test process.
-            let written = buffer.withUnsafeBytes { send(fd, $0.baseAddress! + offset, count - offset, Int32(MSG_NOSIGNAL)) }
+            let written = buffer.withUnsafeBytes {
+                send(fd, $0.baseAddress! + offset, count - offset, Int32(MSG_NOSIGNAL))
+            }
             if written <= 0 { return false }
             offset += written
         }

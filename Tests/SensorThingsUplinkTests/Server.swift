@@ -72,7 +72,9 @@ final class SensorThingsServer: @unchecked Sendable {
 
     /// Starts a server with an empty database.
     static func start() async throws -> SensorThingsServer {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("passant-sta-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "passant-sta-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let server = SensorThingsServer(port: try freeLoopbackPort(), directory: directory)
         try await server.restart()
@@ -85,7 +87,9 @@ final class SensorThingsServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Repository.root + "/scripts/sensorthings/serve")
         process.arguments = [String(port), directory]
         let logPath = directory + "/server.log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardOutput = log
@@ -100,13 +104,17 @@ final class SensorThingsServer: @unchecked Sendable {
         }
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         stop()
-        throw ServerError(description: "the SensorThings server did not answer on port \(port); its log:\n\(text.suffix(2000))")
+        throw ServerError(
+            description:
+                "the SensorThings server did not answer on port \(port); its log:\n\(text.suffix(2000))")
     }
 
     private func answers() async -> Bool {
         var request = HTTPClientRequest(url: root + "/")
         request.method = .GET
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) else { return false }
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) else {
+            return false
+        }
         _ = try? await response.body.collect(upTo: 1 << 20)
         return response.status == .ok
     }

@@ -17,7 +17,9 @@ struct WireFormatTests {
             row.dataArrayRow(.interval)
                 == #"["2026-11-27T00:00:00Z/2026-11-27T00:01:00Z","2026-11-27T00:01:00Z",3,{"passant_key":"gw-1/door/1795737600/60/a_to_b","coverage":0.75,"flags":["link-down"]}]"#
         )
-        #expect(ObservationRow(bin: bin, direction: .bToA).dataArrayRow(.start).hasPrefix(#"["2026-11-27T00:00:00Z","#))
+        #expect(
+            ObservationRow(bin: bin, direction: .bToA).dataArrayRow(.start).hasPrefix(
+                #"["2026-11-27T00:00:00Z","#))
     }
 
     @Test func rowsOfOneDatastreamShareAGroupUnlessUnderSuspicion() throws {
@@ -32,7 +34,10 @@ struct WireFormatTests {
         #expect(groups.map(\.datastreamID) == [a, b, a])
         #expect(groups.map(\.rows.count) == [1, 2, 1])
         let body = String(decoding: CreateObservations.body(groups, phenomenonTime: .start), as: UTF8.self)
-        #expect(body.hasPrefix(#"[{"Datastream":{"@iot.id":"a"},"components":["phenomenonTime","resultTime","result","parameters"],"dataArray":[["#))
+        #expect(
+            body.hasPrefix(
+                #"[{"Datastream":{"@iot.id":"a"},"components":["phenomenonTime","resultTime","result","parameters"],"dataArray":[["#
+            ))
     }
 
     @Test func errorEntriesInA201ReplyAreRefusedRows() {
@@ -50,8 +55,9 @@ struct WireFormatTests {
     }
 
     @Test func queryValuesArePercentEncoded() {
-        #expect(URLQuery.encode([("$filter", "parameters/passant_key eq 'a/b'")])
-            == "?%24filter=parameters%2Fpassant_key%20eq%20%27a%2Fb%27")
+        #expect(
+            URLQuery.encode([("$filter", "parameters/passant_key eq 'a/b'")])
+                == "?%24filter=parameters%2Fpassant_key%20eq%20%27a%2Fb%27")
         #expect(OData.literal("it's") == "'it''s'")
     }
 }
