@@ -1,0 +1,220 @@
+// Against a real django-ogc-sensorthings server on loopback. Every test checks at the server that
+// each bin arrived exactly once, with its values.
+
+import CountBins
+import Foundation
+import Logging
+import PassantConfig
+import SensorThingsUplink
+import ServiceLifecycle
+import Store
+import Testing
+import Uplinks
+
+@Suite(
+    "SensorThings uplink against a real server", .serialized,
+    .enabled(if: Repository.serverTestsEnabled, Comment(rawValue: Repository.skipMessage)))
+struct DeliveryTests {
+    @Test func theDeliveryServiceDeliversEveryBinOnce() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 100) + makeBins(sensor: "gate", count: 100)
+        try store.save(bins)
+        let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"], batchRows: 60)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let drained = try await waitUntil(seconds: 120) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(bins, at: server)
+        #expect(try await server.count("Things") == 1)
+        #expect(try await server.count("Datastreams") == 4)
+        #expect(try await server.count("Sensors") == 2)
+        #expect(try await server.count("ObservedProperties") == 1)
+    }
+
+    @Test func prepareFindsWhatItCreatedAndAResentBatchIsNotStoredAgain() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let bins = makeBins(sensor: "door", count: 40)
+
+        let first = try makeUplink(url: server.root)
+        try await first.prepare()
+        #expect(Set(try await first.deliver(bins)) == Set(bins.map(\.key)))
+        await first.shutdown()
+        let collections = ["Things", "Locations", "Datastreams", "Sensors", "ObservedProperties"]
+        var before: [Int] = []
+        for collection in collections { before.append(try await server.count(collection)) }
+        #expect(before == [1, 1, 2, 1, 1])
+
+        // A restart that lost the store's "delivered" marks (a crash right after the reply): the
+        // same bins are offered again, and the new instance finds them at the server.
+        let second = try makeUplink(url: server.root)
+        try await second.prepare()
+        try await second.prepare()
+        #expect(Set(try await second.deliver(bins)) == Set(bins.map(\.key)))
+        let traffic = await second.traffic
+        await second.shutdown()
+        var after: [Int] = []
+        for collection in collections { after.append(try await server.count(collection)) }
+        #expect(after == before)
+        #expect(traffic.rowsSent == 0)
+        #expect(traffic.rowsReadBack == bins.count * 2)
+        try await expectExactlyOnce(bins, at: server)
+    }
+
+    @Test func deliveryResumesAfterTheServerWasStoppedAndRestarted() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 200)
+        try store.save(bins)
+        let uplink = try makeUplink(url: server.root, batchRows: 20)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let started = try await waitUntil(seconds: 60) {
+            try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count < 180
+        }
+        #expect(started)
+        server.stop()  // possibly in the middle of a request
+        let stalled = try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count
+        try await Task.sleep(for: .seconds(2))
+        #expect(try store.pending(uplink: "sensorthings", limit: 200, endingBefore: .max).count == stalled)
+        try await server.restart()
+        let drained = try await waitUntil(seconds: 120) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(bins, at: server)
+    }
+
+    @Test func aRefusedRowFailsOnlyItsOwnBinsAndTheRestIsRetried() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let door = makeBins(sensor: "door", count: 20)
+        let gate = makeBins(sensor: "gate", count: 20)
+        // A bin in the year 10000: the server refuses its rows, and (quirk 1) with them every row of
+        // the door Datastreams in the same request.
+        let bad = CountBin(
+            key: BinKey(node: "gw-1", sensor: "door", start: 253_402_300_800, length: .oneMinute), aToB: 1,
+            bToA: 1,
+            coverage: 1, flags: [])
+        let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"])
+        try await uplink.prepare()
+
+        let first = try await uplink.deliver(door + [bad] + gate)
+        #expect(Set(first) == Set(gate.map(\.key)))
+        let second = try await uplink.deliver(door + [bad])
+        #expect(Set(second) == Set(door.map(\.key)))
+        let third = try await uplink.deliver([bad])
+        #expect(third.isEmpty)
+        await uplink.shutdown()
+        try await expectExactlyOnce(door + gate, at: server)
+    }
+
+    @Test func aLostReplyIsSettledAtTheServerWithoutSendingAgain() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let proxy = try LossyProxy(upstreamPort: server.port)
+        defer { proxy.close() }
+        let bins = makeBins(sensor: "door", count: 60)
+        let uplink = try makeUplink(url: proxy.url)
+        try await uplink.prepare()
+        let delivered = try await uplink.deliver(Array(bins.prefix(20)))
+        #expect(delivered.count == 20)
+
+        proxy.loseReplies(1)
+        await #expect(throws: UplinkError.self) { try await uplink.deliver(Array(bins.dropFirst(20))) }
+        #expect(proxy.repliesLost == 1)
+        let sentBefore = await uplink.traffic.rowsSent
+        // The retry finds the 40 bins at the server and sends nothing.
+        let retried = try await uplink.deliver(Array(bins.dropFirst(20)))
+        #expect(Set(retried) == Set(bins.dropFirst(20).map(\.key)))
+        let traffic = await uplink.traffic
+        #expect(traffic.rowsSent == sentBefore)
+        #expect(traffic.rowsReadBack == 80)
+        await uplink.shutdown()
+        try await expectExactlyOnce(bins, at: server)
+    }
+
+    @Test func aLostReplyToABatchPartlyAtTheServerSendsOnlyTheMissingRows() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let proxy = try LossyProxy(upstreamPort: server.port)
+        defer { proxy.close() }
+        let bins = makeBins(sensor: "door", count: 30)
+        let uplink = try makeUplink(url: proxy.url)
+        try await uplink.prepare()
+        proxy.loseReplies(1)
+        await #expect(throws: UplinkError.self) { try await uplink.deliver(Array(bins.prefix(20))) }
+        // The store offers a larger batch next time: 20 bins at the server, 10 not.
+        let retried = try await uplink.deliver(bins)
+        #expect(Set(retried) == Set(bins.map(\.key)))
+        #expect(await uplink.traffic.rowsSent == 40 + 20)
+        await uplink.shutdown()
+        try await expectExactlyOnce(bins, at: server)
+    }
+
+    @Test func aBinSavedAgainWithNewValuesReplacesItsObservations() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        var bins = makeBins(sensor: "door", count: 5)
+        let uplink = try makeUplink(url: server.root)
+        try await uplink.prepare()
+        _ = try await uplink.deliver(bins)
+        // Closed early at a shutdown, resumed after the restart and closed again with more counts.
+        bins[4].aToB += 3
+        bins[4].flags = [.closedEarly]
+        #expect(try await uplink.deliver([bins[4]]) == [bins[4].key])
+        await uplink.shutdown()
+        try await expectExactlyOnce(bins, at: server)
+    }
+
+    @Test func aDatastreamDeletedAtTheServerIsCreatedAgain() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let bins = makeBins(sensor: "door", count: 10)
+        let uplink = try makeUplink(url: server.root)
+        try await uplink.prepare()
+        _ = try await uplink.deliver(Array(bins.prefix(5)))
+        let streams = try await server.get("/Datastreams", [("$select", "id")])
+        for stream in (streams as? [String: Any])?["value"] as? [[String: Any]] ?? [] {
+            try await server.delete("/Datastreams('\(stream["@iot.id"] as? String ?? "")')")
+        }
+        #expect(try await uplink.deliver(Array(bins.dropFirst(5))).isEmpty)
+        #expect(try await uplink.deliver(Array(bins.dropFirst(5))).count == 5)
+        await uplink.shutdown()
+        try await expectExactlyOnce(Array(bins.dropFirst(5)), at: server)
+        #expect(try await server.count("Datastreams") == 2)
+    }
+
+    @Test func aWrongURLIsAConfigurationErrorAndAStoppedServerATransientOne() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let wrong = try makeUplink(url: "http://127.0.0.1:\(server.port)/sensorthings/v9")
+        await #expect {
+            try await wrong.prepare()
+        } throws: { error in
+            (error as? UplinkError)?.kind == .configuration && "\(error)".contains("service root")
+        }
+        await wrong.shutdown()
+        server.stop()
+        let down = try makeUplink(url: server.root)
+        await #expect {
+            try await down.prepare()
+        } throws: { error in
+            (error as? UplinkError)?.kind == .transient
+        }
+        await down.shutdown()
+    }
+}
