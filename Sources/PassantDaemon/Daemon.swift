@@ -1,8 +1,10 @@
 import Counting
 import Logging
 import PassantConfig
+import SensorThingsUplink
 import ServiceLifecycle
 import Store
+import Uplinks
 
 /// Assembles and runs passantd: the store, one service per sensor, and the supervisor that talks to
 /// systemd. Returns after a graceful shutdown (SIGTERM, SIGINT) once every open bin is stored.
@@ -28,6 +30,15 @@ public enum Daemon {
                     logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
+        for uplinkConfiguration in configuration.uplinks {
+            let uplink = try makeUplink(uplinkConfiguration, of: configuration, environment: environment, logger: logger)
+            services.append(
+                .init(
+                    service: DeliveryService(
+                        uplink: uplink, store: store, holdSeconds: Int64(configuration.graceSeconds) + 60,
+                        logger: logger, now: systemMillis),
+                    serviceName: "uplink \(uplink.name)"))
+        }
         services.append(
             .init(
                 service: Supervisor(
@@ -44,6 +55,26 @@ public enum Daemon {
         )
         notifier.ready(status: "counting \(configuration.sensors.count) sensors")
         try await group.run()
+    }
+}
+
+/// The uplink for one entry of `uplinks:`.
+func makeUplink(
+    _ uplink: UplinkConfiguration, of configuration: Configuration, environment: [String: String], logger: Logger
+) throws -> any Uplink {
+    do {
+        switch uplink {
+        case .mqtt:
+            throw UplinkError(.configuration, "MQTT uplinks are not available in this build")
+        case .sensorThings(let sensorThings):
+            return try SensorThingsUplink(
+                configuration: sensorThings, site: configuration.site, node: configuration.node,
+                sensors: configuration.sensors.map(SensorThingsUplink.Sensor.init), environment: environment,
+                logger: logger)
+        }
+    } catch {
+        logger.critical("uplink \(uplink.name) not usable: \(error)")
+        throw error
     }
 }
 
