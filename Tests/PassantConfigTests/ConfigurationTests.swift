@@ -1,3 +1,4 @@
+import Foundation
 import CountBins
 import PassantConfig
 import Testing
@@ -140,4 +141,14 @@ struct ConfigurationTests {
             (error as? ConfigurationErrors)?.description.contains("--config FILE") == true
         }
     }
+}
+
+@Test func theExampleConfigurationInTheRepositoryIsValid() throws {
+    var root = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { root.deleteLastPathComponent() }
+    let path = root.appendingPathComponent("passant.example.yaml").path
+    let config = try Configuration.load(path: path, defaultNode: "pi")
+    #expect(config.site == "marktplatz-ost")
+    #expect(config.sensors.map(\.name) == ["eingang-nord"])
+    #expect(config.uplinks.map(\.name) == ["stadt-sta"])
 }
