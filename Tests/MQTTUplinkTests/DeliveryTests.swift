@@ -31,19 +31,24 @@ struct DeliveryTests {
         receiver.stop()
     }
 
-    @Test func aBinNotAcknowledgedIsOfferedAgainButNotSentTwice() async throws {
-        // Two deliveries of the same bins while the first message is in flight wait for one message.
+    @Test func aBinOfferedAgainWhileItsMessageAwaitsThePUBACKIsNotSentTwice() async throws {
         let broker = try Broker()
         try await broker.start()
         let receiver = try Receiver(port: broker.port)
         try await receiver.waitUntilConnected()
-        let uplink = try makeUplink(port: broker.port)
+        let uplink = try makeUplink(port: broker.port, ackTimeout: 1)
         try await uplink.prepare()
         let bins = makeBins(count: 50)
-        async let first = uplink.deliver(bins)
-        async let second = uplink.deliver(bins)
-        let (a, b) = try await (first, second)
-        #expect(Set(a).union(b) == Set(bins.map(\.key)))
+
+        // A frozen broker reads nothing and acknowledges nothing.
+        broker.freeze()
+        await #expect(throws: UplinkError.self) { try await uplink.deliver(bins) }
+        #expect(uplink.statistics.messages == 1)
+        broker.thaw()
+        // Offered again: the uplink waits for the message already in flight instead of sending another.
+        let confirmed = try await uplink.deliver(bins)
+        #expect(Set(confirmed) == Set(bins.map(\.key)))
+        #expect(uplink.statistics.messages == 1)
         try await receiver.waitForBins(Set(bins.map(\.key)), within: 10)
         try await Task.sleep(for: .milliseconds(300))
         #expect(try receiver.verify(bins) == 0)
@@ -186,6 +191,7 @@ struct StatusTests {
         try await broker.start()
         let uplink = try makeUplink(port: broker.port)
         try await uplink.prepare()
+        try await Task.sleep(for: .milliseconds(300))
         // A receiver that subscribes afterwards still sees it: it is retained.
         let receiver = try Receiver(port: broker.port, clientID: "late")
         let status = try await receiver.last(on: "passant/marktplatz/status")
@@ -234,6 +240,7 @@ struct StatusTests {
         #expect(!uplink.publishHealth("{}"), "nothing is queued while not connected")
         try await uplink.prepare()
         #expect(uplink.publishHealth(#"{"uptime_s":42}"#))
+        try await Task.sleep(for: .milliseconds(300))
         let receiver = try Receiver(port: broker.port, clientID: "dashboard")
         let health = try await receiver.last(on: "passant/marktplatz/health")
         #expect(health.text == #"{"uptime_s":42}"#)

@@ -82,6 +82,9 @@ final class ConnectionEvents: Sendable {
         let wasConnected = update { state in
             let was = state.connected
             state.connected = false
+            // A refused CONNACK ends the connection with MOSQ_ERR_CONN_REFUSED right after
+            // `connected(code:)` reported why; keep that reason.
+            if code == MosquittoError.connectionRefused, case .refused = state.lastFailure { return was }
             if code != 0 {
                 state.failureCount += 1
                 state.lastFailure = .dropped(code: code, text: text, log: state.lastLog)
@@ -118,7 +121,16 @@ final class ConnectionEvents: Sendable {
     }
 
     func logged(_ line: String) {
-        update { state in state.lastLog = line }
+        update { state in
+            state.lastLog = line
+            // libmosquitto 2.0 reports a failed TLS handshake only in its log: no callback follows.
+            if line.hasPrefix("OpenSSL Error") {
+                state.connected = false
+                state.failureCount += 1
+                let code = MosquittoError.tls
+                state.lastFailure = .dropped(code: code, text: MosquittoError.text(for: code), log: line)
+            }
+        }
     }
 
     // MARK: Queries from the uplink

@@ -51,7 +51,10 @@ struct MosquittoError: Error, CustomStringConvertible, Sendable, Hashable {
         MOSQ_ERR_EAI, MOSQ_ERR_PROXY,
     ].reduce(into: []) { $0.insert(Int32($1.rawValue)) }
 
-    static let tlsCodes: Set<Int32> = [Int32(MOSQ_ERR_TLS.rawValue), Int32(MOSQ_ERR_TLS_HANDSHAKE.rawValue)]
+    static let connectionRefused = Int32(MOSQ_ERR_CONN_REFUSED.rawValue)
+
+    static let tls = Int32(MOSQ_ERR_TLS.rawValue)
+    static let tlsCodes: Set<Int32> = [tls, Int32(MOSQ_ERR_TLS_HANDSHAKE.rawValue)]
 }
 
 /// Converts a libmosquitto return code into a thrown `MosquittoError`.

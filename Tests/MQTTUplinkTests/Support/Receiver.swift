@@ -86,31 +86,49 @@ final class Receiver: Sendable {
     }
 }
 
+/// The payload as a receiver reads it. JSONDecoder, not JSONSerialization: the latter (on Linux)
+/// does not read every double back exactly.
+private struct BinsMessage: Decodable {
+    struct Bin: Decodable {
+        var key: String
+        var node: String
+        var sensor: String
+        var start: String
+        var end: String
+        var seconds: Int
+        var a_to_b: Int
+        var b_to_a: Int
+        var counts: [String: Int]
+        var coverage: Double
+        var flags: [String]
+    }
+    var schema: Int
+    var site: String
+    var bins: [Bin]
+}
+
 /// Reads the uplink's JSON back into bins, checking the redundant fields agree.
 func decodeBins(_ payload: [UInt8]) throws -> [CountBin] {
-    guard let object = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
-        object["schema"] as? Int == 1, let bins = object["bins"] as? [[String: Any]]
-    else { throw TestFailure("not a bins message: \(String(decoding: payload, as: UTF8.self))") }
-    return try bins.map { entry in
-        guard let node = entry["node"] as? String, let sensor = entry["sensor"] as? String,
-            let startText = entry["start"] as? String, let startMillis = UTCTime.parseMillis(startText),
-            let endText = entry["end"] as? String, let endMillis = UTCTime.parseMillis(endText),
-            let seconds = entry["seconds"] as? Int, let length = BinLength(rawValue: seconds),
-            let aToB = entry["a_to_b"] as? Int, let bToA = entry["b_to_a"] as? Int,
-            let coverage = (entry["coverage"] as? NSNumber)?.doubleValue, let flagNames = entry["flags"] as? [String],
-            let keyText = entry["key"] as? String
-        else { throw TestFailure("a bin lacks a field: \(entry)") }
+    let message = try JSONDecoder().decode(BinsMessage.self, from: Data(payload))
+    guard message.schema == 1 else { throw TestFailure("schema \(message.schema)") }
+    return try message.bins.map { entry in
+        guard let startMillis = UTCTime.parseMillis(entry.start), let endMillis = UTCTime.parseMillis(entry.end),
+            let length = BinLength(rawValue: entry.seconds)
+        else { throw TestFailure("bad times in \(entry)") }
         var flags = BinFlags()
-        for name in flagNames {
+        for name in entry.flags {
             guard let flag = BinFlags.names.first(where: { $0.1 == name })?.0 else {
                 throw TestFailure("unknown flag \(name)")
             }
             flags.insert(flag)
         }
-        let key = BinKey(node: node, sensor: sensor, start: startMillis / 1000, length: length)
-        guard key.description == keyText, endMillis / 1000 == key.end else {
-            throw TestFailure("key \(keyText) or end \(endText) disagrees with the other fields")
+        let key = BinKey(node: entry.node, sensor: entry.sensor, start: startMillis / 1000, length: length)
+        guard key.description == entry.key, endMillis / 1000 == key.end else {
+            throw TestFailure("key \(entry.key) or end \(entry.end) disagrees with the other fields")
         }
-        return CountBin(key: key, aToB: aToB, bToA: bToA, coverage: coverage, flags: flags)
+        guard entry.counts.values.sorted() == [entry.a_to_b, entry.b_to_a].sorted() else {
+            throw TestFailure("counts under the labels disagree with a_to_b/b_to_a in \(entry)")
+        }
+        return CountBin(key: key, aToB: entry.a_to_b, bToA: entry.b_to_a, coverage: entry.coverage, flags: flags)
     }
 }
