@@ -21,7 +21,9 @@ public enum BinMessage {
     public static let schema = 1
 
     /// The payload for `bins` (one sensor's, oldest first) at `site`.
-    public static func encode(_ bins: some Collection<CountBin>, site: String, labels: DirectionLabels) -> [UInt8] {
+    public static func encode(_ bins: some Collection<CountBin>, site: String, labels: DirectionLabels)
+        -> [UInt8]
+    {
         var json = ""
         json.reserveCapacity(40 + bins.count * 320)
         json += "{\"schema\":\(schema),\"site\":"
@@ -48,7 +50,8 @@ public enum BinMessage {
         json += UTCTime.format(bin.key.start)
         json += "\",\"end\":\""
         json += UTCTime.format(bin.key.end)
-        json += "\",\"seconds\":\(bin.key.length.seconds),\"a_to_b\":\(bin.aToB),\"b_to_a\":\(bin.bToA),\"counts\":{"
+        json +=
+            "\",\"seconds\":\(bin.key.length.seconds),\"a_to_b\":\(bin.aToB),\"b_to_a\":\(bin.bToA),\"counts\":{"
         appendString(labels.aToB, to: &json)
         json += ":\(bin.aToB),"
         appendString(labels.bToA, to: &json)

@@ -119,7 +119,8 @@ public final class MQTTUplink: Uplink {
     /// Makes the uplink for one `type: mqtt` entry of a whole configuration, taking the site, the
     /// node and the sensors' direction labels from it. This is what the daemon calls.
     public convenience init(
-        _ mqtt: MQTTConfiguration, of configuration: Configuration, environment: [String: String], logger: Logger
+        _ mqtt: MQTTConfiguration, of configuration: Configuration, environment: [String: String],
+        logger: Logger
     ) throws(UplinkError) {
         var labels: [String: DirectionLabels] = [:]
         for sensor in configuration.sensors { labels[sensor.name] = sensor.labels }
@@ -143,12 +144,15 @@ public final class MQTTUplink: Uplink {
     /// Connects (or waits for the running client to reconnect) and returns once the broker accepted
     /// the session; throws what went wrong otherwise.
     public func prepare() async throws(UplinkError) {
-        let client = try currentOrNewClient()
-        let failuresBefore = client.events.read { $0.failureCount }
+        let (client, isNew) = try currentOrNewClient()
+        // A new client's first attempt counts; a running one must fail anew (it may be reconnecting).
+        let failuresBefore = isNew ? 0 : client.events.read { $0.failureCount }
         let connected = await client.events.wait(until: .now + connectTimeout) { state -> Bool? in
             if state.connected { return true }
             // A new failure since we started waiting ends the wait: the broker said no, or is not there.
-            if state.failureCount > failuresBefore || (state.failureCount > 0 && state.loopEnded) { return false }
+            if state.failureCount > failuresBefore || (state.failureCount > 0 && state.loopEnded) {
+                return false
+            }
             return nil
         }
         if connected == true {
@@ -176,7 +180,8 @@ public final class MQTTUplink: Uplink {
 
     /// Publishes `bins` (one message per sensor and `bins_per_message`) and waits up to
     /// `ack_timeout_s` for the broker's acknowledgements; returns the keys of the bins whose
-    /// message was acknowledged.
+    /// message was acknowledged. Called one batch at a time (the delivery service's loop): two
+    /// concurrent calls with the same bins could both send them.
     public func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey] {
         if bins.isEmpty { return [] }
         guard let client = session.withLock({ $0.client }), client.events.read({ $0.connected }) else {
@@ -200,7 +205,8 @@ public final class MQTTUplink: Uplink {
         sending: for (sensor, sensorBins) in groupedBySensor(toSend) {
             let sensorLabels = labels[sensor] ?? DirectionLabels()
             for start in stride(from: 0, to: sensorBins.count, by: configuration.binsPerMessage) {
-                let chunk = Array(sensorBins[start..<min(start + configuration.binsPerMessage, sensorBins.count)])
+                let chunk = Array(
+                    sensorBins[start..<min(start + configuration.binsPerMessage, sensorBins.count)])
                 let message = OutgoingMessage(
                     topic: binsTopic(sensor: sensor),
                     payload: BinMessage.encode(chunk, site: site, labels: sensorLabels),
@@ -224,7 +230,9 @@ public final class MQTTUplink: Uplink {
             }
         }
         if awaited.isEmpty, let sendError {
-            throw UplinkError(.transient, "cannot publish to the MQTT broker \(endpoint): \(sendError.message); bins stay queued")
+            throw UplinkError(
+                .transient,
+                "cannot publish to the MQTT broker \(endpoint): \(sendError.message); bins stay queued")
         }
 
         let timeout = Duration.seconds(configuration.ackTimeoutSeconds)
@@ -309,18 +317,19 @@ public final class MQTTUplink: Uplink {
     }
 
     private func status(_ text: String) -> OutgoingMessage {
-        OutgoingMessage(topic: statusTopic, payload: Array(text.utf8), qos: Int32(configuration.qos), retain: true)
+        OutgoingMessage(
+            topic: statusTopic, payload: Array(text.utf8), qos: Int32(configuration.qos), retain: true)
     }
 
-    private func currentOrNewClient() throws(UplinkError) -> MosquittoClient {
-        if let client = session.withLock({ $0.client }) { return client }
+    private func currentOrNewClient() throws(UplinkError) -> (MosquittoClient, isNew: Bool) {
+        if let client = session.withLock({ $0.client }) { return (client, false) }
         let client = try makeClient()
         session.withLock { session in
             session.client = client
             session.inFlight = [:]
             session.messageOfBin = [:]
         }
-        return client
+        return (client, true)
     }
 
     private func dropClient(_ client: MosquittoClient) {
@@ -350,22 +359,28 @@ public final class MQTTUplink: Uplink {
                 try client.setCredentials(username: username, password: password)
             }
             if let tls = configuration.tls {
-                for (key, path) in [("ca_file", tls.caFile), ("cert_file", tls.certFile), ("key_file", tls.keyFile)] {
+                for (key, path) in [
+                    ("ca_file", tls.caFile), ("cert_file", tls.certFile), ("key_file", tls.keyFile),
+                ] {
                     if let path, !isReadable(path) {
                         throw UplinkError(
                             .configuration,
-                            "\(name): cannot read tls.\(key) \(path); check it exists and passantd may read it. Bins stay queued")
+                            "\(name): cannot read tls.\(key) \(path); check it exists and passantd may read it. Bins stay queued"
+                        )
                     }
                 }
                 if tls.insecure {
-                    logger.warning("TLS to \(endpoint) does not verify the broker's certificate (tls.insecure)")
+                    logger.warning(
+                        "TLS to \(endpoint) does not verify the broker's certificate (tls.insecure)")
                 }
                 try client.setTLS(
-                    caFile: tls.caFile, caPath: tls.caFile == nil ? "/etc/ssl/certs" : nil, certFile: tls.certFile,
+                    caFile: tls.caFile, caPath: tls.caFile == nil ? "/etc/ssl/certs" : nil,
+                    certFile: tls.certFile,
                     keyFile: tls.keyFile, verify: !tls.insecure)
             }
             try client.setWill(status("offline"))
-            try client.start(host: configuration.host, port: configuration.port, keepalive: configuration.keepaliveSeconds)
+            try client.start(
+                host: configuration.host, port: configuration.port, keepalive: configuration.keepaliveSeconds)
             return client
         } catch let error as MosquittoError {
             throw UplinkError(.configuration, "\(name): cannot set up the MQTT client: \(error)")
@@ -394,12 +409,17 @@ public final class MQTTUplink: Uplink {
             case 2:
                 return UplinkError(
                     .configuration,
-                    "the MQTT broker \(endpoint) refused the client id \(clientID) (\(text)); set client_id. Bins stay queued")
+                    "the MQTT broker \(endpoint) refused the client id \(clientID) (\(text)); set client_id. Bins stay queued"
+                )
             case 1:
                 return UplinkError(
-                    .configuration, "the MQTT broker \(endpoint) does not speak MQTT 3.1.1 (\(text)). Bins stay queued")
+                    .configuration,
+                    "the MQTT broker \(endpoint) does not speak MQTT 3.1.1 (\(text)). Bins stay queued")
             default:
-                return UplinkError(.transient, "the MQTT broker \(endpoint) refused the connection (\(text)); retrying. Bins stay queued")
+                return UplinkError(
+                    .transient,
+                    "the MQTT broker \(endpoint) refused the connection (\(text)); retrying. Bins stay queued"
+                )
             }
         case .dropped(let code, let text, let log):
             if MosquittoError.tlsCodes.contains(code) || log.map(isTLSLogLine) == true {
@@ -413,11 +433,13 @@ public final class MQTTUplink: Uplink {
             let detail = log.map { "\(text); \($0)" } ?? text
             return UplinkError(
                 .transient,
-                "cannot reach the MQTT broker \(endpoint) (\(detail)); bins stay queued and are delivered once it is back")
+                "cannot reach the MQTT broker \(endpoint) (\(detail)); bins stay queued and are delivered once it is back"
+            )
         case nil:
             return UplinkError(
                 .transient,
-                "no answer from the MQTT broker \(endpoint) within \(connectTimeout); bins stay queued and are delivered once it answers")
+                "no answer from the MQTT broker \(endpoint) within \(connectTimeout); bins stay queued and are delivered once it answers"
+            )
         }
     }
 }

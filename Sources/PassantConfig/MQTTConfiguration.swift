@@ -80,7 +80,9 @@ public struct MQTTTLSConfiguration: Sendable, Hashable {
     /// `insecure`: skip verifying the broker's certificate and name. For a first test only.
     public var insecure: Bool
 
-    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false) {
+    public init(
+        caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false
+    ) {
         self.caFile = caFile
         self.certFile = certFile
         self.keyFile = keyFile
@@ -97,12 +99,16 @@ extension Reader {
                 "keepalive_s", "qos", "health_interval_s", "ack_timeout_s", "bins_per_message",
             ])
         let errorsBefore = errors.count
-        let name = fields["name"].flatMap { identifier($0, key: "\(key).name", parent: node, required: false) } ?? "mqtt"
+        let name =
+            fields["name"].flatMap { identifier($0, key: "\(key).name", parent: node, required: false) }
+            ?? "mqtt"
 
         var host: String?
         if let value = fields["host"], let text = scalar(value, key: "\(key).host") {
             if text.contains("://") {
-                fail(value, key: "\(key).host", "'\(text)' must be a host name or address only; set port and tls separately")
+                fail(
+                    value, key: "\(key).host",
+                    "'\(text)' must be a host name or address only; set port and tls separately")
             } else if text.isEmpty || text.contains(where: { $0 == " " || $0 == "/" }) {
                 fail(value, key: "\(key).host", "'\(text)' is not a host name or address")
             } else {
@@ -119,7 +125,9 @@ extension Reader {
         if let value = fields["client_id"], let text = scalar(value, key: "\(key).client_id") {
             let printable = text.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0.value < 127 }
             if text.isEmpty || text.count > 128 || !printable {
-                fail(value, key: "\(key).client_id", "'\(text)' must be 1–128 printable ASCII characters without spaces")
+                fail(
+                    value, key: "\(key).client_id",
+                    "'\(text)' must be 1–128 printable ASCII characters without spaces")
             } else {
                 clientID = text
             }
@@ -128,7 +136,9 @@ extension Reader {
         var topicPrefix: String?
         if let value = fields["topic_prefix"], let text = scalar(value, key: "\(key).topic_prefix") {
             if text.isEmpty || text.hasPrefix("/") || text.hasSuffix("/") || text.contains("//") {
-                fail(value, key: "\(key).topic_prefix", "'\(text)' must be topic levels separated by '/', without a leading or trailing '/'")
+                fail(
+                    value, key: "\(key).topic_prefix",
+                    "'\(text)' must be topic levels separated by '/', without a leading or trailing '/'")
             } else if text.contains(where: { $0 == "+" || $0 == "#" || $0 == "\0" }) {
                 fail(value, key: "\(key).topic_prefix", "'\(text)' must not contain the wildcards '+' or '#'")
             } else {
@@ -155,27 +165,36 @@ extension Reader {
             if number == 1 || number == 2 {
                 qos = number
             } else if number == 0 {
-                fail(value, key: "\(key).qos", "0 has no acknowledgement, so passant could not know a bin arrived; use 1")
+                fail(
+                    value, key: "\(key).qos",
+                    "0 has no acknowledgement, so passant could not know a bin arrived; use 1")
             } else {
                 fail(value, key: "\(key).qos", "must be 1 or 2, not \(number)")
             }
         }
         var health: Int?
-        if let value = fields["health_interval_s"], let number = integer(value, key: "\(key).health_interval_s") {
+        if let value = fields["health_interval_s"],
+            let number = integer(value, key: "\(key).health_interval_s")
+        {
             if number == 0 || (10...86_400).contains(number) {
                 health = number
             } else {
-                fail(value, key: "\(key).health_interval_s", "must be 0 (off) or between 10 and 86400, not \(number)")
+                fail(
+                    value, key: "\(key).health_interval_s",
+                    "must be 0 (off) or between 10 and 86400, not \(number)")
             }
         }
-        let ackTimeout = fields["ack_timeout_s"].flatMap { integer($0, key: "\(key).ack_timeout_s", in: 1...600) }
+        let ackTimeout = fields["ack_timeout_s"].flatMap {
+            integer($0, key: "\(key).ack_timeout_s", in: 1...600)
+        }
         let binsPerMessage = fields["bins_per_message"].flatMap {
             integer($0, key: "\(key).bins_per_message", in: 1...1000)
         }
 
         guard errors.count == errorsBefore, let host else { return nil }
         return MQTTConfiguration(
-            name: name, host: host, port: port, clientID: clientID, topicPrefix: topicPrefix, username: username,
+            name: name, host: host, port: port, clientID: clientID, topicPrefix: topicPrefix,
+            username: username,
             password: password, tls: tls, keepaliveSeconds: keepalive ?? 60, qos: qos ?? 1,
             healthIntervalSeconds: health ?? 300, ackTimeoutSeconds: ackTimeout ?? 30,
             binsPerMessage: binsPerMessage ?? 100)

@@ -27,7 +27,10 @@ struct DeliveryTests {
         let repeats = try receiver.verify(bins)
         #expect(repeats == 0)
         #expect(receiver.messages.filter { $0.topic.hasSuffix("/bins") }.allSatisfy { !$0.retained })
-        #expect(Set(receiver.messages.map(\.topic)).isSuperset(of: ["passant/marktplatz/door/bins", "passant/marktplatz/gate/bins"]))
+        #expect(
+            Set(receiver.messages.map(\.topic)).isSuperset(of: [
+                "passant/marktplatz/door/bins", "passant/marktplatz/gate/bins",
+            ]))
         receiver.stop()
     }
 
@@ -70,7 +73,9 @@ struct DeliveryTests {
             // Stop the broker as soon as part of the backlog has arrived.
             while try receiver.bins().count < 200 { try await Task.sleep(for: .milliseconds(5)) }
             try await broker.stop()
-            let pendingWhileDown = try store.pending(uplink: "mqtt", limit: 100_000, endingBefore: Int64.max / 2).count
+            let pendingWhileDown = try store.pending(
+                uplink: "mqtt", limit: 100_000, endingBefore: Int64.max / 2
+            ).count
             #expect(pendingWhileDown > 0, "the broker stopped too late to test anything")
             // More bins are closed while the broker is away.
             try store.save(makeBins(sensors: ["door", "gate"], count: 30, fromMinute: 3000))
@@ -145,7 +150,8 @@ struct DeliveryTests {
         #expect(error.message.contains("certificate verify failed"))
         #expect(error.message.contains("tls.ca_file (\(caFile))"))
         #expect(error.message.contains("Nothing is lost"))
-        #expect(try store.pending(uplink: "mqtt", limit: 1000, endingBefore: Int64.max / 2).count == bins.count)
+        #expect(
+            try store.pending(uplink: "mqtt", limit: 1000, endingBefore: Int64.max / 2).count == bins.count)
 
         // Fixing the file is enough: the same uplink reads it again on the next prepare().
         try FileManager.default.removeItem(atPath: caFile)

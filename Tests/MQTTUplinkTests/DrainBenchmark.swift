@@ -2,6 +2,7 @@ import CountBins
 import Foundation
 import Store
 import Testing
+import Uplinks
 
 @testable import MQTTUplink
 
@@ -49,7 +50,57 @@ struct MQTTDrainBenchmark {
             (the whole test process, receiver included)
             """)
         receiver.stop()
+
+        // The shares: encoding alone, and the store's read-and-mark loop alone (an uplink that
+        // confirms everything at once).
+        let encodeStart = clock.now
+        var encodedBytes = 0
+        for start in stride(from: 0, to: bins.count, by: 100) {
+            encodedBytes +=
+                BinMessage.encode(
+                    bins[start..<min(start + 100, bins.count)], site: "marktplatz", labels: .init()
+                ).count
+        }
+        let encoding = clock.now - encodeStart
+
+        // The uplink alone: deliver() in batches of maxBatch, as the delivery service calls it,
+        // without the store.
+        let receiver2 = try Receiver(port: broker.port, clientID: "bench-receiver-2")
+        try await receiver2.waitUntilConnected()
+        let direct = try makeUplink(port: broker.port)
+        try await direct.prepare()
+        let directStart = clock.now
+        var confirmed = 0
+        for start in stride(from: 0, to: bins.count, by: direct.maxBatch) {
+            confirmed += try await direct.deliver(
+                Array(bins[start..<min(start + direct.maxBatch, bins.count)])
+            ).count
+        }
+        let uplinkAlone = clock.now - directStart
+        #expect(confirmed == bins.count)
+        await direct.shutdown()
+        try await receiver2.waitForBins(Set(bins.map(\.key)), within: 30)
+        receiver2.stop()
+        print("  uplink alone (deliver() to PUBACK, no store): \(uplinkAlone) for \(bins.count) bins")
+        let storeOnly = try TemporaryDirectory("bench-store")
+        let store2 = try makeStore(bins, in: storeOnly)
+        let storeStart = clock.now
+        try await withDelivery(ConfirmingUplink(), store: store2) {
+            try await waitUntilDelivered(store2, uplink: "null", within: 120)
+        }
+        print(
+            "  shares: encoding \(encoding) (\(encodedBytes) bytes); store read+mark with a null uplink \(clock.now - storeStart)"
+        )
     }
+}
+
+/// Confirms every bin at once: measures the delivery service and the store alone.
+struct ConfirmingUplink: Uplink {
+    var name: String { "null" }
+    var maxBatch: Int { 1000 }
+    func prepare() async throws(UplinkError) {}
+    func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey] { bins.map(\.key) }
+    func shutdown() async {}
 }
 
 /// `VmHWM` from /proc/self/status: the process's peak resident memory.

@@ -72,11 +72,14 @@ struct MQTTConfigurationTests {
         #expect(
             mqtt
                 == MQTTConfiguration(
-                    name: "city", host: "10.0.0.5", port: 18883, clientID: "gw-17", topicPrefix: "city/counts/marktplatz",
+                    name: "city", host: "10.0.0.5", port: 18883, clientID: "gw-17",
+                    topicPrefix: "city/counts/marktplatz",
                     username: "gw-17", password: .environment("MQTT_PASSWORD"),
                     tls: MQTTTLSConfiguration(
-                        caFile: "/etc/passant/ca.pem", certFile: "/etc/passant/gw.pem", keyFile: "/etc/passant/gw.key"),
-                    keepaliveSeconds: 30, qos: 2, healthIntervalSeconds: 60, ackTimeoutSeconds: 20, binsPerMessage: 50))
+                        caFile: "/etc/passant/ca.pem", certFile: "/etc/passant/gw.pem",
+                        keyFile: "/etc/passant/gw.key"),
+                    keepaliveSeconds: 30, qos: 2, healthIntervalSeconds: 60, ackTimeoutSeconds: 20,
+                    binsPerMessage: 50))
     }
 
     @Test func aMissingHostIsNamed() {
@@ -100,10 +103,12 @@ struct MQTTConfigurationTests {
         #expect(
             found.map(\.key) == [
                 "uplinks[0].host", "uplinks[0].tls.ca_fil", "uplinks[0].tls.insecure", "uplinks[0].port",
-                "uplinks[0].topic_prefix", "uplinks[0].keepalive_s", "uplinks[0].qos", "uplinks[0].health_interval_s",
+                "uplinks[0].topic_prefix", "uplinks[0].keepalive_s", "uplinks[0].qos",
+                "uplinks[0].health_interval_s",
             ])
         #expect(found.map(\.line) == [6, 11, 11, 7, 8, 10, 9, 12])
-        #expect(found.first(where: { $0.key == "uplinks[0].qos" })?.message.contains("acknowledgement") == true)
+        #expect(
+            found.first(where: { $0.key == "uplinks[0].qos" })?.message.contains("acknowledgement") == true)
     }
 
     @Test func aPasswordNeedsAUsernameAndACertificateNeedsItsKey() {

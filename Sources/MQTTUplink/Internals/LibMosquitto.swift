@@ -193,7 +193,8 @@ final class MosquittoClient: @unchecked Sendable {
         var mid: Int32 = 0
         let code = message.payload.withUnsafeBytes { bytes in
             mosquitto_publish(
-                handle, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, message.qos, message.retain)
+                handle, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, message.qos,
+                message.retain)
         }
         try check(code, "publishing on \(message.topic)")
         return mid
@@ -229,7 +230,8 @@ private let onConnect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?,
     if code == 0, let birth = events.birth {
         var mid: Int32 = 0
         let result = birth.payload.withUnsafeBytes { bytes in
-            mosquitto_publish(handle, &mid, birth.topic, Int32(bytes.count), bytes.baseAddress, birth.qos, birth.retain)
+            mosquitto_publish(
+                handle, &mid, birth.topic, Int32(bytes.count), bytes.baseAddress, birth.qos, birth.retain)
         }
         if result == Int32(MOSQ_ERR_SUCCESS.rawValue) { birthMID = mid }
     }
@@ -260,13 +262,15 @@ private let onMessage:
             message.payloadlen > 0 && message.payload != nil
             ? Array(UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))) : []
         events.received(
-            ReceivedMessage(topic: String(cString: message.topic), payload: payload, retained: message.retain))
+            ReceivedMessage(topic: String(cString: message.topic), payload: payload, retained: message.retain)
+        )
     }
 
 /// `on_log`: libmosquitto's own messages; errors (a TLS verification failure, a refused
 /// connection) carry the detail the return codes lack.
-private let onLog: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?) -> Void =
-    { _, userdata, level, text in
-        guard let text, level & (Int32(MOSQ_LOG_ERR) | Int32(MOSQ_LOG_WARNING)) != 0 else { return }
-        events(userdata)?.logged(String(cString: text))
-    }
+private let onLog:
+    @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?) -> Void =
+        { _, userdata, level, text in
+            guard let text, level & (Int32(MOSQ_LOG_ERR) | Int32(MOSQ_LOG_WARNING)) != 0 else { return }
+            events(userdata)?.logged(String(cString: text))
+        }

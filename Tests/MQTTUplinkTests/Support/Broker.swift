@@ -15,7 +15,10 @@ final class TemporaryDirectory: Sendable {
     let path: String
 
     init(_ label: String) throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("passant-\(label)-\(UUID().uuidString)")
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "passant-\(label)-\(UUID().uuidString)"
+            )
             .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -82,12 +85,14 @@ final class Broker: @unchecked Sendable {
     func start() async throws {
         let config = directory.file("mosquitto.conf")
         try configText.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = try ChildProcess(["/usr/sbin/mosquitto", "-c", config], log: directory.file("mosquitto.log"))
+        let process = try ChildProcess(
+            ["/usr/sbin/mosquitto", "-c", config], log: directory.file("mosquitto.log"))
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning {
-                let log = (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? ""
+                let log =
+                    (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? ""
                 throw TestFailure("mosquitto exited at once; config:\n\(configText)\nlog:\n\(log)")
             }
             if acceptsConnections(port: port) { return }
@@ -148,7 +153,9 @@ final class ChildProcess: @unchecked Sendable {
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard result == 0 else { throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        guard result == 0 else {
+            throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
         self.pid = pid
     }
 
@@ -180,7 +187,9 @@ func freeLoopbackPort() throws -> Int {
     defer { close(fd) }
     var address = loopback(port: 0)
     let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard bound == 0 else { throw TestFailure("bind: \(errno)") }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -224,7 +233,9 @@ func shell(_ script: String, in directory: String) throws {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     if process.terminationStatus != 0 {
-        throw TestFailure("script failed (\(process.terminationStatus)):\n\(script)\n\(String(decoding: data, as: UTF8.self))")
+        throw TestFailure(
+            "script failed (\(process.terminationStatus)):\n\(script)\n\(String(decoding: data, as: UTF8.self))"
+        )
     }
 }
 

@@ -15,10 +15,13 @@ func makeBins(sensors: [String] = ["door"], count: Int, fromMinute offset: Int =
     var bins: [CountBin] = []
     for minute in offset..<(offset + count) {
         for (index, sensor) in sensors.enumerated() {
-            let flags: BinFlags = minute % 17 == 0 ? [.linkDown, .dataLost] : minute % 5 == 0 ? [.clockUnsynchronised] : []
+            let flags: BinFlags =
+                minute % 17 == 0 ? [.linkDown, .dataLost] : minute % 5 == 0 ? [.clockUnsynchronised] : []
             bins.append(
                 CountBin(
-                    key: BinKey(node: "gw-1", sensor: sensor, start: baseTime + Int64(minute) * 60, length: .oneMinute),
+                    key: BinKey(
+                        node: "gw-1", sensor: sensor, start: baseTime + Int64(minute) * 60, length: .oneMinute
+                    ),
                     aToB: (minute * 7 + index) % 23, bToA: (minute * 3 + index) % 19,
                     coverage: minute % 11 == 0 ? Double(minute % 60) / 60 : 1, flags: flags))
         }
@@ -55,7 +58,7 @@ func makeStore(_ bins: [CountBin], in directory: TemporaryDirectory) throws -> B
 /// Runs a delivery service for `uplink` until `body` returns, then stops it (which shuts the uplink
 /// down).
 func withDelivery<T>(
-    _ uplink: MQTTUplink, store: BinStore, _ body: () async throws -> T
+    _ uplink: some Uplink, store: BinStore, _ body: () async throws -> T
 ) async throws -> T {
     let service = DeliveryService(
         uplink: uplink, store: store, holdSeconds: 0, logger: testLogger,

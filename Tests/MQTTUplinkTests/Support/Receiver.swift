@@ -38,7 +38,10 @@ final class Receiver: Sendable {
     }
 
     /// The last message on `topic`, waiting up to `seconds` for one to match `predicate`.
-    func last(on topic: String, within seconds: Double = 10, where predicate: (ReceivedMessage) -> Bool = { _ in true })
+    func last(
+        on topic: String, within seconds: Double = 10,
+        where predicate: (ReceivedMessage) -> Bool = { _ in true }
+    )
         async throws -> ReceivedMessage
     {
         let found = await events.wait(until: .now + .seconds(seconds)) { state in
@@ -58,7 +61,9 @@ final class Receiver: Sendable {
             let received = Set(try bins().map(\.key))
             if keys.isSubset(of: received) { return }
             if Date() > deadline {
-                throw TestFailure("\(keys.subtracting(received).count) of \(keys.count) bins did not arrive within \(seconds) s")
+                throw TestFailure(
+                    "\(keys.subtracting(received).count) of \(keys.count) bins did not arrive within \(seconds) s"
+                )
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -75,11 +80,15 @@ final class Receiver: Sendable {
         let missing = Set(expectedByKey.keys).subtracting(byKey.keys)
         let unexpected = Set(byKey.keys).subtracting(expectedByKey.keys)
         #expect(missing.isEmpty, "\(missing.count) bins never arrived", sourceLocation: sourceLocation)
-        #expect(unexpected.isEmpty, "\(unexpected.count) bins arrived that were not sent", sourceLocation: sourceLocation)
+        #expect(
+            unexpected.isEmpty, "\(unexpected.count) bins arrived that were not sent",
+            sourceLocation: sourceLocation)
         for (key, arrivals) in byKey {
             guard let bin = expectedByKey[key] else { continue }
             for arrival in arrivals where arrival != bin {
-                Issue.record("\(key.description) arrived as \(arrival), sent as \(bin)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "\(key.description) arrived as \(arrival), sent as \(bin)", sourceLocation: sourceLocation
+                )
             }
         }
         return received.count - byKey.count
@@ -112,7 +121,8 @@ func decodeBins(_ payload: [UInt8]) throws -> [CountBin] {
     let message = try JSONDecoder().decode(BinsMessage.self, from: Data(payload))
     guard message.schema == 1 else { throw TestFailure("schema \(message.schema)") }
     return try message.bins.map { entry in
-        guard let startMillis = UTCTime.parseMillis(entry.start), let endMillis = UTCTime.parseMillis(entry.end),
+        guard let startMillis = UTCTime.parseMillis(entry.start),
+            let endMillis = UTCTime.parseMillis(entry.end),
             let length = BinLength(rawValue: entry.seconds)
         else { throw TestFailure("bad times in \(entry)") }
         var flags = BinFlags()
@@ -129,6 +139,7 @@ func decodeBins(_ payload: [UInt8]) throws -> [CountBin] {
         guard entry.counts.values.sorted() == [entry.a_to_b, entry.b_to_a].sorted() else {
             throw TestFailure("counts under the labels disagree with a_to_b/b_to_a in \(entry)")
         }
-        return CountBin(key: key, aToB: entry.a_to_b, bToA: entry.b_to_a, coverage: entry.coverage, flags: flags)
+        return CountBin(
+            key: key, aToB: entry.a_to_b, bToA: entry.b_to_a, coverage: entry.coverage, flags: flags)
     }
 }
