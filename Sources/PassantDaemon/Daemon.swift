@@ -1,5 +1,6 @@
 import Counting
 import Logging
+import MQTTUplink
 import PassantConfig
 import SensorThingsUplink
 import ServiceLifecycle
@@ -64,8 +65,8 @@ func makeUplink(
 ) throws -> any Uplink {
     do {
         switch uplink {
-        case .mqtt:
-            throw UplinkError(.configuration, "MQTT uplinks are not available in this build")
+        case .mqtt(let mqtt):
+            return try MQTTUplink(mqtt, of: configuration, environment: environment, logger: logger)
         case .sensorThings(let sensorThings):
             return try SensorThingsUplink(
                 configuration: sensorThings, site: configuration.site, node: configuration.node,
