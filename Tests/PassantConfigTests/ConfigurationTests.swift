@@ -150,5 +150,5 @@ struct ConfigurationTests {
     let config = try Configuration.load(path: path, defaultNode: "pi")
     #expect(config.site == "marktplatz-ost")
     #expect(config.sensors.map(\.name) == ["eingang-nord"])
-    #expect(config.uplinks.map(\.name) == ["stadt-sta"])
+    #expect(config.uplinks.map(\.name) == ["stadt-sta", "stadt-mqtt"])
 }
