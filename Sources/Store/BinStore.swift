@@ -48,7 +48,8 @@ public struct BinStore: Sendable {
     public static func inMemory(uplinks: [String] = []) throws(StoreError) -> BinStore {
         let path = "in memory"
         do {
-            return try BinStore(writer: DatabaseQueue(configuration: configuration()), path: path, uplinks: uplinks)
+            return try BinStore(
+                writer: DatabaseQueue(configuration: configuration()), path: path, uplinks: uplinks)
         } catch {
             throw StoreError.from(error, path: path, operation: "opening")
         }
@@ -109,7 +110,8 @@ public struct BinStore: Sendable {
                 }
             } catch {
                 var failure = StoreError.from(
-                    error, path: path, operation: "\(operation) (retried after deleting old bins to make room)")
+                    error, path: path,
+                    operation: "\(operation) (retried after deleting old bins to make room)")
                 failure.detail = "\(full); making room did not help: \(failure.detail)"
                 throw failure
             }

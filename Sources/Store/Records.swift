@@ -158,9 +158,9 @@ struct DroppedRangeRecord: Codable, Hashable, FetchableRecord, MutablePersistabl
 
     /// The request for the row of `range` (by its key, not its count).
     static func matching(_ range: DroppedRange) -> QueryInterfaceRequest<DroppedRangeRecord> {
-        filter(
-            Columns.node == range.node && Columns.sensor == range.sensor && Columns.start == range.start
-                && Columns.until == range.end && Columns.seconds == range.length.seconds)
+        filter(Columns.node == range.node && Columns.sensor == range.sensor)
+            .filter(Columns.start == range.start && Columns.until == range.end)
+            .filter(Columns.seconds == range.length.seconds)
     }
 
     /// Oldest first, in the same order as bins.

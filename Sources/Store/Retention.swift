@@ -66,8 +66,8 @@ extension BinStore {
     /// deleted with the bins. With no uplink configured every bin counts as delivered and no gap is
     /// recorded.
     ///
-    /// Cheap when within the limits (three pragmas and a `stat` of the WAL): call it after each save
-    /// and at start.
+    /// Cheap when within the limits (a few pragmas, an indexed look-up and a `stat` of the WAL): call
+    /// it after each save and at start.
     ///
     /// - Parameters:
     ///   - now: Unix seconds, for the age limit.
@@ -85,7 +85,10 @@ extension BinStore {
         var aged = false
         if let ageCutoff {
             aged = try read("looking for bins older than the age limit") { db in
-                try !BinRecord.filter(BinRecord.Columns.start + BinRecord.Columns.seconds <= ageCutoff).isEmpty(db)
+                // `start < cutoff` first, so that the index on start keeps this cheap.
+                try !BinRecord.filter(BinRecord.Columns.start < ageCutoff)
+                    .filter(BinRecord.Columns.start + BinRecord.Columns.seconds <= ageCutoff)
+                    .isEmpty(db)
             }
         }
         if overSize || aged {
@@ -93,7 +96,9 @@ extension BinStore {
                 var changes = RetentionReport()
                 if let ageCutoff {
                     try Self.drop(
-                        in: db, binsWhere: "start + seconds <= ?", [ageCutoff], uplinks: uplinks, into: &changes)
+                        in: db, binsWhere: "start < ? AND start + seconds <= ?", [ageCutoff, ageCutoff],
+                        uplinks: uplinks,
+                        into: &changes)
                 }
                 if let maxBytes = policy.maxBytes, let target = policy.lowWaterBytes,
                     try Self.contentBytes(db) > maxBytes
@@ -142,7 +147,8 @@ extension BinStore {
                     let id = try DroppedRangeRecord.matching(gap)
                         .select(DroppedRangeRecord.Columns.id, as: Int64.self).fetchOne(db)
                 else { continue }
-                try DroppedRangeDeliveryRecord(droppedRangeID: id, uplink: uplink, state: .delivered).upsert(db)
+                try DroppedRangeDeliveryRecord(droppedRangeID: id, uplink: uplink, state: .delivered).upsert(
+                    db)
             }
         }
     }
@@ -174,7 +180,9 @@ extension BinStore {
 
     /// Deletes bins until the pages in use are at most `target`: delivered ones first, then the oldest.
     /// Each step estimates the number of bins from the average bytes per bin, then measures again.
-    static func shrink(_ db: Database, to target: Int64, uplinks: [String], into report: inout RetentionReport)
+    static func shrink(
+        _ db: Database, to target: Int64, uplinks: [String], into report: inout RetentionReport
+    )
         throws
     {
         var deliveredLeft = true
@@ -186,9 +194,12 @@ extension BinStore {
             let stored = Int64(try BinRecord.fetchCount(db))
             if stored == 0 { return }
             // The average overestimates a bin (the schema's pages count too), so a round deletes a
-            // little less than needed and the next one finishes: no undelivered bin is dropped early.
+            // little less than the excess and the next one finishes.
             let perBin = max(1, content / stored)
-            let count = max(1, (content - target + perBin - 1) / perBin)
+            // A few pages more than the excess: each B-tree (bins, their two indexes, deliveries and
+            // their index) keeps a partly emptied page at the edge of what was deleted.
+            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            let count = (content - target + 4 * pageSize + perBin - 1) / perBin
             if deliveredLeft {
                 let deleted = try deleteDelivered(db, limit: count, uplinks: uplinks)
                 report.deletedDelivered += deleted
@@ -197,7 +208,8 @@ extension BinStore {
                 // The start of the count-th oldest bin; every bin up to it goes, of all sensors.
                 let last =
                     try Int64.fetchOne(
-                        db, sql: "SELECT start FROM bin ORDER BY start LIMIT 1 OFFSET ?", arguments: [count - 1])
+                        db, sql: "SELECT start FROM bin ORDER BY start LIMIT 1 OFFSET ?",
+                        arguments: [count - 1])
                     ?? Int64.fetchOne(db, sql: "SELECT MAX(start) FROM bin")
                 guard let last else { return }
                 try drop(in: db, binsWhere: "start <= ?", [last], uplinks: uplinks, into: &report)
@@ -241,21 +253,45 @@ extension BinStore {
         let deleted = db.changesCount
         var undelivered = 0
         for group in groups {
+            let node: String = group[0]
+            let sensor: String = group[1]
             let seconds: Int64 = group[2]
+            let first: Int64 = group[3]
+            let last: Int64 = group[4]
             let count: Int = group[5]
             guard let length = BinLength(rawValue: Int(seconds)) else {
                 throw DatabaseError(
-                    resultCode: .SQLITE_CORRUPT, message: "bins of \(seconds) s cannot have been stored by passant")
+                    resultCode: .SQLITE_CORRUPT,
+                    message: "bins of \(seconds) s cannot have been stored by passant")
             }
             let gap = DroppedRange(
-                node: group[0], sensor: group[1], start: group[3], end: group[4] + seconds, length: length,
-                bins: count)
-            let id = try saveGap(db, gap)
-            for (index, uplink) in uplinks.enumerated() where (group[6 + index] as Int) == count {
-                try DroppedRangeDeliveryRecord(droppedRangeID: id, uplink: uplink, state: .delivered).upsert(db)
+                node: node, sensor: sensor, start: first, end: last + seconds, length: length, bins: count)
+            let allConfirmed = uplinks.indices.map { (group[6 + $0] as Int) == count }
+            // A gap of this sensor written earlier in this transaction ends where this one starts
+            // (nothing of the sensor is left before the deletion's cutoff): extend it instead. It
+            // cannot have been delivered yet.
+            if let index = report.gaps.lastIndex(where: {
+                $0.node == gap.node && $0.sensor == gap.sensor && $0.length == gap.length
+            }) {
+                let earlier = report.gaps[index]
+                var merged = earlier
+                merged.end = gap.end
+                merged.bins += gap.bins
+                let id = try extendGap(db, earlier, by: gap)
+                for (uplink, confirmed) in zip(uplinks, allConfirmed) where !confirmed {
+                    try DroppedRangeDeliveryRecord.deleteOne(
+                        db, key: ["dropped_range_id": id, "uplink": uplink])
+                }
+                report.gaps[index] = merged
+            } else {
+                let id = try saveGap(db, gap)
+                for (uplink, confirmed) in zip(uplinks, allConfirmed) where confirmed {
+                    try DroppedRangeDeliveryRecord(droppedRangeID: id, uplink: uplink, state: .delivered)
+                        .upsert(db)
+                }
+                report.gaps.append(gap)
             }
             undelivered += count
-            report.gaps.append(gap)
         }
         report.droppedUndelivered += undelivered
         report.deletedDelivered += deleted - undelivered
@@ -274,6 +310,18 @@ extension BinStore {
         var record = DroppedRangeRecord(gap)
         try record.insert(db)
         return record.id!
+    }
+
+    /// Extends the gap record `earlier` to the end of `later` and adds its count.
+    static func extendGap(_ db: Database, _ earlier: DroppedRange, by later: DroppedRange) throws -> Int64 {
+        guard var record = try DroppedRangeRecord.matching(earlier).fetchOne(db), let id = record.id else {
+            throw DatabaseError(
+                resultCode: .SQLITE_INTERNAL, message: "the gap record \(earlier.key) written vanished")
+        }
+        record.until = later.end
+        record.bins += Int64(later.bins)
+        try record.update(db)
+        return id
     }
 
     /// Deletes the gap records every uplink has confirmed: they have done their job.

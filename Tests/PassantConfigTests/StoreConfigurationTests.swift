@@ -45,7 +45,8 @@ struct StoreConfigurationTests {
         let found = problems("store:\n  max_mb: 0\n  max_age_days: 0")
         #expect(found.map(\.key) == ["store.max_mb", "store.max_age_days"])
         #expect(found.map(\.line) == [3, 4])
-        #expect(found.first?.description == "passant.yaml:3: store.max_mb: must be between 1 and 65536, not 0")
+        #expect(
+            found.first?.description == "passant.yaml:3: store.max_mb: must be between 1 and 65536, not 0")
     }
 
     @Test func aLimitThatIsNotANumberIsRefused() {
