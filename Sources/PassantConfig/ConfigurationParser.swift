@@ -63,10 +63,20 @@ extension Configuration {
         let grace =
             top["grace_seconds"].flatMap { reader.integer($0, key: "grace_seconds", in: 0...600) } ?? 10
 
-        var store = StoreConfiguration(path: StoreConfiguration.defaultPath)
+        var store = StoreConfiguration()
         if let storeNode = top["store"] {
-            let fields = reader.mapping(storeNode, key: "store", allowed: ["path"])
+            let fields = reader.mapping(storeNode, key: "store", allowed: ["path", "max_mb", "max_age_days"])
             if let path = fields["path"] { store.path = reader.path(path, key: "store.path") ?? store.path }
+            if let value = fields["max_mb"] {
+                store.maxMegabytes =
+                    reader.integer(value, key: "store.max_mb", in: StoreConfiguration.maxMegabytesRange)
+                    ?? store.maxMegabytes
+            }
+            if let value = fields["max_age_days"] {
+                store.maxAgeDays =
+                    reader.integer(value, key: "store.max_age_days", in: StoreConfiguration.maxAgeDaysRange)
+                    ?? store.maxAgeDays
+            }
         }
 
         var sensors: [SensorConfiguration] = []

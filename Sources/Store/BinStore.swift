@@ -11,14 +11,19 @@ import GRDB
 /// A value type holding one GRDB writer, which is `Sendable`: create it once in main and pass it to
 /// the services that need it. Every method is one transaction.
 public struct BinStore: Sendable {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// The store file, or "in memory".
     public let path: String
+    /// The configured uplinks' names: when the disk is full, `save` makes room by deleting first the
+    /// bins every one of them has confirmed.
+    public let uplinks: [String]
 
     /// Opens (or creates) the store at `path`: creates the parent directory if needed, switches to
     /// WAL with `synchronous=FULL` (a Pi loses power without warning, and a committed bin must
     /// survive it), and brings the schema up to date.
-    public init(path: String) throws(StoreError) {
+    ///
+    /// - Parameter uplinks: the configured uplinks' names, for making room when the disk is full.
+    public init(path: String, uplinks: [String] = []) throws(StoreError) {
         let directory = parentDirectory(of: path)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -36,22 +41,24 @@ public struct BinStore: Sendable {
         } catch {
             throw StoreError.from(error, path: path, operation: "opening")
         }
-        try self.init(writer: pool, path: path)
+        try self.init(writer: pool, path: path, uplinks: uplinks)
     }
 
     /// An empty store in memory, for tests.
-    public static func inMemory() throws(StoreError) -> BinStore {
+    public static func inMemory(uplinks: [String] = []) throws(StoreError) -> BinStore {
         let path = "in memory"
         do {
-            return try BinStore(writer: DatabaseQueue(configuration: configuration()), path: path)
+            return try BinStore(
+                writer: DatabaseQueue(configuration: configuration()), path: path, uplinks: uplinks)
         } catch {
             throw StoreError.from(error, path: path, operation: "opening")
         }
     }
 
-    init(writer: any DatabaseWriter, path: String) throws(StoreError) {
+    init(writer: any DatabaseWriter, path: String, uplinks: [String] = []) throws(StoreError) {
         self.writer = writer
         self.path = path
+        self.uplinks = uplinks
         do {
             if try writer.read({ db in try storeMigrator.hasBeenSuperseded(db) }) {
                 throw StoreError(
@@ -81,19 +88,48 @@ public struct BinStore: Sendable {
     /// already stored: a bin closed early at shutdown and resumed after a restart is saved again with
     /// its final values. A bin whose values changed becomes pending again on every uplink, so the
     /// final values reach the receivers too; saving identical values changes nothing.
-    public func save(_ bins: [CountBin]) throws(StoreError) {
-        if bins.isEmpty { return }
-        try write("saving \(bins.count) bins") { db in
-            for bin in bins {
-                var record = BinRecord(bin)
-                if let existing = try BinRecord.matching(bin.key).fetchOne(db) {
-                    if existing.hasSameValues(as: record) { continue }
-                    record.id = existing.id
-                    try record.update(db)
-                    try DeliveryRecord.filter(DeliveryRecord.Columns.binID == existing.id).deleteAll(db)
-                } else {
-                    try record.insert(db)
+    ///
+    /// Counting never stops because the store is full: if SQLite reports the disk full, the save is
+    /// retried once in a transaction that first makes room (bins every uplink in `uplinks` confirmed
+    /// first, then the oldest, with a gap record; see `enforce`). Room made is returned; `nil` when
+    /// none was needed.
+    @discardableResult
+    public func save(_ bins: [CountBin]) throws(StoreError) -> RetentionReport? {
+        if bins.isEmpty { return nil }
+        let operation = "saving \(bins.count) bins"
+        do {
+            try writer.write { db in try Self.insertOrReplace(bins, db) }
+            return nil
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            let full = error.message ?? "database or disk is full"
+            do {
+                return try writer.write { db in
+                    let room = try Self.makeRoom(db, forBins: bins.count, uplinks: uplinks)
+                    try Self.insertOrReplace(bins, db)
+                    return room
                 }
+            } catch {
+                var failure = StoreError.from(
+                    error, path: path,
+                    operation: "\(operation) (retried after deleting old bins to make room)")
+                failure.detail = "\(full); making room did not help: \(failure.detail)"
+                throw failure
+            }
+        } catch {
+            throw StoreError.from(error, path: path, operation: operation)
+        }
+    }
+
+    private static func insertOrReplace(_ bins: [CountBin], _ db: Database) throws {
+        for bin in bins {
+            var record = BinRecord(bin)
+            if let existing = try BinRecord.matching(bin.key).fetchOne(db) {
+                if existing.hasSameValues(as: record) { continue }
+                record.id = existing.id
+                try record.update(db)
+                try DeliveryRecord.filter(DeliveryRecord.Columns.binID == existing.id).deleteAll(db)
+            } else {
+                try record.insert(db)
             }
         }
     }
@@ -159,14 +195,12 @@ public struct BinStore: Sendable {
         try read("counting bins") { db in try BinRecord.fetchCount(db) }
     }
 
-    /// The size of the database in bytes (pages in use, WAL not included), for the size policy.
+    /// The store's size in bytes as the retention policy counts it: database pages in use (pages on
+    /// the freelist are reused by new bins and do not count) plus the WAL file.
     public var sizeInBytes: Int64 {
         get throws(StoreError) {
-            try read("measuring the store") { db in
-                let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-                return pages * pageSize
-            }
+            let content = try read("measuring the store") { db in try Self.contentBytes(db) }
+            return content + walBytes
         }
     }
 
@@ -175,7 +209,7 @@ public struct BinStore: Sendable {
     /// For tests: the writer, to reach past the public API.
     var databaseWriter: any DatabaseWriter { writer }
 
-    private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.write(body)
         } catch {
@@ -183,7 +217,7 @@ public struct BinStore: Sendable {
         }
     }
 
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.read(body)
         } catch {

@@ -105,3 +105,83 @@ struct DeliveryRecord: Codable, Hashable, FetchableRecord, PersistableRecord {
         static let uplink = Column(CodingKeys.uplink)
     }
 }
+
+/// A row of `dropped_range`: bins of one sensor dropped before every uplink had confirmed them.
+struct DroppedRangeRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "dropped_range"
+
+    var id: Int64?
+    var node: String
+    var sensor: String
+    /// Unix seconds, UTC.
+    var start: Int64
+    /// Unix seconds, UTC, exclusive.
+    var until: Int64
+    var seconds: Int64
+    var bins: Int64
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let node = Column(CodingKeys.node)
+        static let sensor = Column(CodingKeys.sensor)
+        static let start = Column(CodingKeys.start)
+        static let until = Column(CodingKeys.until)
+        static let seconds = Column(CodingKeys.seconds)
+        static let bins = Column(CodingKeys.bins)
+    }
+
+    init(_ range: DroppedRange) {
+        id = nil
+        node = range.node
+        sensor = range.sensor
+        start = range.start
+        until = range.end
+        seconds = range.length.seconds
+        bins = Int64(range.bins)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// The gap this row holds; throws for a row no passant could have written.
+    func droppedRange() throws -> DroppedRange {
+        guard let length = BinLength(rawValue: Int(seconds)), let bins = Int(exactly: bins), bins > 0,
+            until > start
+        else {
+            throw DatabaseError(
+                resultCode: .SQLITE_CORRUPT,
+                message: "dropped_range row \(id ?? -1) (\(node)/\(sensor)/\(start)) has impossible values")
+        }
+        return DroppedRange(node: node, sensor: sensor, start: start, end: until, length: length, bins: bins)
+    }
+
+    /// The request for the row of `range` (by its key, not its count).
+    static func matching(_ range: DroppedRange) -> QueryInterfaceRequest<DroppedRangeRecord> {
+        filter(Columns.node == range.node && Columns.sensor == range.sensor)
+            .filter(Columns.start == range.start && Columns.until == range.end)
+            .filter(Columns.seconds == range.length.seconds)
+    }
+
+    /// Oldest first, in the same order as bins.
+    static let chronological = [Columns.start, Columns.sensor, Columns.node, Columns.seconds, Columns.until]
+}
+
+/// A row of `dropped_range_delivery`: an uplink confirmed it received a gap record.
+struct DroppedRangeDeliveryRecord: Codable, Hashable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "dropped_range_delivery"
+
+    var droppedRangeID: Int64
+    var uplink: String
+    var state: DeliveryRecord.State
+
+    enum CodingKeys: String, CodingKey {
+        case droppedRangeID = "dropped_range_id"
+        case uplink, state
+    }
+
+    enum Columns {
+        static let droppedRangeID = Column(CodingKeys.droppedRangeID)
+        static let uplink = Column(CodingKeys.uplink)
+    }
+}

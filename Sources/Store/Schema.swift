@@ -32,5 +32,31 @@ var storeMigrator: DatabaseMigrator {
         }
     }
 
+    // Gap records (`DroppedRange`): bins dropped by the retention policy before every uplink had
+    // confirmed them, each with its own delivery state per uplink, like bins.
+    //
+    // auto_vacuum stays NONE (decided here, for every file): pages freed by deletions go to the
+    // freelist and new bins reuse them, so the file plateaus at the limit. Switching an existing file
+    // to INCREMENTAL would take a VACUUM, which rewrites the whole file (SD wear) and needs as much
+    // free space again, and which cannot run inside a migration's transaction.
+    migrator.registerMigration("v2 dropped ranges") { db in
+        try db.create(table: "dropped_range") { t in
+            t.primaryKey("id", .integer)
+            t.column("node", .text).notNull()
+            t.column("sensor", .text).notNull()
+            t.column("start", .integer).notNull()  // Unix seconds, UTC, start of the first dropped bin
+            t.column("until", .integer).notNull()  // Unix seconds, UTC, end of the last (exclusive)
+            t.column("seconds", .integer).notNull()  // bin length
+            t.column("bins", .integer).notNull()
+            t.uniqueKey(["node", "sensor", "start", "until", "seconds"])
+        }
+        try db.create(table: "dropped_range_delivery") { t in
+            t.column("dropped_range_id", .integer).notNull().references("dropped_range", onDelete: .cascade)
+            t.column("uplink", .text).notNull()
+            t.column("state", .text).notNull()
+            t.primaryKey(["dropped_range_id", "uplink"])
+        }
+    }
+
     return migrator
 }

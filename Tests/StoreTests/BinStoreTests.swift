@@ -7,13 +7,17 @@ import Testing
 
 @Suite("BinStore")
 struct BinStoreTests {
-    @Test("migrating an empty database creates the bin and delivery tables and the key's unique index")
+    @Test("migrating an empty database creates the bin, delivery and gap tables and the keys' unique indexes")
     func migrationFromEmpty() throws {
         let store = try BinStore.inMemory()
         try store.databaseWriter.read { db in
             #expect(try db.tableExists("bin"))
             #expect(try db.tableExists("delivery"))
-            #expect(try storeMigrator.appliedIdentifiers(db) == ["v1 bins"])
+            #expect(try storeMigrator.appliedIdentifiers(db) == ["v1 bins", "v2 dropped ranges"])
+            #expect(try db.tableExists("dropped_range"))
+            #expect(try db.tableExists("dropped_range_delivery"))
+            let gapUnique = try db.indexes(on: "dropped_range").filter(\.isUnique).map(\.columns)
+            #expect(gapUnique.contains(["node", "sensor", "start", "until", "seconds"]))
             let unique = try db.indexes(on: "bin").filter(\.isUnique).map(\.columns)
             #expect(unique.contains(["node", "sensor", "start", "seconds"]))
             #expect(try db.columns(in: "delivery").map(\.name) == ["bin_id", "uplink", "state"])
