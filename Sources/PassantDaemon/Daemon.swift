@@ -17,7 +17,7 @@ public enum Daemon {
     ) async throws {
         let store: BinStore
         do {
-            store = try BinStore(path: configuration.store.path)
+            store = try BinStore(path: configuration.store.path, uplinks: configuration.uplinks.map(\.name))
         } catch {
             logger.critical("cannot open the store: \(error)")
             throw error
@@ -40,6 +40,15 @@ public enum Daemon {
                         logger: logger, now: systemMillis),
                     serviceName: "uplink \(uplink.name)"))
         }
+        // The age limit needs a trustworthy clock: with a sensor epoch (tests, simulations) only size counts.
+        let retention = RetentionPolicy(
+            maxBytes: configuration.store.maxBytes,
+            maxAgeSeconds: clock == .systemClock ? configuration.store.maxAgeSeconds : nil)
+        services.append(
+            .init(
+                service: StoreKeeper(
+                    store: store, policy: retention, uplinks: configuration.uplinks.map(\.name), logger: logger),
+                serviceName: "store keeper"))
         services.append(
             .init(
                 service: Supervisor(
@@ -76,6 +85,36 @@ func makeUplink(
     } catch {
         logger.critical("uplink \(uplink.name) not usable: \(error)")
         throw error
+    }
+}
+
+/// Keeps the store within its size and age limits, once a minute: delivered bins go first; undelivered
+/// ones only when they must, recorded as a dropped range. Counting never stops for a full store.
+struct StoreKeeper: Service {
+    let store: BinStore
+    let policy: RetentionPolicy
+    let uplinks: [String]
+    let logger: Logger
+
+    func run() async throws {
+        var lastError: String?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let report = try store.enforce(policy, now: systemMillis() / 1000, uplinks: uplinks)
+                if report.droppedUndelivered > 0 {
+                    logger.warning(
+                        "store full: dropped \(report.droppedUndelivered) undelivered bins (recorded as \(report.gaps.count) dropped ranges) and \(report.deletedDelivered) delivered ones"
+                    )
+                } else if report.deletedDelivered > 0 {
+                    logger.info("store: removed \(report.deletedDelivered) delivered bins to stay within its limits")
+                }
+                lastError = nil
+            } catch {
+                if "\(error)" != lastError { logger.error("cannot keep the store within its limits: \(error)") }
+                lastError = "\(error)"
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+        }
     }
 }
 
