@@ -27,7 +27,7 @@ public enum BinMessage {
         var json = ""
         json.reserveCapacity(40 + bins.count * 320)
         json += "{\"schema\":\(schema),\"site\":"
-        appendString(site, to: &json)
+        JSONText.append(site, to: &json)
         json += ",\"bins\":["
         var first = true
         for bin in bins {
@@ -41,20 +41,20 @@ public enum BinMessage {
 
     private static func appendBin(_ bin: CountBin, labels: DirectionLabels, to json: inout String) {
         json += "{\"key\":"
-        appendString(bin.key.description, to: &json)
+        JSONText.append(bin.key.description, to: &json)
         json += ",\"node\":"
-        appendString(bin.key.node, to: &json)
+        JSONText.append(bin.key.node, to: &json)
         json += ",\"sensor\":"
-        appendString(bin.key.sensor, to: &json)
+        JSONText.append(bin.key.sensor, to: &json)
         json += ",\"start\":\""
         json += UTCTime.format(bin.key.start)
         json += "\",\"end\":\""
         json += UTCTime.format(bin.key.end)
         json +=
             "\",\"seconds\":\(bin.key.length.seconds),\"a_to_b\":\(bin.aToB),\"b_to_a\":\(bin.bToA),\"counts\":{"
-        appendString(labels.aToB, to: &json)
+        JSONText.append(labels.aToB, to: &json)
         json += ":\(bin.aToB),"
-        appendString(labels.bToA, to: &json)
+        JSONText.append(labels.bToA, to: &json)
         json += ":\(bin.bToA)},\"coverage\":"
         json += number(bin.coverage)
         json += ",\"flags\":["
@@ -62,7 +62,7 @@ public enum BinMessage {
         for name in bin.flags.names {
             if !first { json += "," }
             first = false
-            appendString(name, to: &json)
+            JSONText.append(name, to: &json)
         }
         json += "]}"
     }
@@ -72,24 +72,5 @@ public enum BinMessage {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
     }
 }

@@ -32,7 +32,8 @@ public enum Daemon {
                 serviceName: "sensor \(sensor.name)")
         }
         for uplinkConfiguration in configuration.uplinks {
-            let uplink = try makeUplink(uplinkConfiguration, of: configuration, environment: environment, logger: logger)
+            let uplink = try makeUplink(
+                uplinkConfiguration, of: configuration, environment: environment, logger: logger)
             services.append(
                 .init(
                     service: DeliveryService(
@@ -47,7 +48,8 @@ public enum Daemon {
         services.append(
             .init(
                 service: StoreKeeper(
-                    store: store, policy: retention, uplinks: configuration.uplinks.map(\.name), logger: logger),
+                    store: store, policy: retention, uplinks: configuration.uplinks.map(\.name),
+                    logger: logger),
                 serviceName: "store keeper"))
         services.append(
             .init(
@@ -70,7 +72,8 @@ public enum Daemon {
 
 /// The uplink for one entry of `uplinks:`.
 func makeUplink(
-    _ uplink: UplinkConfiguration, of configuration: Configuration, environment: [String: String], logger: Logger
+    _ uplink: UplinkConfiguration, of configuration: Configuration, environment: [String: String],
+    logger: Logger
 ) throws -> any Uplink {
     do {
         switch uplink {
@@ -106,11 +109,14 @@ struct StoreKeeper: Service {
                         "store full: dropped \(report.droppedUndelivered) undelivered bins (recorded as \(report.gaps.count) dropped ranges) and \(report.deletedDelivered) delivered ones"
                     )
                 } else if report.deletedDelivered > 0 {
-                    logger.info("store: removed \(report.deletedDelivered) delivered bins to stay within its limits")
+                    logger.info(
+                        "store: removed \(report.deletedDelivered) delivered bins to stay within its limits")
                 }
                 lastError = nil
             } catch {
-                if "\(error)" != lastError { logger.error("cannot keep the store within its limits: \(error)") }
+                if "\(error)" != lastError {
+                    logger.error("cannot keep the store within its limits: \(error)")
+                }
                 lastError = "\(error)"
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }

@@ -3,6 +3,7 @@
 // and the ids read back. Each carries `properties/passant_key`, so a restarted gateway or a second
 // gateway at the same site finds them instead of creating them again.
 
+import CountBins
 import Foundation
 import PassantConfig
 

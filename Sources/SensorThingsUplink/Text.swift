@@ -2,30 +2,10 @@
 // are built row by row for tens of thousands of rows, and must be the same bytes on every retry),
 // OData literals and URL query encoding.
 
+import CountBins
 import Foundation
 
-enum JSONText {
-    /// `value` as a JSON string literal, quotes included.
-    static func string(_ value: String) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-        return out
-    }
-
+extension JSONText {
     /// A finite number in its shortest round-tripping form (`0.5`, `1.0`); JSON has no NaN, so a
     /// non-finite value is written as 0.
     static func number(_ value: Double) -> String {

@@ -12,15 +12,15 @@ enum BinFormat: String, CaseIterable {
         switch self {
         case .json:
             var fields: [String] = []
-            if includeNode { fields.append("\"node\":\(jsonString(bin.key.node))") }
+            if includeNode { fields.append("\"node\":\(JSONText.string(bin.key.node))") }
             fields += [
-                "\"sensor\":\(jsonString(bin.key.sensor))",
+                "\"sensor\":\(JSONText.string(bin.key.sensor))",
                 "\"start\":\"\(UTCTime.format(bin.key.start))\"",
                 "\"seconds\":\(bin.key.length.rawValue)",
                 "\"a_to_b\":\(bin.aToB)",
                 "\"b_to_a\":\(bin.bToA)",
                 "\"coverage\":\(bin.coverage)",
-                "\"flags\":[\(flags.map(jsonString).joined(separator: ","))]",
+                "\"flags\":[\(flags.map(JSONText.string).joined(separator: ","))]",
             ]
             return "{" + fields.joined(separator: ",") + "}"
         case .csv:
@@ -31,24 +31,6 @@ enum BinFormat: String, CaseIterable {
             ].joined(separator: ",")
         }
     }
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 private func csvField(_ text: String) -> String {
