@@ -2,26 +2,11 @@ import PassantConfig
 import Testing
 
 private func mqttConfig(_ uplink: String) throws(ConfigurationErrors) -> MQTTConfiguration? {
-    let config = try Configuration.parse(
-        """
-        site: marktplatz
-        sensors:
-          - {name: door, port: /dev/ttyUSB0}
-        uplinks:
-        \(uplink)
-        """, file: "passant.yaml", defaultNode: "pi-7")
-    guard case .mqtt(let mqtt) = config.uplinks.first else { return nil }
-    return mqtt
+    guard case .mqtt(let entry) = try uplinkEntry(uplink) else { return nil }
+    return entry
 }
 
-private func mqttProblems(_ uplink: String) -> [ConfigurationError] {
-    do {
-        _ = try mqttConfig(uplink)
-        return []
-    } catch {
-        return error.errors
-    }
-}
+private func mqttProblems(_ uplink: String) -> [ConfigurationError] { uplinkProblems(uplink) }
 
 @Suite("MQTT configuration")
 struct MQTTConfigurationTests {

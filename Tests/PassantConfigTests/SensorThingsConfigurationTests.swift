@@ -2,26 +2,11 @@ import PassantConfig
 import Testing
 
 private func parse(_ uplink: String) throws(ConfigurationErrors) -> SensorThingsConfiguration? {
-    let config = try Configuration.parse(
-        """
-        site: marktplatz
-        sensors:
-          - {name: door, port: /dev/ttyUSB0}
-        uplinks:
-        \(uplink)
-        """, file: "passant.yaml", defaultNode: "pi-7")
-    guard case .sensorThings(let sensorThings) = config.uplinks.first else { return nil }
-    return sensorThings
+    guard case .sensorThings(let entry) = try uplinkEntry(uplink) else { return nil }
+    return entry
 }
 
-private func problems(_ uplink: String) -> [ConfigurationError] {
-    do {
-        _ = try parse(uplink)
-        return []
-    } catch {
-        return error.errors
-    }
-}
+private func problems(_ uplink: String) -> [ConfigurationError] { uplinkProblems(uplink) }
 
 @Suite("SensorThings configuration")
 struct SensorThingsConfigurationTests {
