@@ -138,12 +138,18 @@ public struct BinStore: Sendable {
     public func markDelivered(_ keys: [BinKey], uplink: String) throws(StoreError) {
         if keys.isEmpty { return }
         try write("marking \(keys.count) bins delivered on \(uplink)") { db in
+            // One prepared statement for the whole batch: a drain marks tens of thousands of keys.
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO delivery (bin_id, uplink, state)
+                    SELECT id, ?, ? FROM bin WHERE node = ? AND sensor = ? AND start = ? AND seconds = ?
+                    ON CONFLICT (bin_id, uplink) DO UPDATE SET state = excluded.state
+                    """)
             for key in keys {
-                guard
-                    let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self)
-                        .fetchOne(db)
-                else { continue }
-                try DeliveryRecord(binID: id, uplink: uplink, state: .delivered).upsert(db)
+                try statement.execute(arguments: [
+                    uplink, DeliveryRecord.State.delivered.rawValue, key.node, key.sensor, key.start,
+                    key.length.rawValue,
+                ])
             }
         }
     }
