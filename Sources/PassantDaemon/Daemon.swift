@@ -31,15 +31,25 @@ public enum Daemon {
                     logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
+        var mqttUplinks: [MQTTUplink] = []
         for uplinkConfiguration in configuration.uplinks {
             let uplink = try makeUplink(
                 uplinkConfiguration, of: configuration, environment: environment, logger: logger)
+            if let mqtt = uplink as? MQTTUplink { mqttUplinks.append(mqtt) }
             services.append(
                 .init(
                     service: DeliveryService(
                         uplink: uplink, store: store, holdSeconds: Int64(configuration.graceSeconds) + 60,
                         logger: logger, now: systemMillis),
                     serviceName: "uplink \(uplink.name)"))
+        }
+        if !mqttUplinks.isEmpty {
+            services.append(
+                .init(
+                    service: HealthReporter(
+                        board: board, store: store, uplinkNames: configuration.uplinks.map(\.name),
+                        targets: mqttUplinks, logger: logger),
+                    successTerminationBehavior: .ignore, serviceName: "health reporter"))
         }
         // The age limit needs a trustworthy clock: with a sensor epoch (tests, simulations) only size counts.
         let retention = RetentionPolicy(

@@ -196,6 +196,30 @@ public struct BinStore: Sendable {
         }
     }
 
+    /// How many stored bins `uplink` has not confirmed yet (its queue depth).
+    public func pendingCount(uplink: String) throws(StoreError) -> Int {
+        try read("counting bins pending on \(uplink)") { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM bin WHERE NOT EXISTS
+                    (SELECT 1 FROM delivery WHERE delivery.bin_id = bin.id AND delivery.uplink = ?)
+                    """, arguments: [uplink]) ?? 0
+        }
+    }
+
+    /// The start (Unix seconds) of the newest bin `uplink` has confirmed, if any.
+    public func newestDelivered(uplink: String) throws(StoreError) -> Int64? {
+        try read("reading the newest bin delivered on \(uplink)") { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(bin.start) FROM bin JOIN delivery ON delivery.bin_id = bin.id
+                    WHERE delivery.uplink = ?
+                    """, arguments: [uplink])
+        }
+    }
+
     /// The number of stored bins.
     public func count() throws(StoreError) -> Int {
         try read("counting bins") { db in try BinRecord.fetchCount(db) }

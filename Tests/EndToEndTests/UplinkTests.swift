@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A free TCP port on loopback.
+private func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    guard port > 0 else { throw EndToEndError("no free port") }
+    return port
+}
+
+/// A system program (not one of ours), started for real.
+private func system(_ path: String, _ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    return process
+}
+
+@Suite("End to end, uplinks", .serialized)
+struct UplinkEndToEndTests {
+    @Test func passantdDeliversEveryClosedBinToARealMosquittoWithHealth() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try freePort()
+        let brokerConfig = directory.appendingPathComponent("mosquitto.conf")
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            .write(to: brokerConfig, atomically: true, encoding: .utf8)
+        let broker = try system("/usr/sbin/mosquitto", ["-c", brokerConfig.path])
+        broker.standardOutput = FileHandle.nullDevice
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        defer { kill(broker.processIdentifier, SIGKILL) }
+        try await Task.sleep(for: .milliseconds(500))
+
+        let received = directory.appendingPathComponent("received.txt")
+        FileManager.default.createFile(atPath: received.path, contents: nil)
+        let subscriber = try system(
+            "/usr/bin/mosquitto_sub",
+            ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-v", "-t", "passant/#"])
+        subscriber.standardOutput = try FileHandle(forWritingTo: received)
+        subscriber.standardError = FileHandle.nullDevice
+        try subscriber.run()
+        defer { kill(subscriber.processIdentifier, SIGKILL) }
+        try await Task.sleep(for: .milliseconds(500))
+
+        let start = "2026-06-01T08:00:00Z"
+        let simulator = try Program(
+            "passant-sim",
+            [
+                "--pty", "--scenario", "moderate", "--speed", "30", "--duration", "300", "--start", start,
+                "--seed", "3",
+            ])
+        let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
+        let database = directory.appendingPathComponent("passant.db").path
+        let config = directory.appendingPathComponent("passant.yaml")
+        try """
+        site: e2e
+        node: gw
+        bin_seconds: 60
+        grace_seconds: 5
+        store: {path: \(database)}
+        sensors:
+          - {name: door, port: \(pty), labels: {a_to_b: in, b_to_a: out}}
+        uplinks:
+          - {type: mqtt, host: 127.0.0.1, port: \(port), health_interval_s: 10}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try Program("passantd", ["--config", config.path, "--sensor-epoch", start])
+        let started = Date()
+        #expect(try await simulator.exit(within: 60) == 0)
+        // Give delivery and the first health message (after 10 s) time, then stop.
+        try await Task.sleep(for: .seconds(max(3, 12.5 - Date().timeIntervalSince(started))))
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.exit(within: 20) == 0)
+        try await Task.sleep(for: .milliseconds(500))
+
+        let (_, exported, _) = try await run("passant", ["export", "--db", database])
+        let stored = try jsonLines(exported).filter {
+            !(($0["flags"] as? [String]) ?? []).contains("closed-early")
+        }
+        #expect(stored.count == 4)
+
+        // Every closed bin arrived, by key, with its values; repeats (QoS 1) are the same bin.
+        var arrived: [String: [String: Any]] = [:]
+        var health: [String: Any]?
+        for line in try String(contentsOf: received, encoding: .utf8).split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            // The status topic carries plain words (online/offline); bins and health are JSON.
+            guard parts.count == 2, parts[0].hasSuffix("/bins") || parts[0].hasSuffix("/health") else {
+                continue
+            }
+            let payload = try JSONSerialization.jsonObject(with: Data(parts[1].utf8)) as? [String: Any]
+            if parts[0].hasSuffix("/bins"), let bins = payload?["bins"] as? [[String: Any]] {
+                for bin in bins { arrived[bin["key"] as! String] = bin }
+            } else if parts[0].hasSuffix("/health") {
+                health = payload
+            }
+        }
+        for bin in stored {
+            let startSeconds = Int(UTCTimeParse.seconds(bin["start"] as! String))
+            let key = "gw/door/\(startSeconds)/60"
+            let message = try #require(arrived[key], "bin \(key) not delivered")
+            #expect(message["a_to_b"] as? Int == bin["a_to_b"] as? Int)
+            #expect(message["b_to_a"] as? Int == bin["b_to_a"] as? Int)
+            #expect((message["counts"] as? [String: Int])?["in"] == bin["a_to_b"] as? Int)
+        }
+        let sensors = try #require(health?["sensors"] as? [[String: Any]])
+        #expect(sensors.first?["name"] as? String == "door")
+        #expect((health?["uplinks"] as? [[String: Any]])?.first?["queue"] != nil)
+    }
+}
+
+/// Unix seconds from the exports' `YYYY-MM-DDTHH:MM:SSZ`.
+private enum UTCTimeParse {
+    static func seconds(_ text: String) -> Double {
+        let formatter = ISO8601DateFormatter()
+        return formatter.date(from: text)?.timeIntervalSince1970 ?? -1
+    }
+}
