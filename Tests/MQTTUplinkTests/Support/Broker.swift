@@ -88,7 +88,7 @@ final class Broker: @unchecked Sendable {
         let process = try ChildProcess(
             ["/usr/sbin/mosquitto", "-c", config], log: directory.file("mosquitto.log"))
         self.process = process
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if !process.isRunning {
                 let log =
@@ -98,7 +98,7 @@ final class Broker: @unchecked Sendable {
             if acceptsConnections(port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("mosquitto did not listen on 127.0.0.1:\(port) within 10 s")
+        throw TestFailure("mosquitto did not listen on 127.0.0.1:\(port) within 60 s")
     }
 
     /// SIGTERM: a clean stop, which saves the persistence file.
