@@ -43,21 +43,21 @@ public actor SensorThingsUplink: Uplink {
     /// Bins per request: each bin is two rows (one per direction).
     public nonisolated let maxBatch: Int
 
-    private let configuration: SensorThingsConfiguration
+    let configuration: SensorThingsConfiguration
     private let node: String
     private let sensors: [Sensor]
     private let site: SiteDescription
     private let environment: [String: String]
-    private let logger: Logger
+    let logger: Logger
     private let tls: TLSConfiguration?
     private var service: ServiceClient?
 
     // What the server holds, learned in `prepare()` and kept up to date.
     private var authorization: String?
-    private var thingID: EntityID?
-    private var datastreams: [StreamKey: EntityID] = [:]
+    var thingID: EntityID?
+    var datastreams: [StreamKey: EntityID] = [:]
     private var sensorIDs: [String: EntityID] = [:]
-    private var observedPropertyID: EntityID?
+    private var observedPropertyIDs: [String: EntityID] = [:]
     /// Per Datastream, the newest bin end (Unix seconds) the server holds; absent: none.
     private var highWater: [StreamKey: Int64] = [:]
     /// Datastreams whose high-water mark is known. Emptied when a write's outcome is unknown.
@@ -161,7 +161,7 @@ public actor SensorThingsUplink: Uplink {
     // MARK: - Entities
 
     /// Finds the Thing and the `wanted` Datastreams, creating what is missing.
-    private func discover(_ wanted: Set<StreamKey>) async throws(UplinkError) {
+    func discover(_ wanted: Set<StreamKey>) async throws(UplinkError) {
         var found = try await findThing()
         if found == nil {
             var bodies: [String] = []
@@ -169,7 +169,7 @@ public actor SensorThingsUplink: Uplink {
                 bodies.append(
                     site.datastreamBody(
                         stream, sensor: try await sensorID(stream),
-                        observedProperty: try await observedProperty()))
+                        observedProperty: try await observedProperty(stream)))
             }
             let created = try await call(
                 .POST, "/Things", body: site.thingBody(datastreams: bodies), what: "creating the Thing")
@@ -191,7 +191,7 @@ public actor SensorThingsUplink: Uplink {
         datastreams.merge(found.datastreams) { _, new in new }
         for stream in wanted.sorted() where datastreams[stream] == nil {
             let body = site.datastreamBody(
-                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(),
+                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(stream),
                 thing: thing)
             let created = try await call(
                 .POST, "/Datastreams", body: Array(body.utf8), what: "creating the Datastream \(stream)")
@@ -210,7 +210,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The Thing of this site and its Datastreams, or nil.
-    private func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
+    func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
     {
         let reply = try await call(
             .GET, "/Things",
@@ -242,13 +242,12 @@ public actor SensorThingsUplink: Uplink {
         return id
     }
 
-    private func observedProperty() async throws(UplinkError) -> EntityID {
-        if let observedPropertyID { return observedPropertyID }
+    private func observedProperty(_ stream: StreamKey) async throws(UplinkError) -> EntityID {
+        let (key, body) = SiteDescription.observedProperty(stream.series)
+        if let id = observedPropertyIDs[key] { return id }
         let id = try await findOrCreate(
-            "ObservedProperties", key: SiteDescription.observedPropertyKey,
-            body: SiteDescription.observedPropertyBody,
-            what: "the ObservedProperty pedestrian count")
-        observedPropertyID = id
+            "ObservedProperties", key: key, body: body, what: "the ObservedProperty \(key)")
+        observedPropertyIDs[key] = id
         return id
     }
 
@@ -505,7 +504,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// A request whose failure to get an answer is merely transient.
-    private func call(
+    func call(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
         what: String
     ) async throws(UplinkError) -> ServiceResponse {
@@ -517,7 +516,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The error for an unexpected status: the server's message, and whether waiting helps.
-    private func failure(_ reply: ServiceResponse, _ what: String) -> UplinkError {
+    func failure(_ reply: ServiceResponse, _ what: String) -> UplinkError {
         switch reply.status {
         case 401, 403:
             UplinkError(

@@ -38,6 +38,26 @@ public struct DeliveryService: Service {
                     try await uplink.prepare()
                     prepared = true
                 }
+                // Gaps first: they are rare, explain what is missing before it, and are never held.
+                let gaps: [DroppedRange]
+                do {
+                    gaps = try store.pendingGaps(uplink: uplink.name, limit: uplink.maxBatch)
+                } catch {
+                    throw UplinkError(.transient, "cannot read pending gap records: \(error)")
+                }
+                if !gaps.isEmpty {
+                    let confirmed = try await uplink.deliver(gaps: gaps)
+                    do {
+                        try store.markGapsDelivered(confirmed, uplink: uplink.name)
+                    } catch {
+                        throw UplinkError(.transient, "cannot record delivery of gap records: \(error)")
+                    }
+                    if !confirmed.isEmpty {
+                        logger.notice(
+                            "told the receiver of \(confirmed.count) dropped range(s): \(confirmed.map(\.key).joined(separator: ", "))"
+                        )
+                    }
+                }
                 let pending: [CountBin]
                 do {
                     pending = try store.pending(

@@ -100,6 +100,7 @@ struct ConfirmingUplink: Uplink {
     var maxBatch: Int { 1000 }
     func prepare() async throws(UplinkError) {}
     func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey] { bins.map(\.key) }
+    func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange] { gaps }
     func shutdown() async {}
 }
 

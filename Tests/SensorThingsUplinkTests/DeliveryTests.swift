@@ -39,6 +39,49 @@ struct DeliveryTests {
         #expect(try await server.count("ObservedProperties") == 1)
     }
 
+    @Test func binsDroppedBeforeDeliveryReachTheServerOnceAsADroppedBinsObservation() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 100)
+        try store.save(bins)
+        // The age limit drops the oldest 60 minutes before they were delivered.
+        let report = try store.enforce(
+            RetentionPolicy(maxAgeSeconds: 3600), now: day + 60 * 60 + 3600, uplinks: ["sensorthings"])
+        #expect(report.droppedUndelivered == 60)
+        let gaps = try store.gaps()
+        #expect(gaps.map(\.bins) == [60])
+        let kept = Array(bins.suffix(40))
+
+        let uplink = try makeUplink(url: server.root)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let drained = try await waitUntil(seconds: 60) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+                && store.pendingGaps(uplink: "sensorthings", limit: 1).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(kept, gaps: gaps, at: server)
+        // A third Datastream for the sensor, with its own ObservedProperty.
+        #expect(try await server.count("Datastreams") == 3)
+        #expect(try await server.count("ObservedProperties") == 2)
+
+        // A restart that lost the store's marks offers the gap again: the server still holds it once.
+        let again = try makeUplink(url: server.root)
+        try await again.prepare()
+        #expect(try await again.deliver(gaps: gaps) == gaps)
+        // The same range, more bins dropped (bins saved into it again and dropped again): replaced.
+        var grown = gaps[0]
+        grown.bins += 5
+        #expect(try await again.deliver(gaps: [grown]) == [grown])
+        await again.shutdown()
+        try await expectExactlyOnce(kept, gaps: [grown], at: server)
+    }
+
     @Test func prepareFindsWhatItCreatedAndAResentBatchIsNotStoredAgain() async throws {
         let server = try await SensorThingsServer.start()
         defer { server.remove() }

@@ -86,6 +86,9 @@ final class TimedUplink: Uplink, @unchecked Sendable {
         defer { lock.withLock { total += (ContinuousClock.now - started).seconds } }
         return try await inner.deliver(bins)
     }
+    func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange] {
+        try await inner.deliver(gaps: gaps)
+    }
     func shutdown() async { await inner.shutdown() }
 }
 
