@@ -32,23 +32,27 @@ public enum Daemon {
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []
+        var deliveries: [(name: String, status: DeliveryStatus)] = []
         for uplinkConfiguration in configuration.uplinks {
             let uplink = try makeUplink(
                 uplinkConfiguration, of: configuration, environment: environment, logger: logger)
             if let mqtt = uplink as? MQTTUplink { mqttUplinks.append(mqtt) }
+            let status = DeliveryStatus()
+            deliveries.append((uplink.name, status))
             services.append(
                 .init(
                     service: DeliveryService(
                         uplink: uplink, store: store, holdSeconds: Int64(configuration.graceSeconds) + 60,
-                        logger: logger, now: systemMillis),
+                        logger: logger, status: status, now: systemMillis),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "uplink \(uplink.name)"))
         }
         if !mqttUplinks.isEmpty {
             services.append(
                 .init(
                     service: HealthReporter(
-                        board: board, store: store, uplinkNames: configuration.uplinks.map(\.name),
-                        targets: mqttUplinks, logger: logger),
+                        board: board, store: store, deliveries: deliveries, targets: mqttUplinks,
+                        logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "health reporter"))
         }
         // The age limit needs a trustworthy clock: with a sensor epoch (tests, simulations) only size counts.
@@ -60,7 +64,7 @@ public enum Daemon {
                 service: StoreKeeper(
                     store: store, policy: retention, uplinks: configuration.uplinks.map(\.name),
                     logger: logger),
-                serviceName: "store keeper"))
+                successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "store keeper"))
         services.append(
             .init(
                 service: Supervisor(
@@ -97,7 +101,16 @@ func makeUplink(
         }
     } catch {
         logger.critical("uplink \(uplink.name) not usable: \(error)")
-        throw error
+        throw Daemon.ConfigurationError(message: "uplink \(uplink.name): \(error)")
+    }
+}
+
+extension Daemon {
+    /// The configuration names something that cannot be used (a secret's variable unset, a TLS file
+    /// unreadable): no restart will help until it is fixed.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 }
 

@@ -3,14 +3,16 @@ import Logging
 import MQTTUplink
 import ServiceLifecycle
 import Store
+import Uplinks
 
 /// Publishes the gateway's health on each MQTT uplink's health topic, every `health_interval_s`:
 /// version, uptime, each sensor's link and counters, each uplink's queue depth and newest delivered
-/// bin, the store's size. Counters and states only; the only times are bin starts.
+/// bin, last delivery and last error, the store's size. Counters and states only; the only times
+/// are bin starts and when each uplink last delivered.
 struct HealthReporter: Service {
     let board: StatusBoard
     let store: BinStore
-    let uplinkNames: [String]
+    let deliveries: [(name: String, status: DeliveryStatus)]
     let targets: [MQTTUplink]
     let logger: Logger
     let started = monotonicSeconds()
@@ -32,16 +34,20 @@ struct HealthReporter: Service {
         json += board.reports.map { report in
             let health = report.health
             return "{\"name\":\(JSONText.string(report.name)),\"link\":\"\(health.link.rawValue)\""
+                + ",\"coverage\":\(health.binCoverage.map { "\($0)" } ?? "null")"
                 + ",\"degraded\":\(health.degraded),\"sentences\":\(health.sentences)"
                 + ",\"rejected\":\(health.rejects.total),\"lost\":\(health.lostSentences),\"reboots\":\(health.reboots)"
                 + ",\"bins_stored\":\(report.binsStored),\"bins_waiting\":\(report.binsWaiting)}"
         }.joined(separator: ",")
         json += "],\"uplinks\":["
-        json += uplinkNames.map { name in
+        json += deliveries.map { name, status in
             let depth = (try? store.pendingCount(uplink: name)).map(String.init) ?? "null"
             let newest = (try? store.newestDelivered(uplink: name)).flatMap { $0 }
+            let status = status.snapshot
             return "{\"name\":\(JSONText.string(name)),\"queue\":\(depth),\"newest_delivered_bin\":"
-                + (newest.map { "\"\(UTCTime.format($0))\"" } ?? "null") + "}"
+                + (newest.map { "\"\(UTCTime.format($0))\"" } ?? "null")
+                + ",\"last_delivery\":" + (status.lastDelivery.map { "\"\(UTCTime.format($0))\"" } ?? "null")
+                + ",\"last_error\":" + (status.lastError.map(JSONText.string) ?? "null") + "}"
         }.joined(separator: ",")
         let size = (try? store.sizeInBytes).map(String.init) ?? "null"
         json += "],\"store_bytes\":\(size)}"

@@ -181,6 +181,7 @@ public struct PCNTCounter: Sendable {
     }
 
     private mutating func closeBins(now: Int64) {
+        health.binCoverage = aggregator.coverage(ofBinAt: now)
         let pending = detector.pendingSince.flatMap { anchor.utc($0) }
         closed.append(contentsOf: aggregator.close(now: now, pendingSince: pending))
     }
@@ -212,6 +213,8 @@ public struct SensorHealth: Sendable, Hashable {
     /// People counted since start (a running total for the technician, not stored).
     public var crossings = 0
     public var unsupportedSentences = 0
+    /// Coverage of the bin being counted, so far (healthy time over the time gone by in it).
+    public var binCoverage: Double?
 
     public init() {}
 }
