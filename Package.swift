@@ -116,20 +116,25 @@ let package = Package(
             path: "Simulator/passant-sim"
         ),
 
+        // Shared by the tests that start real servers and programs.
+        .target(name: "TestSupport", path: "Tests/Support"),
+
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
         .testTarget(name: "UplinksTests", dependencies: ["Uplinks", "Store", "CountBins"]),
-        .testTarget(name: "MQTTUplinkTests", dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]),
+        .testTarget(
+            name: "MQTTUplinkTests",
+            dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]),
         .testTarget(
             name: "SensorThingsUplinkTests",
-            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]
+            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
         .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

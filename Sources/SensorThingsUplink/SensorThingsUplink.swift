@@ -49,7 +49,10 @@ public actor SensorThingsUplink: Uplink {
     private let site: SiteDescription
     private let environment: [String: String]
     let logger: Logger
-    private let tls: TLSConfiguration?
+    private var tls: TLSConfiguration?
+    /// A TLS handshake failed: the next `prepare()` reads the TLS files again into a new client, so a
+    /// corrected CA file works without restarting the daemon.
+    private var rereadTLS = false
     private var service: ServiceClient?
 
     // What the server holds, learned in `prepare()` and kept up to date.
@@ -102,6 +105,15 @@ public actor SensorThingsUplink: Uplink {
     /// ObservedProperty and the Datastreams of the configured sensors, and reads each Datastream's
     /// high-water mark.
     public func prepare() async throws(UplinkError) {
+        if rereadTLS {
+            tls = try ServiceClient.tls(configuration.tls)
+            rereadTLS = false
+            // Swapped out before the await, so that no other call on this actor sees a client that
+            // is shutting down (or makes a second new one).
+            let old = service
+            service = nil
+            await old?.shutdown()
+        }
         if service == nil {
             service = ServiceClient(
                 root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls,
@@ -511,6 +523,10 @@ public actor SensorThingsUplink: Uplink {
         do {
             return try await send(method, path, query: query, body: body)
         } catch {
+            if error.isTLS {
+                rereadTLS = true
+                throw UplinkError(.configuration, "\(what): \(error.message)")
+            }
             throw UplinkError(.transient, "\(what): \(error.message)")
         }
     }

@@ -6,23 +6,16 @@
 // repeat a bin, always with the same values), at the SensorThings server every row exactly once.
 
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-private var sensorThingsInstalled: Bool {
-    FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.venv/sensorthings/bin/django-admin")
-        || ProcessInfo.processInfo.environment["CI"] != nil
-}
-
 @Suite("End to end, delivery faults", .serialized)
 struct DeliveryFaultTests {
-    @Test(
-        .enabled(
-            if: sensorThingsInstalled,
-            "the SensorThings test server is not installed: run scripts/sensorthings/serve --install-only"))
+    @Test(.enabled(if: Repository.serverTestsEnabled, Comment(rawValue: Repository.skipMessage)))
     func passantdKilledBetweenSendAndConfirmationLosesNothingAndStoresNothingTwice() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

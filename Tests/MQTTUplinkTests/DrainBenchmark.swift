@@ -2,6 +2,7 @@ import CountBins
 import Foundation
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @testable import MQTTUplink

@@ -9,6 +9,7 @@ import SensorThingsUplink
 import ServiceLifecycle
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @Suite(
@@ -239,6 +240,46 @@ struct DeliveryTests {
         await uplink.shutdown()
         try await expectExactlyOnce(Array(bins.dropFirst(5)), at: server)
         #expect(try await server.count("Datastreams") == 2)
+    }
+
+    @Test func aWrongCASaysSoLosesNothingAndDeliveryResumesOnceTheCAFileIsFixed() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let certificates = try TestCertificates()
+        let proxy = try await TLSProxy(upstreamPort: server.port, certificates: certificates)
+        defer { proxy.stop() }
+        let directory = try TemporaryDirectory("ca")
+        // The gateway's CA file holds the wrong CA.
+        let caFile = directory.file("city-ca.pem")
+        try FileManager.default.copyItem(atPath: certificates.wrongCAFile, toPath: caFile)
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 30)
+        try store.save(bins)
+        let uplink = try makeUplink(url: proxy.url, tls: .init(caFile: caFile))
+
+        await #expect {
+            try await uplink.prepare()
+        } throws: { error in
+            let error = error as! UplinkError
+            return error.kind == .configuration && error.message.contains("TLS")
+                && error.message.contains("tls.ca_file")
+        }
+        #expect(try store.pendingCount(uplink: "sensorthings") == 30)
+
+        // The technician puts the right CA in place; delivery resumes without a restart.
+        try FileManager.default.removeItem(atPath: caFile)
+        try FileManager.default.copyItem(atPath: certificates.caFile, toPath: caFile)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let drained = try await waitUntil(seconds: 60) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(bins, at: server)
     }
 
     @Test func aWrongURLIsAConfigurationErrorAndAStoppedServerATransientOne() async throws {

@@ -8,6 +8,7 @@ import GRDB
 import SensorThingsUplink
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @Suite(

@@ -27,12 +27,12 @@ func testLogger(_ label: String = "sensorthings-test") -> Logger {
 
 func makeUplink(
     url: String, sensors: [String] = ["door"], batchRows: Int = 10_000, timeoutSeconds: Double = 30,
-    name: String = "sensorthings"
+    name: String = "sensorthings", tls: SensorThingsConfiguration.TLS = .init()
 ) throws -> SensorThingsUplink {
     let configuration = SensorThingsConfiguration(
         name: name, url: url,
         thing: .init(name: "Marktplatz", longitude: 8.5417, latitude: 47.3769), phenomenonTime: .start,
-        batchRows: batchRows, timeoutSeconds: timeoutSeconds)
+        batchRows: batchRows, timeoutSeconds: timeoutSeconds, tls: tls)
     return try SensorThingsUplink(
         configuration: configuration, site: "marktplatz", node: "gw-1",
         sensors: sensors.map {
