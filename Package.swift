@@ -123,7 +123,9 @@ let package = Package(
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
-        .testTarget(name: "UplinksTests", dependencies: ["Uplinks", "Store", "CountBins"]),
+        .testTarget(
+            name: "UplinksTests",
+            dependencies: ["Uplinks", "Store", "CountBins", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "MQTTUplinkTests",
             dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]),
