@@ -33,10 +33,10 @@ struct HealthReporter: Service {
         json += ",\"sensors\":["
         json += board.reports.map { report in
             let health = report.health
-            return "{\"name\":\(JSONText.string(report.name)),\"link\":\"\(health.link.rawValue)\""
+            return "{\"name\":\(JSONText.string(report.name)),\"protocol\":\"\(health.protocol)\",\"link\":\"\(health.link.rawValue)\""
                 + ",\"coverage\":\(health.binCoverage.map { "\($0)" } ?? "null")"
-                + ",\"degraded\":\(health.degraded),\"sentences\":\(health.sentences)"
-                + ",\"rejected\":\(health.rejects.total),\"lost\":\(health.lostSentences),\"reboots\":\(health.reboots)"
+                + ",\"degraded\":\(health.degraded),\"frames\":\(health.frames)"
+                + ",\"rejected\":\(health.rejectedFrames),\"lost\":\(health.lostFrames),\"reboots\":\(health.reboots)"
                 + ",\"bins_stored\":\(report.binsStored),\"bins_waiting\":\(report.binsWaiting)}"
         }.joined(separator: ",")
         json += "],\"uplinks\":["
