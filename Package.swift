@@ -78,10 +78,13 @@ let package = Package(
             name: "PassantConfig",
             dependencies: ["CountBins", .product(name: "Yams", package: "Yams")]
         ),
+        // The local control socket between passantd and the CLI (Unix domain, never the network).
+        .target(name: "Control"),
         .target(
             name: "PassantDaemon",
             dependencies: [
                 "Counting", "CountBins", "Store", "SerialInput", "PassantConfig", "Uplinks", "MQTTUplink", "SensorThingsUplink",
+                "Control",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -100,8 +103,9 @@ let package = Package(
         .executableTarget(
             name: "passant",
             dependencies: [
-                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon",
+                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "Control", "SerialInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 

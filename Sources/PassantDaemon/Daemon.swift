@@ -23,22 +23,23 @@ public enum Daemon {
             throw error
         }
         let board = StatusBoard()
+        let live = LiveFeed()
         let notifier = SystemdNotifier(environment: environment)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.sensors.map { sensor in
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    logger: logger),
+                    live: live, logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []
-        var deliveries: [(name: String, status: DeliveryStatus)] = []
+        var deliveries: [StatusSource.Delivery] = []
         for uplinkConfiguration in configuration.uplinks {
             let uplink = try makeUplink(
                 uplinkConfiguration, of: configuration, environment: environment, logger: logger)
             if let mqtt = uplink as? MQTTUplink { mqttUplinks.append(mqtt) }
             let status = DeliveryStatus()
-            deliveries.append((uplink.name, status))
+            deliveries.append(.init(name: uplink.name, status: status))
             services.append(
                 .init(
                     service: DeliveryService(
@@ -47,12 +48,17 @@ public enum Daemon {
                     successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "uplink \(uplink.name)"))
         }
+        let status = StatusSource(configuration: configuration, board: board, store: store, deliveries: deliveries)
+        if let path = configuration.controlSocket {
+            services.append(
+                .init(
+                    service: ControlService(path: path, status: status, live: live, logger: logger),
+                    successTerminationBehavior: .ignore, serviceName: "control socket"))
+        }
         if !mqttUplinks.isEmpty {
             services.append(
                 .init(
-                    service: HealthReporter(
-                        board: board, store: store, deliveries: deliveries, targets: mqttUplinks,
-                        logger: logger),
+                    service: HealthReporter(status: status, targets: mqttUplinks, logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "health reporter"))
         }
         // The age limit needs a trustworthy clock: with a sensor epoch (tests, simulations) only size counts.

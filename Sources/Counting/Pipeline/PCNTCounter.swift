@@ -39,6 +39,9 @@ public struct PCNTCounter: SensorCounter {
     /// The node reports a fault (stuck beam, emitter) in its latest status.
     private var nodeFault = false
     private var crossings: [Crossing] = []
+    private var live = LiveEvents()
+    /// The beams' states, for the live monitor.
+    private var beams = (a: false, b: false)
     private var closed: [CountBin] = []
 
     public init(configuration: Configuration, clock: ClockAnchor.Mode) {
@@ -108,6 +111,10 @@ public struct PCNTCounter: SensorCounter {
         return takeClosed()
     }
 
+    public mutating func watch(_ watching: Bool) { live.watch(watching) }
+
+    public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
+
     /// Continues a bin that an earlier run closed early.
     public mutating func resume(_ bin: CountBin) {
         aggregator.resume(bin)
@@ -148,6 +155,8 @@ public struct PCNTCounter: SensorCounter {
         case .hello(let hello):
             health.hello = hello
         case .beam(let channel, let interrupted):
+            if channel == .a { beams.a = interrupted } else { beams.b = interrupted }
+            live.append(.channels(a: beams.a, b: beams.b))
             detector.handle(
                 ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
         case .status(let status):
@@ -180,6 +189,7 @@ public struct PCNTCounter: SensorCounter {
     private mutating func countCrossings() {
         for crossing in crossings {
             if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
+            live.append(.crossing(crossing.direction))
         }
         health.crossings += crossings.count
         crossings.removeAll(keepingCapacity: true)
