@@ -3,6 +3,7 @@ import Control
 import Counting
 import Foundation
 import Logging
+import PCNT
 import PassantConfig
 import SerialInput
 import ServiceLifecycle
@@ -23,13 +24,15 @@ public struct SensorService: Service {
     let store: BinStore
     let board: StatusBoard
     let live: LiveFeed
+    let nodes: NodeDesk
     let logger: Logger
 
     init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
-        board: StatusBoard, live: LiveFeed, logger: Logger
+        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, logger: Logger
     ) {
         self.live = live
+        self.nodes = nodes
         self.sensor = sensor
         self.counter = CounterSetup(sensor: sensor, in: configuration)
         self.clock = clock
@@ -108,6 +111,7 @@ struct SensorLoop {
                         waiting += counter.receive(
                             UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
                         if watched { publishLive() }
+                        service.nodes.deliver(counter.takeReplies())
                     }
                 } catch {
                     logger.warning("lost \(service.sensor.port): \(error)")
@@ -118,6 +122,7 @@ struct SensorLoop {
             } else {
                 usleep(100_000)
             }
+            sendCommands()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
         waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
@@ -155,6 +160,22 @@ struct SensorLoop {
             counter.watch(watchedNow)
         }
         if watched { publishLive() }
+    }
+
+    /// Writes the commands a technician sent to this sensor's node (`passant node`).
+    private func sendCommands() {
+        let commands = service.nodes.takeOutgoing(service.sensor.name)
+        if commands.isEmpty { return }
+        guard let source else {
+            service.nodes.failed(
+                commands, "\(service.sensor.port) is not open: \(lastOpenError ?? "the daemon is reopening it")")
+            return
+        }
+        do {
+            for command in commands { try source.write(command.encoded) }
+        } catch {
+            service.nodes.failed(commands, "cannot write to \(service.sensor.port): \(error)")
+        }
     }
 
     /// Hands the counter's live events to the technicians watching.

@@ -8,7 +8,9 @@ struct Passant: AsyncParsableCommand {
         commandName: "passant",
         abstract: "Check, calibrate, replay and export a passant counting site.",
         version: Daemon.version,
-        subcommands: [Status.self, Monitor.self, WalkTest.self, Config.self, Replay.self, Export.self])
+        subcommands: [
+            Status.self, Monitor.self, WalkTest.self, Node.self, Config.self, Replay.self, Export.self,
+        ])
 }
 
 /// Where the configuration comes from, shared by the commands that read it.
