@@ -42,8 +42,9 @@ let package = Package(
 
         // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
         .target(name: "PCNT"),
+        .target(name: "TFmini"),
         .target(name: "CountBins"),
-        .target(name: "Counting", dependencies: ["PCNT", "CountBins"]),
+        .target(name: "Counting", dependencies: ["PCNT", "TFmini", "CountBins"]),
 
         // The edges.
         .target(
@@ -106,7 +107,7 @@ let package = Package(
         ),
 
         // The simulator plays the counter hardware byte-exact.
-        .target(name: "PassantSimulator", dependencies: ["PCNT"], path: "Simulator/PassantSimulator"),
+        .target(name: "PassantSimulator", dependencies: ["PCNT", "TFmini"], path: "Simulator/PassantSimulator"),
         .executableTarget(
             name: "passant-sim",
             dependencies: [
@@ -117,6 +118,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
+        .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
@@ -128,7 +130,7 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
     ],
     swiftLanguageModes: [.v6]
