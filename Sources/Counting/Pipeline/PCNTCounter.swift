@@ -4,6 +4,9 @@ import PCNT
 /// The whole counting pipeline for one PCNT counter node, pure and deterministic:
 /// bytes → sentences → sensor timeline → direction detector → aggregator → `CountBin`s.
 ///
+/// An IR2 node's `B` edges go straight to the detector; a TOF2 node's `D` sample pairs go through
+/// `RangePair` (presence against each channel's baseline) first, and its edges to the same detector.
+///
 /// The daemon feeds it the bytes it reads with their arrival time and calls `tick(now:)` every
 /// second; `passant replay` feeds a capture with a fixed epoch and no arrival times. Either way the
 /// same bytes give the same counts. Crossings, edges and sentences stay inside; only bins come out.
@@ -11,15 +14,18 @@ public struct PCNTCounter: Sendable {
     public struct Configuration: Sendable, Hashable {
         public var bins: Aggregator.Configuration
         public var detector: DualBeamDetector.Configuration
+        /// Presence from distance, for TOF2 nodes.
+        public var range: RangePair.Configuration
         /// Silence longer than this means the link or the node is down (PCNT: keepalive every second).
         public var linkTimeoutMillis: Int64
 
         public init(
             bins: Aggregator.Configuration, detector: DualBeamDetector.Configuration = .init(),
-            linkTimeoutMillis: Int64 = 3000
+            range: RangePair.Configuration = .init(), linkTimeoutMillis: Int64 = 3000
         ) {
             self.bins = bins
             self.detector = detector
+            self.range = range
             self.linkTimeoutMillis = linkTimeoutMillis
         }
     }
@@ -30,6 +36,9 @@ public struct PCNTCounter: Sendable {
     private var decoder = PCNTDecoder()
     private var timeline = NodeTimeline()
     private var detector: DualBeamDetector
+    private var range: RangePair
+    /// The node sends distances (TOF2): its channels' presence counts towards degradation.
+    private var isRangeNode = false
     private var aggregator: Aggregator
     private var anchor: ClockAnchor
     /// UTC up to which link health has been recorded in the aggregator.
@@ -44,6 +53,7 @@ public struct PCNTCounter: Sendable {
     public init(configuration: Configuration, clock: ClockAnchor.Mode) {
         self.configuration = configuration
         detector = DualBeamDetector(configuration: configuration.detector)
+        range = RangePair(configuration: configuration.range)
         aggregator = Aggregator(configuration: configuration.bins)
         anchor = ClockAnchor(clock)
     }
@@ -102,7 +112,7 @@ public struct PCNTCounter: Sendable {
         aggregator.resume(bin)
     }
 
-    private var isDegraded: Bool { detector.isDegraded || nodeFault }
+    private var isDegraded: Bool { detector.isDegraded || nodeFault || (isRangeNode && range.isDegraded) }
 
     private mutating func handle(_ sentence: NodeSentence, arrival: Int64?) {
         let step = timeline.observe(sentence)
@@ -127,6 +137,7 @@ public struct PCNTCounter: Sendable {
             health.lostSentences += step.lostSentences
             // Edges may be missing: whatever the detector holds can no longer be trusted.
             detector.reset(at: step.time)
+            range.reset()
         }
         if isDegraded { flags.insert(.sensorDegraded) }
         recordHealth(until: utc, healthy: flags.isEmpty, flags: flags)
@@ -136,6 +147,7 @@ public struct PCNTCounter: Sendable {
         switch sentence.message {
         case .hello(let hello):
             health.hello = hello
+            if hello.kind == .tof2 { isRangeNode = true }
         case .beam(let channel, let interrupted):
             detector.handle(
                 ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
@@ -146,9 +158,20 @@ public struct PCNTCounter: Sendable {
             detector.advance(to: step.time, into: &crossings)
         case .keepalive, .response:
             detector.advance(to: step.time, into: &crossings)
-        case .distances:
-            // TOF2 nodes are not counted yet; their samples keep the link alive.
-            health.unsupportedSentences += 1
+        case .distances(let da, let sa, let db, let sb):
+            isRangeNode = true
+            health.rangeSamples += 1
+            if let edge = range.observe(
+                RangeReading(tof2Millimetres: da, strength: sa), on: .a, at: step.time)
+            {
+                detector.handle(edge, into: &crossings)
+            }
+            if let edge = range.observe(
+                RangeReading(tof2Millimetres: db, strength: sb), on: .b, at: step.time)
+            {
+                detector.handle(edge, into: &crossings)
+            }
+            detector.advance(to: step.time, into: &crossings)
         }
         health.degraded = isDegraded
         countCrossings()
@@ -164,6 +187,7 @@ public struct PCNTCounter: Sendable {
             countCrossings()
         }
         detector.reset(at: time)
+        range.reset()
     }
 
     private mutating func countCrossings() {
@@ -212,6 +236,10 @@ public struct SensorHealth: Sendable, Hashable {
     /// People counted since start (a running total for the technician, not stored).
     public var crossings = 0
     public var unsupportedSentences = 0
+    /// TOF2 sample pairs received.
+    public var rangeSamples = 0
+    /// For a TFmini pair: each rangefinder's own state.
+    public var rangefinders: RangefinderPairHealth?
 
     public init() {}
 }
