@@ -16,7 +16,8 @@ import Synchronization
 /// stored, and `resume` picks it up again after a restart within the same bin.
 public struct SensorService: Service {
     public let sensor: SensorConfiguration
-    let counter: PCNTCounter.Configuration
+    /// The sensor's pipeline (by its protocol) and settings.
+    let counter: CounterSetup
     let clock: ClockAnchor.Mode
     let store: BinStore
     let board: StatusBoard
@@ -27,7 +28,7 @@ public struct SensorService: Service {
         board: StatusBoard, logger: Logger
     ) {
         self.sensor = sensor
-        self.counter = PCNTCounter.Configuration(sensor: sensor, in: configuration)
+        self.counter = CounterSetup(sensor: sensor, in: configuration)
         self.clock = clock
         self.store = store
         self.board = board
@@ -66,7 +67,7 @@ final class StopSignal: Sendable {
 struct SensorLoop {
     let service: SensorService
     let stop: StopSignal
-    var counter: PCNTCounter
+    var counter: any SensorCounter
     var source: (any ByteSource)?
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
     var waiting: [CountBin] = []
@@ -83,7 +84,7 @@ struct SensorLoop {
     init(service: SensorService, stop: StopSignal) {
         self.service = service
         self.stop = stop
-        counter = PCNTCounter(configuration: service.counter, clock: service.clock)
+        counter = service.counter.makeCounter(clock: service.clock)
     }
 
     mutating func run() {

@@ -3,6 +3,7 @@ import CountBins
 import Counting
 import Foundation
 import PassantConfig
+import PassantDaemon
 
 /// `passant replay`: the daemon's pipeline over a capture file, as fast as it goes.
 struct Replay: ParsableCommand {
@@ -17,8 +18,8 @@ struct Replay: ParsableCommand {
     @Argument(help: "The capture file.")
     var capture: String
 
-    @Option(help: "The protocol spoken in the capture.")
-    var `protocol`: String = "pcnt"
+    @Option(help: "The protocol spoken in the capture: pcnt (default: the sensor's in --config, else pcnt).")
+    var `protocol`: String?
 
     @OptionGroup var options: ConfigOptions
 
@@ -32,8 +33,9 @@ struct Replay: ParsableCommand {
     var binSeconds: Int?
 
     func validate() throws {
-        guard `protocol` == "pcnt" else {
-            throw ValidationError("--protocol \(`protocol`) is not supported yet; supported: pcnt")
+        if let name = `protocol`, SensorProtocol(rawValue: name) == nil {
+            let known = SensorProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--protocol \(name) is not supported; supported: \(known)")
         }
         guard UTCTime.parseMillis(start) != nil else {
             throw ValidationError("--start '\(start)' is not an ISO 8601 time like 2026-06-01T08:00:00Z")
@@ -44,7 +46,9 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
-        var counterConfiguration = PCNTCounter.Configuration(bins: .init(node: "replay", sensor: "replay"))
+        var setup = CounterSetup.replay(
+            protocol: `protocol`.flatMap(SensorProtocol.init(rawValue:)) ?? .pcnt,
+            bins: .init(node: "replay", sensor: "replay"))
         if let path = options.config {
             let config = try loadConfiguration(path)
             guard
@@ -55,17 +59,21 @@ struct Replay: ParsableCommand {
                     "no sensor '\(sensor ?? "")' in \(path); it has: \(config.sensors.map(\.name).joined(separator: ", "))"
                 )
             }
-            counterConfiguration = PCNTCounter.Configuration(sensor: chosen, in: config)
+            if let name = `protocol`, name != chosen.protocol.rawValue {
+                throw ValidationError(
+                    "--protocol \(name) contradicts sensor '\(chosen.name)' in \(path), which speaks \(chosen.protocol.rawValue)"
+                )
+            }
+            setup = CounterSetup(sensor: chosen, in: config)
         } else if let sensor {
-            counterConfiguration.bins.sensor = sensor
+            setup.bins.sensor = sensor
         }
-        if let binSeconds { counterConfiguration.bins.length = BinLength(rawValue: binSeconds)! }
+        if let binSeconds { setup.bins.length = BinLength(rawValue: binSeconds)! }
 
         guard let file = FileHandle(forReadingAtPath: capture) else {
             throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
         }
-        var counter = PCNTCounter(
-            configuration: counterConfiguration, clock: .fixed(epoch: UTCTime.parseMillis(start)!))
+        var counter = setup.makeCounter(clock: .fixed(epoch: UTCTime.parseMillis(start)!))
         let began = Date()
         var output = ""
         var bytes = 0
@@ -80,21 +88,22 @@ struct Replay: ParsableCommand {
             let chunk = file.readData(ofLength: 1 << 16)
             if chunk.isEmpty { break }
             bytes += chunk.count
-            emit(chunk.withUnsafeBytes { counter.receive($0) })
+            emit(chunk.withUnsafeBytes { counter.receive($0, arrival: nil) })
         }
-        emit(counter.finish())
+        emit(counter.finish(now: nil))
         FileHandle.standardOutput.write(Data(output.utf8))
 
         let wall = Date().timeIntervalSince(began)
         let health = counter.health
         let epoch = UTCTime.parseMillis(start)!
         let simulated = Double((counter.sensorNow ?? epoch) - epoch) / 1000
-        let summary = String(
-            format:
-                "replayed %d bytes: %d sentences, %d rejected, %d lost, %d crossings, %.0f s of sensor time in %.3f s (%.0f× real time)\n",
-            bytes, health.sentences, health.rejects.total, health.lostSentences, health.crossings, simulated,
-            wall,
-            wall > 0 ? simulated / wall : 0)
+        let frames = health.protocol == "pcnt" ? "sentences" : "packets"
+        let summary =
+            "replayed \(bytes) bytes: \(health.frames) \(frames), \(health.rejectedFrames) rejected, "
+            + "\(health.lostFrames) lost, \(health.crossings) crossings, "
+            + String(
+                format: "%.0f s of sensor time in %.3f s (%.0f× real time)\n", simulated, wall,
+                wall > 0 ? simulated / wall : 0)
         FileHandle.standardError.write(Data(summary.utf8))
     }
 }

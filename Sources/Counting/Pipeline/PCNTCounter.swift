@@ -10,7 +10,7 @@ import PCNT
 /// The daemon feeds it the bytes it reads with their arrival time and calls `tick(now:)` every
 /// second; `passant replay` feeds a capture with a fixed epoch and no arrival times. Either way the
 /// same bytes give the same counts. Crossings, edges and sentences stay inside; only bins come out.
-public struct PCNTCounter: Sendable {
+public struct PCNTCounter: SensorCounter {
     public struct Configuration: Sendable, Hashable {
         public var bins: Aggregator.Configuration
         public var detector: DualBeamDetector.Configuration
@@ -31,7 +31,7 @@ public struct PCNTCounter: Sendable {
     }
 
     public let configuration: Configuration
-    public private(set) var health = SensorHealth()
+    public private(set) var health = SensorHealth(protocol: "pcnt")
 
     private var decoder = PCNTDecoder()
     private var timeline = NodeTimeline()
@@ -67,6 +67,15 @@ public struct PCNTCounter: Sendable {
     /// Feeds bytes read from the port. `arrival` is the system time they were read (Unix ms), or nil
     /// when replaying. Returns the bins this closed.
     public mutating func receive(_ bytes: some Sequence<UInt8>, arrival: Int64? = nil) -> [CountBin] {
+        consume(bytes, arrival: arrival)
+    }
+
+    /// `SensorCounter`'s form of `receive`, for bytes straight from a read buffer.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, arrival: Int64?) -> [CountBin] {
+        consume(bytes, arrival: arrival)
+    }
+
+    private mutating func consume(_ bytes: some Sequence<UInt8>, arrival: Int64?) -> [CountBin] {
         // The decoder is moved out while it calls back into `handle`, which mutates `self`.
         var decoder = PCNTDecoder()
         swap(&decoder, &self.decoder)
@@ -76,6 +85,8 @@ public struct PCNTCounter: Sendable {
         swap(&decoder, &self.decoder)
         health.rejects = self.decoder.rejects
         health.sentences = self.decoder.sentencesAccepted
+        health.rejectedFrames = health.rejects.total
+        health.rejected = health.rejects.byReason
         if let now = sensorNow { closeBins(now: now) }
         return takeClosed()
     }
@@ -213,33 +224,4 @@ public struct PCNTCounter: Sendable {
         defer { closed.removeAll(keepingCapacity: true) }
         return closed
     }
-}
-
-/// What the daemon reports about one sensor. Counters only; nothing identifies anyone.
-public struct SensorHealth: Sendable, Hashable {
-    public enum Link: String, Sendable, Hashable {
-        /// Nothing received yet.
-        case waiting
-        case up
-        /// Silent for longer than the link timeout.
-        case down
-    }
-
-    public var link: Link = .waiting
-    public var hello: Hello?
-    public var status: NodeStatus?
-    public var sentences = 0
-    public var rejects = PCNTRejects()
-    public var lostSentences = 0
-    public var reboots = 0
-    public var degraded = false
-    /// People counted since start (a running total for the technician, not stored).
-    public var crossings = 0
-    public var unsupportedSentences = 0
-    /// TOF2 sample pairs received.
-    public var rangeSamples = 0
-    /// For a TFmini pair: each rangefinder's own state.
-    public var rangefinders: RangefinderPairHealth?
-
-    public init() {}
 }

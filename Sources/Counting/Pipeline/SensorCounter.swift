@@ -1,0 +1,59 @@
+import CountBins
+
+/// One sensor's whole counting pipeline, pure and deterministic: the bytes read from its port go in,
+/// closed `CountBin`s come out. Decoding, detection and tracking stay inside; a sensor service runs
+/// any protocol through this one interface.
+///
+/// Contract, shared by every protocol (see `PCNTCounter` for the reference implementation):
+/// - `receive` takes bytes split anywhere, with their arrival time (Unix ms) when read live or nil
+///   when replaying a capture; garbage is counted in `health.rejected`, never thrown.
+/// - `tick(now:)` is called about once a second with the system clock when live: it notices a silent
+///   link (`linkDown` in the bins) and closes bins that are due.
+/// - `finish(now:)` closes every open bin, the current one early (`closedEarly`).
+/// - `resume(_:)` continues a bin an earlier run closed early.
+/// - Time inside is the sensor's own; `ClockAnchor` maps it to UTC.
+///
+/// To add a protocol: write a counter that conforms, a case in `CounterSetup`, and a mapping from the
+/// sensor's configuration to it (PassantDaemon's `CounterSetup(sensor:in:)`).
+public protocol SensorCounter: Sendable {
+    /// Counters and link state for the technician and the health report.
+    var health: SensorHealth { get }
+    /// The latest instant (UTC, Unix ms) the sensor's own data has reached.
+    var sensorNow: Int64? { get }
+    /// Feeds bytes read from the port; returns the bins this closed.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, arrival: Int64?) -> [CountBin]
+    /// The system clock moved on to `now` (Unix ms).
+    mutating func tick(now: Int64) -> [CountBin]
+    /// Stops counting at `now` (or at the sensor's last data when nil) and closes every open bin.
+    mutating func finish(now: Int64?) -> [CountBin]
+    /// Continues a bin that an earlier run closed early.
+    mutating func resume(_ bin: CountBin)
+}
+
+/// Which pipeline a sensor runs, with its settings: what a sensor service needs to build its counter.
+public enum CounterSetup: Sendable, Hashable {
+    case pcnt(PCNTCounter.Configuration)
+
+    /// The bin settings (node, sensor, length, grace), shared by every protocol.
+    public var bins: Aggregator.Configuration {
+        get {
+            switch self {
+            case .pcnt(let configuration): configuration.bins
+            }
+        }
+        set {
+            switch self {
+            case .pcnt(var configuration):
+                configuration.bins = newValue
+                self = .pcnt(configuration)
+            }
+        }
+    }
+
+    /// A fresh pipeline.
+    public func makeCounter(clock: ClockAnchor.Mode) -> any SensorCounter {
+        switch self {
+        case .pcnt(let configuration): PCNTCounter(configuration: configuration, clock: clock)
+        }
+    }
+}
