@@ -83,6 +83,7 @@ let package = Package(
             name: "PassantDaemon",
             dependencies: [
                 "Counting", "CountBins", "Store", "SerialInput", "PassantConfig", "Uplinks", "MQTTUplink", "SensorThingsUplink",
+                "TFmini",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -35,7 +35,10 @@ public struct SensorService: Service {
         var logger = logger
         logger[metadataKey: "sensor"] = "\(sensor.name)"
         self.logger = logger
-        board.register(sensor.name, port: sensor.port)
+        board.register(sensor.name, port: sensor.ports.joined(separator: " + "))
+        if sensor.protocol != .pcnt, let note = RangePair.Configuration.load(sensor).note {
+            self.logger.warning("\(note)")
+        }
     }
 
     public func run() async throws {
@@ -68,13 +71,11 @@ struct SensorLoop {
     let service: SensorService
     let stop: StopSignal
     var counter: any SensorCounter
-    var source: (any ByteSource)?
+    /// One per port the sensor reads (two for a TFmini pair), each reopened on its own.
+    var ports: [PortState]
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
     var waiting: [CountBin] = []
     var stored = 0
-    var backoffSeconds = 0.5
-    var nextAttempt = 0.0
-    var lastOpenError: String?
     var lastStoreError: String?
     var lastSecond = 0.0
 
@@ -85,32 +86,51 @@ struct SensorLoop {
         self.service = service
         self.stop = stop
         counter = service.counter.makeCounter(clock: service.clock)
+        ports = service.sensor.ports.map { PortState(name: $0) }
     }
+
+    /// A port of the sensor: its source while open, and when to try again while not.
+    struct PortState {
+        let name: String
+        var source: (any ByteSource)?
+        var backoffSeconds = 0.5
+        var nextAttempt = 0.0
+        var lastOpenError: String?
+        /// Opened before: a later open is a reopening, and the counter is told.
+        var wasOpen = false
+    }
+
+    private var lastOpenError: String? { ports.compactMap(\.lastOpenError).first }
 
     mutating func run() {
         resumeEarlyClosedBin()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
+        // One port waits long; with two, each read waits briefly so neither starves the other.
+        let timeout = ports.count == 1 ? 250 : 10
         while !stop.isRaised {
             let now = monotonicSeconds()
-            if source == nil, now >= nextAttempt { open(now: now) }
-            if let port = source {
+            var anyOpen = false
+            for index in ports.indices {
+                if ports[index].source == nil, now >= ports[index].nextAttempt { open(index, now: now) }
+                guard let port = ports[index].source else { continue }
+                anyOpen = true
                 do {
-                    let count = try port.read(into: buffer, timeoutMillis: 250)
+                    let count = try port.read(into: buffer, timeoutMillis: timeout)
                     if count > 0 {
                         let arrival = followsSystemClock ? systemMillis() : nil
                         waiting += counter.receive(
-                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
+                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
+                        )
                     }
                 } catch {
-                    logger.warning("lost \(service.sensor.port): \(error)")
+                    logger.warning("lost \(ports[index].name): \(error)")
                     port.close()
-                    source = nil
-                    nextAttempt = now + backoffSeconds
+                    ports[index].source = nil
+                    ports[index].nextAttempt = now + ports[index].backoffSeconds
                 }
-            } else {
-                usleep(100_000)
             }
+            if !anyOpen { usleep(100_000) }
             if now - lastSecond >= 1 {
                 lastSecond = now
                 everySecond(now: now)
@@ -122,7 +142,7 @@ struct SensorLoop {
             logger.error(
                 "stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
         }
-        source?.close()
+        for port in ports { port.source?.close() }
         logger.info("stopped; \(stored) bins stored")
     }
 
@@ -140,21 +160,25 @@ struct SensorLoop {
         }
     }
 
-    private mutating func open(now: Double) {
+    private mutating func open(_ index: Int, now: Double) {
+        var port = ports[index]
+        defer { ports[index] = port }
         do {
-            let address = try SourceAddress(parsing: service.sensor.port)
-            source = try openSource(address, baud: service.sensor.baud)
-            logger.info("reading \(service.sensor.port) at \(service.sensor.baud) baud")
-            backoffSeconds = 0.5
-            lastOpenError = nil
+            let address = try SourceAddress(parsing: port.name)
+            port.source = try openSource(address, baud: service.sensor.baud)
+            logger.info("reading \(port.name) at \(service.sensor.baud) baud")
+            if port.wasOpen { counter.reopened(port: index) }
+            port.wasOpen = true
+            port.backoffSeconds = 0.5
+            port.lastOpenError = nil
         } catch {
             let message = "\(error)"
-            if message != lastOpenError {
-                logger.warning("cannot open \(service.sensor.port): \(message); retrying with backoff")
-                lastOpenError = message
+            if message != port.lastOpenError {
+                logger.warning("cannot open \(port.name): \(message); retrying with backoff")
+                port.lastOpenError = message
             }
-            nextAttempt = now + backoffSeconds
-            backoffSeconds = min(backoffSeconds * 2, 30)
+            port.nextAttempt = now + port.backoffSeconds
+            port.backoffSeconds = min(port.backoffSeconds * 2, 30)
         }
     }
 

@@ -16,7 +16,7 @@ import TFmini
 /// sees both channels' edges in time order whichever port was read first. A channel silent for longer
 /// than the link timeout no longer holds the other back; the pair is then down (it cannot count with one
 /// eye) and its bins say so.
-public struct TFminiPairCounter: Sendable {
+public struct TFminiPairCounter: SensorCounter {
     public struct Configuration: Sendable, Hashable {
         public var bins: Aggregator.Configuration
         public var detector: DualBeamDetector.Configuration
@@ -64,7 +64,7 @@ public struct TFminiPairCounter: Sendable {
     }
 
     public let configuration: Configuration
-    public private(set) var health = SensorHealth()
+    public private(set) var health = SensorHealth(protocol: "tfmini-pair")
 
     private let clock: ClockAnchor.Mode
     private var ports = [Port(), Port()]
@@ -130,9 +130,34 @@ public struct TFminiPairCounter: Sendable {
             sensor[channel].saturated = statistics.saturated
         }
         health.rangefinders = sensor
-        health.sentences = ports[0].decoder.framesAccepted + ports[1].decoder.framesAccepted
+        health.frames = ports[0].decoder.framesAccepted + ports[1].decoder.framesAccepted
+        let rejects = [ports[0].decoder.rejects, ports[1].decoder.rejects]
+        health.rejectedFrames = rejects.reduce(0) { $0 + $1.total }
+        health.rejected = [
+            "bad_checksum": rejects.reduce(0) { $0 + $1.badFrameChecksum + $1.badMessageChecksum },
+            "unknown_message": rejects.reduce(0) { $0 + $1.unknownMessages },
+            "noise_bytes": rejects.reduce(0) { $0 + $1.noiseBytes },
+        ]
         merge()
         return takeClosed()
+    }
+
+    // MARK: - SensorCounter
+
+    public var portCount: Int { 2 }
+
+    /// Channel A's bytes: a pair reads two ports, see `receive(_:port:arrival:)`.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, arrival: Int64?) -> [CountBin] {
+        receive(bytes, from: .a, arrival: arrival)
+    }
+
+    /// Port 0 is channel A's sensor, port 1 channel B's.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, port: Int, arrival: Int64?) -> [CountBin] {
+        receive(bytes, from: port == 0 ? .a : .b, arrival: arrival)
+    }
+
+    public mutating func reopened(port: Int) {
+        reconnected(port == 0 ? .a : .b)
     }
 
     /// The port of `channel` was reopened (unplugged and back): frames lost meanwhile are unknown.
