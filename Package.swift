@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "TFmini"),
         .target(name: "CountBins"),
         .target(name: "Counting", dependencies: ["PCNT", "TFmini", "CountBins"]),
+        // Which protocol a port speaks, from its bytes (for `passant probe`).
+        .target(name: "PortProbe", dependencies: ["PCNT", "TFmini"]),
 
         // The edges.
         .target(
@@ -103,6 +105,7 @@ let package = Package(
             name: "passant",
             dependencies: [
                 "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon",
+                "TFmini", "PortProbe", "SerialInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -120,6 +123,7 @@ let package = Package(
 
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
         .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
+        .testTarget(name: "PortProbeTests", dependencies: ["PortProbe", "PCNT", "TFmini"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
