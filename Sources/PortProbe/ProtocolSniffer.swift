@@ -83,12 +83,26 @@ public struct ProtocolSniffer: Sendable {
         }
     }
 
-    /// The protocol that explains most of the bytes, if any explains a fair share: at least three good
-    /// frames, and at least a quarter of the bytes (the rest being noise or a mismatched baud rate).
+    /// The protocol that explains most of the bytes, if any explains a fair share: enough good frames
+    /// that chance is ruled out, and at least a quarter of the bytes (the rest being noise or a
+    /// mismatched baud rate).
     public var detected: SniffedProtocol? {
         let best = SniffedProtocol.allCases.max { acceptedBytes($0) < acceptedBytes($1) }
-        guard let best, frames(best) >= 3, acceptedBytes(best) * 4 >= bytes else { return nil }
+        guard let best, frames(best) >= Self.framesNeeded(best), acceptedBytes(best) * 4 >= bytes else {
+            return nil
+        }
         return best
+    }
+
+    /// Good frames that make a verdict: one PCNT sentence (its 16-bit CRC, its framing and grammar all
+    /// held: an idle node sends one a second), two LD06 packets (8-bit CRC over 47 bytes behind a
+    /// 2-byte header), three TFmini frames (an 8-bit sum only).
+    static func framesNeeded(_ proto: SniffedProtocol) -> Int {
+        switch proto {
+        case .pcnt: 1
+        case .ld06: 2
+        case .tfmini: 3
+        }
     }
 
     /// Bytes the detected protocol could not use (noise, broken frames), or all bytes when none was.
