@@ -78,6 +78,9 @@ struct SensorLoop {
     var stored = 0
     var lastStoreError: String?
     var lastSecond = 0.0
+    /// Each rangefinder's link as last logged (a TFmini pair), so a technician sees which one went quiet.
+    var loggedChannelLinks: [SensorHealth.Link] = [.waiting, .waiting]
+    var loggedLearning = [true, true]
 
     private var logger: Logger { service.logger }
     private var followsSystemClock: Bool { service.clock == .systemClock }
@@ -150,6 +153,9 @@ struct SensorLoop {
         if followsSystemClock { waiting += counter.tick(now: systemMillis()) }
         save()
         let health = counter.health
+        if let pair = health.rangefinders {
+            logChannelChanges(pair)
+        }
         let (stored, waiting, error) = (stored, waiting.count, lastStoreError ?? lastOpenError)
         service.board.update(service.sensor.name) { report in
             report.health = health
@@ -157,6 +163,32 @@ struct SensorLoop {
             report.binsWaiting = waiting
             report.heartbeat = now
             report.lastError = error
+        }
+    }
+
+    private mutating func logChannelChanges(_ pair: RangefinderPairHealth) {
+        for (index, side) in [pair.a, pair.b].enumerated() where loggedLearning[index] && !side.learning {
+            loggedLearning[index] = false
+            if side.link != .waiting, let baseline = side.baseline {
+                logger.info("channel \(index == 0 ? "A" : "B") learned its empty scene: \(baseline)")
+            }
+        }
+        for (index, side) in [pair.a, pair.b].enumerated() where side.link != loggedChannelLinks[index] {
+            let name = index == 0 ? "A" : "B"
+            let port = ports.indices.contains(index) ? ports[index].name : "?"
+            switch side.link {
+            case .up:
+                let version = side.version.map { ", firmware \($0)" } ?? ""
+                let baseline = side.baseline.map { "baseline \($0)" } ?? "learning its baseline"
+                logger.info("channel \(name) (\(port)) delivers frames\(version); \(baseline)")
+            case .down:
+                logger.warning(
+                    "channel \(name) (\(port)) sends no frames: the pair cannot count until it is back (\(side.rejects.noiseBytes) noise bytes so far)"
+                )
+            case .waiting:
+                break
+            }
+            loggedChannelLinks[index] = side.link
         }
     }
 
