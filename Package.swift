@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
     ],
     swiftLanguageModes: [.v6]

@@ -132,6 +132,12 @@ struct FaultOptions: ParsableArguments {
             valueName: "stuck"))
     var stuck: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Rangefinders: the low sun in a sensor: CHANNEL:START:DURATION in seconds, e.g. B:600:20 (repeatable).",
+            valueName: "glare"))
+    var glare: [String] = []
+
     @Option(help: ArgumentHelp("Probability that a sentence is lost (seq gap).", valueName: "p"))
     var dropRate: Double = 0
 
@@ -145,6 +151,18 @@ struct FaultOptions: ParsableArguments {
     var rebootAt: [Double] = []
 
     func faults() throws -> NodeFaults {
+        func period(_ text: String, _ option: String) throws -> StuckBeam {
+            let parts = text.split(separator: ":").map(String.init)
+            guard parts.count == 3, let channel = Channel(rawValue: parts[0].uppercased()),
+                let start = Double(parts[1]), let duration = Double(parts[2]), start >= 0, duration > 0
+            else {
+                throw ValidationError("\(option) '\(text)' is not CHANNEL:START:DURATION, e.g. A:120:60")
+            }
+            return StuckBeam(
+                channel: channel, start: Int64((start * 1000).rounded()),
+                duration: Int64((duration * 1000).rounded()))
+        }
+        let glarePeriods = try glare.map { try period($0, "--glare") }
         let stuckBeams = try stuck.map { text -> StuckBeam in
             let parts = text.split(separator: ":").map(String.init)
             guard parts.count == 3, let channel = Channel(rawValue: parts[0].uppercased()),
@@ -156,9 +174,11 @@ struct FaultOptions: ParsableArguments {
                 channel: channel, start: Int64((start * 1000).rounded()),
                 duration: Int64((duration * 1000).rounded()))
         }
-        return NodeFaults(
+        var faults = NodeFaults(
             stuck: stuckBeams, dropProbability: dropRate, corruptProbability: corruptRate,
             garbageBurstsPerHour: garbagePerHour, reboots: rebootAt.map { Int64(($0 * 1000).rounded()) })
+        faults.glare = glarePeriods
+        return faults
     }
 }
 

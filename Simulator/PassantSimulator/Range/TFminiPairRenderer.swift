@@ -141,7 +141,7 @@ public struct TFminiPairRenderer: Sendable {
     private mutating func measure(_ side: Int, at time: Double) -> TFminiFrame {
         scene.advance(to: time / 1000)
         scene.targets(at: positions[side], time: time / 1000, into: &targets)
-        return sensors[side].frame(targets)
+        return sensors[side].frame(targets, glare: faults.isGlaring(side == 0 ? .a : .b, at: time))
     }
 
     private mutating func scheduleGarbage(after time: Int64) {

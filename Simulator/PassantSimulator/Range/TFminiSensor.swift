@@ -103,7 +103,19 @@ public struct TFminiSensor: Sendable {
     /// covers, its reflectivity and 1/d²; the sensor reports the power-weighted mean distance (a spot
     /// half on a body's edge and half on the wall reads in between, as real ones do) and the total as
     /// the strength.
-    public mutating func frame(_ targets: [RangeTarget]) -> TFminiFrame {
+    public mutating func frame(_ targets: [RangeTarget], glare: Bool = false) -> TFminiFrame {
+        if glare {
+            // The receiver is flooded: the TFmini-S says so (−4); the others see no usable return.
+            temperature = min(max(temperature + random.uniform(-0.05...0.05), 20), 60)
+            let strength = UInt16(random.integer(in: 0...60))
+            switch model {
+            case .tfminiS: return TFminiFrame(distance: 0xFFFC, strength: strength, celsius: temperature)
+            case .tfminiPlus: return TFminiFrame(distance: 0, strength: strength, celsius: temperature)
+            case .tfLuna:
+                return TFminiFrame(
+                    distance: UInt16(random.integer(in: 0...1200)), strength: strength, celsius: temperature)
+            }
+        }
         var left = 1.0
         var power = 0.0
         var weighted = 0.0

@@ -156,7 +156,8 @@ public struct TOF2NodeRenderer: Sendable {
         let seconds = Double(time) / 1000
         scene.advance(to: seconds)
         scene.targets(at: positions[side], time: seconds, into: &targets)
-        let frame = sensors[side].frame(targets)
+        let frame = sensors[side].frame(
+            targets, glare: configuration.faults.isGlaring(side == 0 ? .a : .b, at: Double(time)))
         switch TFminiModel.tfminiS.reading(of: frame, unit: .millimetres) {
         case .distance(let millimetres): return (UInt32(millimetres), frame.strength)
         case .noReturn: return (0, frame.strength)
