@@ -122,3 +122,52 @@ struct BaselineLearnerTests {
         #expect(edges.count == 4)
     }
 }
+
+@Suite("RangePresence follows the scene")
+struct SceneChangeTests {
+    @Test func aBinPutInTheLineOfSightBecomesTheSceneAndPeopleInFrontOfItCountAgain() {
+        var presence = RangePresence(channel: .a, baseline: .surface(millimetres: 3000))
+        var edges: [ChannelEdge] = []
+        var time: Int64 = 0
+        func feed(_ millimetres: Int, for millis: Int64) {
+            let end = time + millis
+            while time < end {
+                // ±2 cm of noise, as a still object gives.
+                if let edge = presence.observe(
+                    .distance(millimetres: millimetres + Int(time / 10 % 5) * 10 - 20), at: time)
+                {
+                    edges.append(edge)
+                }
+                time += 10
+            }
+        }
+        feed(3000, for: 5_000)
+        feed(2000, for: 150_000)  // a wheelie bin, 1 m in front of the wall
+        #expect(edges.map(\.occupied) == [true, false])
+        #expect(edges.last!.time >= 125_000 && edges.last!.time <= 125_100)
+        #expect(presence.baseline == .surface(millimetres: 1980))
+        feed(900, for: 300)  // someone walks between the sensor and the bin
+        feed(2000, for: 5_000)
+        #expect(edges.map(\.occupied) == [true, false, true, false])
+        feed(3000, for: 12_000)  // the bin is taken away
+        #expect(presence.baseline == .surface(millimetres: 2980))
+        #expect(presence.statistics.sceneChanges == 2)
+        feed(1500, for: 300)
+        feed(3000, for: 1_000)
+        #expect(edges.map(\.occupied) == [true, false, true, false, true, false])
+    }
+
+    @Test func someoneStandingAndShiftingIsNotTakenForTheScene() {
+        var presence = RangePresence(channel: .a, baseline: .surface(millimetres: 3000))
+        var edges: [ChannelEdge] = []
+        // Three minutes at 1.2 m, swaying by ±15 cm every few seconds.
+        for k in 0..<18_000 {
+            let sway = (k / 300) % 2 == 0 ? -150 : 150
+            if let edge = presence.observe(.distance(millimetres: 1200 + sway), at: Int64(k) * 10) {
+                edges.append(edge)
+            }
+        }
+        #expect(edges.map(\.occupied) == [true])
+        #expect(presence.statistics.sceneChanges == 0)
+    }
+}

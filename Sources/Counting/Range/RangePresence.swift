@@ -63,6 +63,12 @@ public enum RangeBaseline: Sendable, Hashable, CustomStringConvertible {
 /// - No return against a surface, and saturation against either, say nothing about presence (a dark
 ///   coat at a slant, the low sun): the state holds. If nothing readable comes for
 ///   ``Configuration/blindAfterMillis`` the channel is blind, and the sensor degraded until it sees again.
+/// - The scene changes on a real street: a wheelie bin or a parked scooter put in the line of sight, taken
+///   away again. Something that stays put, nearer than the baseline, for
+///   ``Configuration/adoptAfterMillis`` becomes the new baseline (the channel clears, and people passing
+///   in front of it are counted again); readings that stay farther than the baseline by the margin for
+///   ``Configuration/restoreAfterMillis`` (people are never farther than the wall) make that farther
+///   surface the baseline again.
 public struct RangePresence: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// How much nearer than the baseline a reading must be to be someone. A walker is 0.2 m deep
@@ -76,16 +82,26 @@ public struct RangePresence: Sendable {
         public var confirmSamples: Int
         /// Unreadable samples for this long make the channel blind. Default 2000.
         public var blindAfterMillis: Int64
+        /// Something nearer than the baseline and still (within the hysteresis) for this long is the
+        /// new scene, not a person. Longer than anyone pauses, and than the detector's stuck limit, so
+        /// the time it blocked the channel is flagged degraded. Default 120 000.
+        public var adoptAfterMillis: Int64
+        /// Readings farther than the baseline by the margin for this long make that surface the
+        /// baseline again. Default 10 000.
+        public var restoreAfterMillis: Int64
 
         public init(
             marginMillimetres: Int = 250, hysteresisMillimetres: Int = 100, openZoneMillimetres: Int = 4000,
-            confirmSamples: Int = 2, blindAfterMillis: Int64 = 2000
+            confirmSamples: Int = 2, blindAfterMillis: Int64 = 2000, adoptAfterMillis: Int64 = 120_000,
+            restoreAfterMillis: Int64 = 10_000
         ) {
             self.marginMillimetres = marginMillimetres
             self.hysteresisMillimetres = hysteresisMillimetres
             self.openZoneMillimetres = openZoneMillimetres
             self.confirmSamples = confirmSamples
             self.blindAfterMillis = blindAfterMillis
+            self.adoptAfterMillis = adoptAfterMillis
+            self.restoreAfterMillis = restoreAfterMillis
         }
     }
 
@@ -97,11 +113,14 @@ public struct RangePresence: Sendable {
         /// Samples that said nothing about presence (held state).
         public var unreadable = 0
         public var blindEpisodes = 0
+        /// Times the baseline moved because the scene changed.
+        public var sceneChanges = 0
         public init() {}
     }
 
     public let channel: Channel
-    public let baseline: RangeBaseline
+    /// The empty scene now: as configured, until the scene changes.
+    public private(set) var baseline: RangeBaseline
     public let configuration: Configuration
     public private(set) var statistics = Statistics()
     /// Whether someone is in the line of sight, as last confirmed.
@@ -111,6 +130,9 @@ public struct RangePresence: Sendable {
 
     private var disagreeing = 0
     private var lastReadable: Int64?
+    /// A distance the readings have stayed at (within the hysteresis) since a time: a candidate for the
+    /// new scene.
+    private var still: (millimetres: Int, since: Int64)?
 
     public init(channel: Channel, baseline: RangeBaseline, configuration: Configuration = .init()) {
         self.channel = channel
@@ -123,7 +145,9 @@ public struct RangePresence: Sendable {
         statistics.samples += 1
         let present: Bool?
         switch reading {
-        case .distance(let millimetres): present = isPresence(millimetres)
+        case .distance(let millimetres):
+            if let edge = followScene(millimetres, at: time) { return edge }
+            present = isPresence(millimetres)
         case .noReturn:
             statistics.noReturn += 1
             if case .open = baseline { present = false } else { present = nil }
@@ -153,12 +177,46 @@ public struct RangePresence: Sendable {
         return ChannelEdge(channel: channel, occupied: present, time: time)
     }
 
+    /// Notices a changed scene; returns the clearing edge when a still object became the baseline.
+    private mutating func followScene(_ millimetres: Int, at time: Int64) -> ChannelEdge? {
+        if let candidate = still,
+            abs(millimetres - candidate.millimetres) <= configuration.hysteresisMillimetres
+        {
+            // Still there.
+        } else {
+            still = (millimetres, time)
+        }
+        guard let candidate = still else { return nil }
+        let held = time - candidate.since
+        let farther: Bool
+        switch baseline {
+        case .surface(let distance): farther = millimetres > distance + configuration.marginMillimetres
+        case .open: farther = false
+        }
+        if farther && !occupied && held >= configuration.restoreAfterMillis {
+            baseline = .surface(millimetres: candidate.millimetres)
+            statistics.sceneChanges += 1
+            still = nil
+            return nil
+        }
+        if occupied && isPresence(millimetres) && held >= configuration.adoptAfterMillis {
+            baseline = .surface(millimetres: candidate.millimetres)
+            statistics.sceneChanges += 1
+            still = nil
+            occupied = false
+            disagreeing = 0
+            return ChannelEdge(channel: channel, occupied: false, time: time)
+        }
+        return nil
+    }
+
     /// Forgets a presence in progress (link lost): the channel is taken as clear, without an edge.
     public mutating func reset() {
         occupied = false
         disagreeing = 0
         lastReadable = nil
         isBlind = false
+        still = nil
     }
 
     private func isPresence(_ millimetres: Int) -> Bool {
