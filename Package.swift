@@ -81,11 +81,13 @@ let package = Package(
             name: "PassantConfig",
             dependencies: ["CountBins", .product(name: "Yams", package: "Yams")]
         ),
+        // The local control socket between passantd and the CLI (Unix domain, never the network).
+        .target(name: "Control"),
         .target(
             name: "PassantDaemon",
             dependencies: [
                 "Counting", "CountBins", "Store", "SerialInput", "PassantConfig", "Uplinks", "MQTTUplink", "SensorThingsUplink",
-                "TFmini",
+                "TFmini", "Control",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -104,9 +106,10 @@ let package = Package(
         .executableTarget(
             name: "passant",
             dependencies: [
-                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon",
-                "TFmini", "PortProbe", "SerialInput",
+                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "Control", "SerialInput",
+                "TFmini", "PortProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -121,22 +124,29 @@ let package = Package(
             path: "Simulator/passant-sim"
         ),
 
+        // Shared by the tests that start real servers and programs.
+        .target(name: "TestSupport", path: "Tests/Support"),
+
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
         .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
         .testTarget(name: "PortProbeTests", dependencies: ["PortProbe", "PCNT", "TFmini"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
-        .testTarget(name: "UplinksTests", dependencies: ["Uplinks", "Store", "CountBins"]),
-        .testTarget(name: "MQTTUplinkTests", dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]),
+        .testTarget(
+            name: "UplinksTests",
+            dependencies: ["Uplinks", "Store", "CountBins", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "MQTTUplinkTests",
+            dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]),
         .testTarget(
             name: "SensorThingsUplinkTests",
-            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig"]
+            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
         .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting", "CountBins"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

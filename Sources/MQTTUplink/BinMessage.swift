@@ -67,6 +67,37 @@ public enum BinMessage {
         json += "]}"
     }
 
+    /// The payload for gap records (one sensor's): bins the gateway's store had to drop before
+    /// this uplink confirmed them, so a missing stretch is explained, not silent.
+    ///
+    /// ```json
+    /// {"schema":1,"site":"marktplatz","gaps":[{"key":"gw-1/door/1777881600-1777885200/60",
+    ///  "node":"gw-1","sensor":"door","start":"2026-05-04T08:00:00Z","end":"2026-05-04T09:00:00Z",
+    ///  "seconds":60,"dropped_bins":57}]}
+    /// ```
+    ///
+    /// A gap with the same key may come again with a larger `dropped_bins`: the latest replaces it.
+    public static func encode(gaps: some Collection<DroppedRange>, site: String) -> [UInt8] {
+        var json = "{\"schema\":\(schema),\"site\":"
+        JSONText.append(site, to: &json)
+        json += ",\"gaps\":["
+        var first = true
+        for gap in gaps {
+            if !first { json += "," }
+            first = false
+            json += "{\"key\":"
+            JSONText.append(gap.key, to: &json)
+            json += ",\"node\":"
+            JSONText.append(gap.node, to: &json)
+            json += ",\"sensor\":"
+            JSONText.append(gap.sensor, to: &json)
+            json += ",\"start\":\"" + UTCTime.format(gap.start) + "\",\"end\":\"" + UTCTime.format(gap.end)
+            json += "\",\"seconds\":\(gap.length.seconds),\"dropped_bins\":\(gap.bins)}"
+        }
+        json += "]}"
+        return Array(json.utf8)
+    }
+
     /// The shortest text that reads back as the same `Double` (`1`, `0.5`); JSON has no NaN.
     private static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }

@@ -138,6 +138,8 @@ public final class MQTTUplink: Uplink {
 
     /// The topic of `sensor`'s bins.
     public func binsTopic(sensor: String) -> String { "\(topicPrefix)/\(sensor)/bins" }
+    /// The topic of `sensor`'s gap records (bins dropped by the store before they were delivered).
+    public func gapsTopic(sensor: String) -> String { "\(topicPrefix)/\(sensor)/gaps" }
 
     // MARK: - Uplink
 
@@ -266,6 +268,44 @@ public final class MQTTUplink: Uplink {
                     : "lost the connection to the MQTT broker \(endpoint) while delivering; bins stay queued")
         }
         return confirmed
+    }
+
+    /// Publishes gap records, one message per sensor, and returns those the broker acknowledged
+    /// within `ack_timeout_s`. Gaps are rare and small, so unlike bins they are not tracked across
+    /// calls: one offered again before its PUBACK is simply sent again (same key, latest wins).
+    public func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange] {
+        if gaps.isEmpty { return [] }
+        guard let client = session.withLock({ $0.client }), client.events.read({ $0.connected }) else {
+            throw UplinkError(.transient, "not connected to the MQTT broker \(endpoint); gap records stay queued")
+        }
+        var messages: [Int32: [DroppedRange]] = [:]
+        for sensor in Set(gaps.map(\.sensor)).sorted() {
+            let sensorGaps = gaps.filter { $0.sensor == sensor }
+            let message = OutgoingMessage(
+                topic: gapsTopic(sensor: sensor), payload: BinMessage.encode(gaps: sensorGaps, site: site),
+                qos: Int32(configuration.qos), retain: false)
+            do {
+                let mid = try client.publish(message)
+                client.events.register(mid, awaited: true)
+                messages[mid] = sensorGaps
+            } catch {
+                if messages.isEmpty {
+                    throw UplinkError(
+                        .transient,
+                        "cannot publish gap records to the MQTT broker \(endpoint): \(error.message); they stay queued")
+                }
+                break
+            }
+        }
+        let awaited = Set(messages.keys)
+        _ = await client.events.wait(until: .now + .seconds(configuration.ackTimeoutSeconds)) {
+            state -> Bool? in
+            awaited.isSubset(of: state.acknowledged) || !state.connected ? true : nil
+        }
+        let acknowledged = client.events.takeAcknowledged(awaited)
+        return gaps.filter { gap in
+            acknowledged.contains { messages[$0]?.contains(gap) == true }
+        }
     }
 
     /// Publishes the retained `offline` status, waits briefly for its acknowledgement and

@@ -13,6 +13,10 @@ public struct Configuration: Sendable, Hashable {
     public var sensors: [SensorConfiguration]
     /// Where closed bins are delivered; each keeps its own delivery state.
     public var uplinks: [UplinkConfiguration] = []
+    /// `control_socket`: the Unix socket `passant` talks to the daemon through; `none` for none.
+    public var controlSocket: String? = Self.defaultControlSocket
+
+    public static let defaultControlSocket = "/run/passant/control.sock"
 
     public static let defaultPath = "/etc/passant/passant.yaml"
 }

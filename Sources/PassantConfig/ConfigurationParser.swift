@@ -49,7 +49,7 @@ extension Configuration {
 
         let top = reader.mapping(
             root, key: "",
-            allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks"])
+            allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks", "control_socket"])
         let site = reader.identifier(top["site"], key: "site", parent: root, required: true) ?? ""
         let node = reader.identifier(top["node"], key: "node", parent: root, required: false) ?? defaultNode
         var binLength = BinLength.fifteenMinutes
@@ -137,10 +137,19 @@ extension Configuration {
             seen[sensor.name] = seen[sensor.name] ?? index
         }
 
+        var controlSocket: String? = Configuration.defaultControlSocket
+        if let value = top["control_socket"] {
+            if reader.scalar(value, key: "control_socket") == "none" {
+                controlSocket = nil
+            } else {
+                controlSocket = reader.path(value, key: "control_socket") ?? controlSocket
+            }
+        }
+
         if !reader.errors.isEmpty { throw ConfigurationErrors(reader.errors) }
         return Configuration(
             site: site, node: node, binLength: binLength, graceSeconds: grace, store: store, sensors: sensors,
-            uplinks: uplinks)
+            uplinks: uplinks, controlSocket: controlSocket)
     }
 }
 

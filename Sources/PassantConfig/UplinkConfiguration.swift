@@ -13,6 +13,20 @@ public enum UplinkConfiguration: Sendable, Hashable {
         case .sensorThings(let sensorThings): sensorThings.name
         }
     }
+
+    /// The secrets this uplink needs, by their key, for checks before they are used.
+    public var secrets: [(key: String, secret: Secret)] {
+        switch self {
+        case .mqtt(let mqtt):
+            return mqtt.password.map { [("password", $0)] } ?? []
+        case .sensorThings(let sensorThings):
+            switch sensorThings.auth {
+            case .bearer(let token): return [("auth.bearer", token)]
+            case .basic(_, let password): return [("auth.password", password)]
+            case nil: return []
+            }
+        }
+    }
 }
 
 /// A secret (password, token) given literally, read from a file, or taken from an environment

@@ -23,32 +23,42 @@ public enum Daemon {
             throw error
         }
         let board = StatusBoard()
+        let live = LiveFeed()
         let notifier = SystemdNotifier(environment: environment)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.sensors.map { sensor in
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    logger: logger),
+                    live: live, logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []
+        var deliveries: [StatusSource.Delivery] = []
         for uplinkConfiguration in configuration.uplinks {
             let uplink = try makeUplink(
                 uplinkConfiguration, of: configuration, environment: environment, logger: logger)
             if let mqtt = uplink as? MQTTUplink { mqttUplinks.append(mqtt) }
+            let status = DeliveryStatus()
+            deliveries.append(.init(name: uplink.name, status: status))
             services.append(
                 .init(
                     service: DeliveryService(
                         uplink: uplink, store: store, holdSeconds: Int64(configuration.graceSeconds) + 60,
-                        logger: logger, now: systemMillis),
+                        logger: logger, status: status, now: systemMillis),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "uplink \(uplink.name)"))
+        }
+        let status = StatusSource(configuration: configuration, board: board, store: store, deliveries: deliveries)
+        if let path = configuration.controlSocket {
+            services.append(
+                .init(
+                    service: ControlService(path: path, status: status, live: live, logger: logger),
+                    successTerminationBehavior: .ignore, serviceName: "control socket"))
         }
         if !mqttUplinks.isEmpty {
             services.append(
                 .init(
-                    service: HealthReporter(
-                        board: board, store: store, uplinkNames: configuration.uplinks.map(\.name),
-                        targets: mqttUplinks, logger: logger),
+                    service: HealthReporter(status: status, targets: mqttUplinks, logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "health reporter"))
         }
         // The age limit needs a trustworthy clock: with a sensor epoch (tests, simulations) only size counts.
@@ -60,7 +70,7 @@ public enum Daemon {
                 service: StoreKeeper(
                     store: store, policy: retention, uplinks: configuration.uplinks.map(\.name),
                     logger: logger),
-                serviceName: "store keeper"))
+                successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "store keeper"))
         services.append(
             .init(
                 service: Supervisor(
@@ -97,7 +107,16 @@ func makeUplink(
         }
     } catch {
         logger.critical("uplink \(uplink.name) not usable: \(error)")
-        throw error
+        throw Daemon.ConfigurationError(message: "uplink \(uplink.name): \(error)")
+    }
+}
+
+extension Daemon {
+    /// The configuration names something that cannot be used (a secret's variable unset, a TLS file
+    /// unreadable): no restart will help until it is fixed.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 }
 

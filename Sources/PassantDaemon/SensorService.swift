@@ -1,3 +1,4 @@
+import Control
 import CountBins
 import Counting
 import Foundation
@@ -21,12 +22,14 @@ public struct SensorService: Service {
     let clock: ClockAnchor.Mode
     let store: BinStore
     let board: StatusBoard
+    let live: LiveFeed
     let logger: Logger
 
-    public init(
+    init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
-        board: StatusBoard, logger: Logger
+        board: StatusBoard, live: LiveFeed, logger: Logger
     ) {
+        self.live = live
         self.sensor = sensor
         self.counter = CounterSetup(sensor: sensor, in: configuration)
         self.clock = clock
@@ -81,6 +84,9 @@ struct SensorLoop {
     /// Each rangefinder's link as last logged (a TFmini pair), so a technician sees which one went quiet.
     var loggedChannelLinks: [SensorHealth.Link] = [.waiting, .waiting]
     var loggedLearning = [true, true]
+    /// Whether someone watches this sensor live, and the frames counted at the last second.
+    var watched = false
+    var framesAtLastSecond = 0
 
     private var logger: Logger { service.logger }
     private var followsSystemClock: Bool { service.clock == .systemClock }
@@ -125,6 +131,7 @@ struct SensorLoop {
                         waiting += counter.receive(
                             UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
                         )
+                        if watched { publishLive() }
                     }
                 } catch {
                     logger.warning("lost \(ports[index].name): \(error)")
@@ -134,10 +141,7 @@ struct SensorLoop {
                 }
             }
             if !anyOpen { usleep(100_000) }
-            if now - lastSecond >= 1 {
-                lastSecond = now
-                everySecond(now: now)
-            }
+            if now - lastSecond >= 1 { everySecond(now: now) }
         }
         waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
         for _ in 0..<3 where !waiting.isEmpty { save() }
@@ -157,13 +161,37 @@ struct SensorLoop {
             logChannelChanges(pair)
         }
         let (stored, waiting, error) = (stored, waiting.count, lastStoreError ?? lastOpenError)
+        let elapsed = lastSecond > 0 ? now - lastSecond : 0
+        let framesPerSecond = elapsed > 0 ? Double(health.frames - framesAtLastSecond) / elapsed : 0
+        framesAtLastSecond = health.frames
+        lastSecond = now
+        let portOpen = ports.allSatisfy { $0.source != nil }
         service.board.update(service.sensor.name) { report in
             report.health = health
             report.binsStored = stored
             report.binsWaiting = waiting
             report.heartbeat = now
             report.lastError = error
+            report.framesPerSecond = framesPerSecond
+            report.portOpen = portOpen
         }
+        let watchedNow = service.live.isWatched(service.sensor.name)
+        if watchedNow != watched {
+            watched = watchedNow
+            counter.watch(watchedNow)
+        }
+        if watched { publishLive() }
+    }
+
+    /// Hands the counter's live events to the technicians watching.
+    private mutating func publishLive() {
+        let events = counter.takeLiveEvents()
+        if events.isEmpty { return }
+        let sensor = service.sensor
+        service.live.publish(
+            events.map {
+                LiveMessage($0, sensor: sensor.name, labels: (sensor.labels.aToB, sensor.labels.bToA))
+            })
     }
 
     private mutating func logChannelChanges(_ pair: RangefinderPairHealth) {

@@ -1,8 +1,8 @@
 import Counting
 import Synchronization
 
-/// The daemon's live state, written by the sensor loops and read by the watchdog (and by the status
-/// command later). Counters and states only: no crossing, no time finer than a second.
+/// The daemon's live state, written by the sensor loops and read by the watchdog, the health report
+/// and `passant status`. Counters and states only: no crossing, no time finer than a second.
 public final class StatusBoard: Sendable {
     public struct SensorReport: Sendable {
         public var name: String
@@ -15,6 +15,10 @@ public final class StatusBoard: Sendable {
         /// Monotonic seconds of the loop's last turn: a loop that stops turning is hung.
         public var heartbeat: Double = 0
         public var lastError: String?
+        /// Frames decoded per second over the last second.
+        public var framesPerSecond = 0.0
+        /// Whether the port is open (false while it is missing, busy or being reopened).
+        public var portOpen = false
     }
 
     private let sensors = Mutex<[String: SensorReport]>([:])

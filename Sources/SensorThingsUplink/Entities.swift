@@ -1,5 +1,5 @@
 // The entities passant keeps at the server — one Thing per site with its Location, one Sensor per
-// counter, one shared ObservedProperty, one Datastream per counter and direction — as JSON bodies,
+// counter, one ObservedProperty per series, one Datastream per counter and series — as JSON bodies,
 // and the ids read back. Each carries `properties/passant_key`, so a restarted gateway or a second
 // gateway at the same site finds them instead of creating them again.
 
@@ -56,9 +56,10 @@ struct SiteDescription: Sendable {
 
     func label(_ stream: StreamKey) -> String {
         let labels = labels[stream.sensor]
-        switch stream.direction {
+        switch stream.series {
         case .aToB: return labels?.aToB ?? Direction.aToB.rawValue
         case .bToA: return labels?.bToA ?? Direction.bToA.rawValue
+        case .dropped: return "dropped bins"
         }
     }
 
@@ -97,14 +98,13 @@ struct SiteDescription: Sendable {
         _ stream: StreamKey, sensor: EntityID, observedProperty: EntityID, thing: EntityID? = nil
     ) -> String {
         let label = label(stream)
+        let description =
+            stream.series == .dropped
+            ? "Bins of sensor \(stream.sensor) that gateway \(stream.node) had to drop (store full or too old) before delivering them: each Observation covers a range in which nothing else will arrive, and its result is how many bins were dropped"
+            : "Pedestrians counted by sensor \(stream.sensor) of gateway \(stream.node), walking \(label) (\(stream.series.rawValue)), per bin"
         var members: [(String, String)] = [
             ("name", JSONText.string("\(stream.sensor) \(label)")),
-            (
-                "description",
-                JSONText.string(
-                    "Pedestrians counted by sensor \(stream.sensor) of gateway \(stream.node), walking \(label) (\(stream.direction.rawValue)), per bin"
-                )
-            ),
+            ("description", JSONText.string(description)),
             (
                 "observationType",
                 JSONText.string("http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation")
@@ -122,7 +122,7 @@ struct SiteDescription: Sendable {
                     ("passant_key", JSONText.string(stream.description)),
                     ("node", JSONText.string(stream.node)),
                     ("sensor", JSONText.string(stream.sensor)),
-                    ("direction", JSONText.string(stream.direction.rawValue)),
+                    ("series", JSONText.string(stream.series.rawValue)),
                     ("label", JSONText.string(label)),
                 ])
             ),
@@ -153,19 +153,20 @@ struct SiteDescription: Sendable {
             ]).utf8)
     }
 
-    static let observedPropertyKey = "pedestrian-count"
-
-    static var observedPropertyBody: [UInt8] {
-        Array(
-            JSONText.object([
-                ("name", JSONText.string("pedestrian count")),
-                ("definition", JSONText.string("urn:passant:observed-property:pedestrian-count")),
-                (
-                    "description",
-                    JSONText.string("Number of pedestrians crossing the counting line in one direction")
-                ),
-                ("properties", JSONText.object([("passant_key", JSONText.string(observedPropertyKey))])),
-            ]).utf8)
+    /// The ObservedProperty of a series: pedestrians counted (both directions share it), or bins
+    /// dropped. Its key (`properties/passant_key`) and body.
+    static func observedProperty(_ series: Series) -> (key: String, body: [UInt8]) {
+        let (key, name, description) =
+            series == .dropped
+            ? ("dropped-bins", "dropped bins", "Number of count bins the gateway dropped before delivering them")
+            : ("pedestrian-count", "pedestrian count", "Number of pedestrians crossing the counting line in one direction")
+        let body = JSONText.object([
+            ("name", JSONText.string(name)),
+            ("definition", JSONText.string("urn:passant:observed-property:\(key)")),
+            ("description", JSONText.string(description)),
+            ("properties", JSONText.object([("passant_key", JSONText.string(key))])),
+        ])
+        return (key, Array(body.utf8))
     }
 }
 
@@ -186,14 +187,14 @@ enum Replies {
         (entity["properties"] as? [String: Any])?["passant_key"] as? String
     }
 
-    /// The Datastreams of an expanded Thing by their key (`node/sensor/direction`).
+    /// The Datastreams of an expanded Thing by their key (`node/sensor/series`).
     static func datastreams(_ thing: [String: Any]) -> [StreamKey: EntityID] {
         var result: [StreamKey: EntityID] = [:]
         for entity in thing["Datastreams"] as? [[String: Any]] ?? [] {
             guard let key = passantKey(entity), let id = EntityID(entity["@iot.id"]) else { continue }
             let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 3, let direction = Direction(rawValue: String(parts[2])) else { continue }
-            let stream = StreamKey(node: String(parts[0]), sensor: String(parts[1]), direction: direction)
+            guard parts.count == 3, let series = Series(rawValue: String(parts[2])) else { continue }
+            let stream = StreamKey(node: String(parts[0]), sensor: String(parts[1]), series: series)
             if let existing = result[stream], existing < id { continue }
             result[stream] = id
         }

@@ -72,13 +72,35 @@ struct ObservationRow: Sendable, Hashable {
     }
 }
 
-/// Identifies one Datastream: `node/sensor/direction`, stored in its `properties/passant_key`.
+/// What one of a counter's Datastreams holds: the count of one direction, or the bins the gateway
+/// had to drop (store full or too old) before delivering them.
+enum Series: String, Sendable, Hashable, CaseIterable {
+    case aToB = "a_to_b"
+    case bToA = "b_to_a"
+    case dropped
+
+    init(_ direction: Direction) {
+        self = direction == .aToB ? .aToB : .bToA
+    }
+}
+
+/// Identifies one Datastream: `node/sensor/series`, stored in its `properties/passant_key`.
 struct StreamKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     var node: String
     var sensor: String
-    var direction: Direction
+    var series: Series
 
-    var description: String { "\(node)/\(sensor)/\(direction.rawValue)" }
+    init(node: String, sensor: String, series: Series) {
+        self.node = node
+        self.sensor = sensor
+        self.series = series
+    }
+
+    init(node: String, sensor: String, direction: Direction) {
+        self.init(node: node, sensor: sensor, series: Series(direction))
+    }
+
+    var description: String { "\(node)/\(sensor)/\(series.rawValue)" }
 
     static func < (lhs: StreamKey, rhs: StreamKey) -> Bool { lhs.description < rhs.description }
 }

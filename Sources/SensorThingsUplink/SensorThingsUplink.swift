@@ -43,21 +43,24 @@ public actor SensorThingsUplink: Uplink {
     /// Bins per request: each bin is two rows (one per direction).
     public nonisolated let maxBatch: Int
 
-    private let configuration: SensorThingsConfiguration
+    let configuration: SensorThingsConfiguration
     private let node: String
     private let sensors: [Sensor]
     private let site: SiteDescription
     private let environment: [String: String]
-    private let logger: Logger
-    private let tls: TLSConfiguration?
+    let logger: Logger
+    private var tls: TLSConfiguration?
+    /// A TLS handshake failed: the next `prepare()` reads the TLS files again into a new client, so a
+    /// corrected CA file works without restarting the daemon.
+    private var rereadTLS = false
     private var service: ServiceClient?
 
     // What the server holds, learned in `prepare()` and kept up to date.
     private var authorization: String?
-    private var thingID: EntityID?
-    private var datastreams: [StreamKey: EntityID] = [:]
+    var thingID: EntityID?
+    var datastreams: [StreamKey: EntityID] = [:]
     private var sensorIDs: [String: EntityID] = [:]
-    private var observedPropertyID: EntityID?
+    private var observedPropertyIDs: [String: EntityID] = [:]
     /// Per Datastream, the newest bin end (Unix seconds) the server holds; absent: none.
     private var highWater: [StreamKey: Int64] = [:]
     /// Datastreams whose high-water mark is known. Emptied when a write's outcome is unknown.
@@ -102,6 +105,15 @@ public actor SensorThingsUplink: Uplink {
     /// ObservedProperty and the Datastreams of the configured sensors, and reads each Datastream's
     /// high-water mark.
     public func prepare() async throws(UplinkError) {
+        if rereadTLS {
+            tls = try ServiceClient.tls(configuration.tls)
+            rereadTLS = false
+            // Swapped out before the await, so that no other call on this actor sees a client that
+            // is shutting down (or makes a second new one).
+            let old = service
+            service = nil
+            await old?.shutdown()
+        }
         if service == nil {
             service = ServiceClient(
                 root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls,
@@ -161,7 +173,7 @@ public actor SensorThingsUplink: Uplink {
     // MARK: - Entities
 
     /// Finds the Thing and the `wanted` Datastreams, creating what is missing.
-    private func discover(_ wanted: Set<StreamKey>) async throws(UplinkError) {
+    func discover(_ wanted: Set<StreamKey>) async throws(UplinkError) {
         var found = try await findThing()
         if found == nil {
             var bodies: [String] = []
@@ -169,7 +181,7 @@ public actor SensorThingsUplink: Uplink {
                 bodies.append(
                     site.datastreamBody(
                         stream, sensor: try await sensorID(stream),
-                        observedProperty: try await observedProperty()))
+                        observedProperty: try await observedProperty(stream)))
             }
             let created = try await call(
                 .POST, "/Things", body: site.thingBody(datastreams: bodies), what: "creating the Thing")
@@ -191,7 +203,7 @@ public actor SensorThingsUplink: Uplink {
         datastreams.merge(found.datastreams) { _, new in new }
         for stream in wanted.sorted() where datastreams[stream] == nil {
             let body = site.datastreamBody(
-                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(),
+                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(stream),
                 thing: thing)
             let created = try await call(
                 .POST, "/Datastreams", body: Array(body.utf8), what: "creating the Datastream \(stream)")
@@ -210,7 +222,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The Thing of this site and its Datastreams, or nil.
-    private func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
+    func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
     {
         let reply = try await call(
             .GET, "/Things",
@@ -242,13 +254,12 @@ public actor SensorThingsUplink: Uplink {
         return id
     }
 
-    private func observedProperty() async throws(UplinkError) -> EntityID {
-        if let observedPropertyID { return observedPropertyID }
+    private func observedProperty(_ stream: StreamKey) async throws(UplinkError) -> EntityID {
+        let (key, body) = SiteDescription.observedProperty(stream.series)
+        if let id = observedPropertyIDs[key] { return id }
         let id = try await findOrCreate(
-            "ObservedProperties", key: SiteDescription.observedPropertyKey,
-            body: SiteDescription.observedPropertyBody,
-            what: "the ObservedProperty pedestrian count")
-        observedPropertyID = id
+            "ObservedProperties", key: key, body: body, what: "the ObservedProperty \(key)")
+        observedPropertyIDs[key] = id
         return id
     }
 
@@ -505,19 +516,23 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// A request whose failure to get an answer is merely transient.
-    private func call(
+    func call(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
         what: String
     ) async throws(UplinkError) -> ServiceResponse {
         do {
             return try await send(method, path, query: query, body: body)
         } catch {
+            if error.isTLS {
+                rereadTLS = true
+                throw UplinkError(.configuration, "\(what): \(error.message)")
+            }
             throw UplinkError(.transient, "\(what): \(error.message)")
         }
     }
 
     /// The error for an unexpected status: the server's message, and whether waiting helps.
-    private func failure(_ reply: ServiceResponse, _ what: String) -> UplinkError {
+    func failure(_ reply: ServiceResponse, _ what: String) -> UplinkError {
         switch reply.status {
         case 401, 403:
             UplinkError(

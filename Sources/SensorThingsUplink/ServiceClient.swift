@@ -65,6 +65,9 @@ struct TransportFailure: Error {
     var message: String
     var bytesSent: Int
     var seconds: Double
+    /// The TLS handshake failed: the CA, the server's certificate or the client's is wrong. Waiting
+    /// does not help; fixing the files does.
+    var isTLS = false
 }
 
 /// Requests to one SensorThings service.
@@ -149,7 +152,8 @@ struct ServiceClient: Sendable {
         } catch {
             throw TransportFailure(
                 message: Self.describe(error, method: method, url: url), bytesSent: sent,
-                seconds: (ContinuousClock.now - started).seconds)
+                seconds: (ContinuousClock.now - started).seconds,
+                isTLS: error is NIOSSLError || error is BoringSSLError)
         }
     }
 

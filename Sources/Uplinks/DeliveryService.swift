@@ -14,11 +14,14 @@ public struct DeliveryService: Service {
     let holdSeconds: Int64
     let logger: Logger
     let now: @Sendable () -> Int64
+    /// Last delivery and last error, for health reports.
+    public let status: DeliveryStatus
 
     public init(
         uplink: any Uplink, store: BinStore, holdSeconds: Int64, logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        status: DeliveryStatus = DeliveryStatus(), now: @escaping @Sendable () -> Int64
     ) {
+        self.status = status
         self.uplink = uplink
         self.store = store
         self.holdSeconds = holdSeconds
@@ -38,6 +41,27 @@ public struct DeliveryService: Service {
                     try await uplink.prepare()
                     prepared = true
                 }
+                // Gaps first: they are rare, explain what is missing before it, and are never held.
+                let gaps: [DroppedRange]
+                do {
+                    gaps = try store.pendingGaps(uplink: uplink.name, limit: uplink.maxBatch)
+                } catch {
+                    throw UplinkError(.transient, "cannot read pending gap records: \(error)")
+                }
+                if !gaps.isEmpty {
+                    let confirmed = try await uplink.deliver(gaps: gaps)
+                    do {
+                        try store.markGapsDelivered(confirmed, uplink: uplink.name)
+                    } catch {
+                        throw UplinkError(.transient, "cannot record delivery of gap records: \(error)")
+                    }
+                    if !confirmed.isEmpty {
+                        status.delivered(bins: 0, at: now() / 1000)
+                        logger.notice(
+                            "told the receiver of \(confirmed.count) dropped range(s): \(confirmed.map(\.key).joined(separator: ", "))"
+                        )
+                    }
+                }
                 let pending: [CountBin]
                 do {
                     pending = try store.pending(
@@ -55,6 +79,7 @@ public struct DeliveryService: Service {
                 } catch {
                     throw UplinkError(.transient, "cannot record delivery: \(error)")
                 }
+                if !confirmed.isEmpty { status.delivered(bins: confirmed.count, at: now() / 1000) }
                 if lastError != nil {
                     logger.notice("delivering again")
                     lastError = nil
@@ -63,6 +88,7 @@ public struct DeliveryService: Service {
                 if confirmed.count < pending.count { await pause(seconds: 1) }
             } catch {
                 prepared = false
+                status.failed(error.message)
                 if error.message != lastError {
                     logger.error("delivery failed: \(error.message); retrying with backoff")
                     lastError = error.message

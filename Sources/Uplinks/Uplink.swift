@@ -15,6 +15,10 @@ public protocol Uplink: Sendable {
     /// confirmed are offered again later; a receiver must accept a bin it already holds (the key is
     /// stable) without storing it twice.
     func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey]
+    /// Delivers gap records (bins the store had to drop before this uplink confirmed them) and
+    /// returns those the receiver confirmed. A gap's key is stable; a gap offered again with a
+    /// larger `bins` (more of the range dropped later) replaces the earlier one at the receiver.
+    func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange]
     /// Disconnects cleanly (MQTT: the status topic says offline).
     func shutdown() async
 }

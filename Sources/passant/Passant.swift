@@ -6,9 +6,12 @@ import PassantDaemon
 struct Passant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passant",
-        abstract: "Check, replay and export a passant counting site.",
+        abstract: "Check, calibrate, replay and export a passant counting site.",
         version: Daemon.version,
-        subcommands: [Ports.self, Probe.self, Calibrate.self, Replay.self, Export.self])
+        subcommands: [
+            Status.self, Monitor.self, WalkTest.self, Ports.self, Probe.self, Calibrate.self, Config.self,
+            Replay.self, Export.self,
+        ])
 }
 
 /// Where the configuration comes from, shared by the commands that read it.

@@ -57,6 +57,9 @@ struct Passantd: AsyncParsableCommand {
         do {
             try await Daemon.run(
                 configuration: configuration, clock: clock, environment: environment, logger: logger)
+        } catch let error as Daemon.ConfigurationError {
+            FileHandle.standardError.write(Data("passantd: configuration not usable:\n\(error)\n".utf8))
+            throw ExitCode(78)
         } catch {
             throw ExitCode(74)
         }

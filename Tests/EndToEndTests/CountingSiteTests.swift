@@ -111,6 +111,24 @@ struct CountingSiteTests {
         #expect(errors.contains("sensors[0].port: is missing"))
     }
 
+    @Test func anUplinkSecretFromAnUnsetVariableIsAConfigurationErrorWithStatus78() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("passant.yaml")
+        try """
+        site: x
+        store: {path: \(directory.path)/p.db}
+        sensors:
+          - {name: door, port: "tcp://127.0.0.1:1"}
+        uplinks:
+          - {type: mqtt, host: 127.0.0.1, username: gw, password: {env: PASSANT_TEST_UNSET_PASSWORD}}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let (status, _, errors) = try await run("passantd", ["--config", config.path])
+        // No restart loop: systemd's RestartPreventExitStatus and the operator both read 78 as "fix the config".
+        #expect(status == 78)
+        #expect(errors.contains("PASSANT_TEST_UNSET_PASSWORD"))
+    }
+
     @Test func aMissingPortIsRetriedWithoutStoppingTheDaemon() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

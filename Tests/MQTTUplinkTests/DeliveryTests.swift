@@ -3,6 +3,7 @@ import Foundation
 import PassantConfig
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @testable import MQTTUplink
@@ -252,6 +253,43 @@ struct StatusTests {
         #expect(health.text == #"{"uptime_s":42}"#)
         #expect(health.retained)
         await uplink.shutdown()
+        receiver.stop()
+    }
+
+    @Test func binsDroppedBeforeDeliveryAreAnnouncedAsAGapBeforeTheBinsThatFollow() async throws {
+        let broker = try Broker()
+        try await broker.start()
+        let receiver = try Receiver(port: broker.port)
+        try await receiver.waitUntilConnected()
+        let directory = try TemporaryDirectory("store")
+        let bins = makeBins(count: 600)
+        let store = try makeStore(bins, in: directory)
+        // A week-long outage later the age limit drops the oldest 300 undelivered minutes.
+        let report = try store.enforce(
+            RetentionPolicy(maxAgeSeconds: 3600), now: baseTime + 300 * 60 + 3600, uplinks: ["mqtt"])
+        #expect(report.droppedUndelivered == 300)
+        let kept = Array(bins.suffix(300))
+        let uplink = try makeUplink(port: broker.port)
+
+        try await withDelivery(uplink, store: store) {
+            try await waitUntilDelivered(store, within: 30)
+            try await receiver.waitForBins(Set(kept.map(\.key)), within: 10)
+        }
+        #expect(try store.pendingGaps(uplink: "mqtt", limit: 10).isEmpty)
+        let messages = receiver.messages.filter { $0.topic.hasPrefix("passant/marktplatz/door/") }
+        let gapMessages = messages.filter { $0.topic == "passant/marktplatz/door/gaps" }
+        #expect(gapMessages.count == 1)
+        let gap = try #require(gapMessages.first)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(gap.payload)) as? [String: Any])
+        let record = try #require((json["gaps"] as? [[String: Any]])?.first)
+        #expect(record["key"] as? String == "gw-1/door/\(baseTime)-\(baseTime + 300 * 60)/60")
+        #expect(record["start"] as? String == UTCTime.format(baseTime))
+        #expect(record["end"] as? String == UTCTime.format(baseTime + 300 * 60))
+        #expect(record["dropped_bins"] as? Int == 300)
+        // The receiver learns of the gap before any bin after it.
+        #expect(messages.first?.topic == "passant/marktplatz/door/gaps")
+        #expect(try receiver.verify(kept) == 0)
+        #expect(try receiver.bins().allSatisfy { $0.key.start >= baseTime + 300 * 60 })
         receiver.stop()
     }
 }

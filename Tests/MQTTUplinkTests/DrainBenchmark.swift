@@ -2,6 +2,7 @@ import CountBins
 import Foundation
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @testable import MQTTUplink
@@ -100,6 +101,7 @@ struct ConfirmingUplink: Uplink {
     var maxBatch: Int { 1000 }
     func prepare() async throws(UplinkError) {}
     func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey] { bins.map(\.key) }
+    func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange] { gaps }
     func shutdown() async {}
 }
 

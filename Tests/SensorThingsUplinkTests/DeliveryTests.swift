@@ -9,6 +9,7 @@ import SensorThingsUplink
 import ServiceLifecycle
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @Suite(
@@ -37,6 +38,49 @@ struct DeliveryTests {
         #expect(try await server.count("Datastreams") == 4)
         #expect(try await server.count("Sensors") == 2)
         #expect(try await server.count("ObservedProperties") == 1)
+    }
+
+    @Test func binsDroppedBeforeDeliveryReachTheServerOnceAsADroppedBinsObservation() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 100)
+        try store.save(bins)
+        // The age limit drops the oldest 60 minutes before they were delivered.
+        let report = try store.enforce(
+            RetentionPolicy(maxAgeSeconds: 3600), now: day + 60 * 60 + 3600, uplinks: ["sensorthings"])
+        #expect(report.droppedUndelivered == 60)
+        let gaps = try store.gaps()
+        #expect(gaps.map(\.bins) == [60])
+        let kept = Array(bins.suffix(40))
+
+        let uplink = try makeUplink(url: server.root)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let drained = try await waitUntil(seconds: 60) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+                && store.pendingGaps(uplink: "sensorthings", limit: 1).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(kept, gaps: gaps, at: server)
+        // A third Datastream for the sensor, with its own ObservedProperty.
+        #expect(try await server.count("Datastreams") == 3)
+        #expect(try await server.count("ObservedProperties") == 2)
+
+        // A restart that lost the store's marks offers the gap again: the server still holds it once.
+        let again = try makeUplink(url: server.root)
+        try await again.prepare()
+        #expect(try await again.deliver(gaps: gaps) == gaps)
+        // The same range, more bins dropped (bins saved into it again and dropped again): replaced.
+        var grown = gaps[0]
+        grown.bins += 5
+        #expect(try await again.deliver(gaps: [grown]) == [grown])
+        await again.shutdown()
+        try await expectExactlyOnce(kept, gaps: [grown], at: server)
     }
 
     @Test func prepareFindsWhatItCreatedAndAResentBatchIsNotStoredAgain() async throws {
@@ -196,6 +240,46 @@ struct DeliveryTests {
         await uplink.shutdown()
         try await expectExactlyOnce(Array(bins.dropFirst(5)), at: server)
         #expect(try await server.count("Datastreams") == 2)
+    }
+
+    @Test func aWrongCASaysSoLosesNothingAndDeliveryResumesOnceTheCAFileIsFixed() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        let certificates = try TestCertificates()
+        let proxy = try await TLSProxy(upstreamPort: server.port, certificates: certificates)
+        defer { proxy.stop() }
+        let directory = try TemporaryDirectory("ca")
+        // The gateway's CA file holds the wrong CA.
+        let caFile = directory.file("city-ca.pem")
+        try FileManager.default.copyItem(atPath: certificates.wrongCAFile, toPath: caFile)
+        let store = try BinStore.inMemory()
+        let bins = makeBins(sensor: "door", count: 30)
+        try store.save(bins)
+        let uplink = try makeUplink(url: proxy.url, tls: .init(caFile: caFile))
+
+        await #expect {
+            try await uplink.prepare()
+        } throws: { error in
+            let error = error as! UplinkError
+            return error.kind == .configuration && error.message.contains("TLS")
+                && error.message.contains("tls.ca_file")
+        }
+        #expect(try store.pendingCount(uplink: "sensorthings") == 30)
+
+        // The technician puts the right CA in place; delivery resumes without a restart.
+        try FileManager.default.removeItem(atPath: caFile)
+        try FileManager.default.copyItem(atPath: certificates.caFile, toPath: caFile)
+        let service = DeliveryService(
+            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
+        )
+        let running = Task { try await service.run() }
+        let drained = try await waitUntil(seconds: 60) {
+            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
+        }
+        running.cancel()
+        _ = await running.result
+        #expect(drained)
+        try await expectExactlyOnce(bins, at: server)
     }
 
     @Test func aWrongURLIsAConfigurationErrorAndAStoppedServerATransientOne() async throws {

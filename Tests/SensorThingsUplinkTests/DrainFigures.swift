@@ -8,6 +8,7 @@ import GRDB
 import SensorThingsUplink
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @Suite(
@@ -85,6 +86,9 @@ final class TimedUplink: Uplink, @unchecked Sendable {
         let started = ContinuousClock.now
         defer { lock.withLock { total += (ContinuousClock.now - started).seconds } }
         return try await inner.deliver(bins)
+    }
+    func deliver(gaps: [DroppedRange]) async throws(UplinkError) -> [DroppedRange] {
+        try await inner.deliver(gaps: gaps)
     }
     func shutdown() async { await inner.shutdown() }
 }

@@ -27,12 +27,12 @@ func testLogger(_ label: String = "sensorthings-test") -> Logger {
 
 func makeUplink(
     url: String, sensors: [String] = ["door"], batchRows: Int = 10_000, timeoutSeconds: Double = 30,
-    name: String = "sensorthings"
+    name: String = "sensorthings", tls: SensorThingsConfiguration.TLS = .init()
 ) throws -> SensorThingsUplink {
     let configuration = SensorThingsConfiguration(
         name: name, url: url,
         thing: .init(name: "Marktplatz", longitude: 8.5417, latitude: 47.3769), phenomenonTime: .start,
-        batchRows: batchRows, timeoutSeconds: timeoutSeconds)
+        batchRows: batchRows, timeoutSeconds: timeoutSeconds, tls: tls)
     return try SensorThingsUplink(
         configuration: configuration, site: "marktplatz", node: "gw-1",
         sensors: sensors.map {
@@ -41,17 +41,30 @@ func makeUplink(
         environment: [:], logger: testLogger())
 }
 
-/// Checks at the server that it holds exactly the rows of `bins` (two per bin), each once, with
-/// the bin's values, and nothing else.
+/// Checks at the server that it holds exactly the rows of `bins` (two per bin) and of `gaps` (one
+/// per gap record), each once, with their values, and nothing else.
 func expectExactlyOnce(
-    _ bins: [CountBin], at server: SensorThingsServer, sourceLocation: SourceLocation = #_sourceLocation
+    _ bins: [CountBin], gaps: [DroppedRange] = [], at server: SensorThingsServer,
+    sourceLocation: SourceLocation = #_sourceLocation
 )
     async throws
 {
     let observations = try await server.observations()
     let byKey = Dictionary(grouping: observations, by: \.key)
-    #expect(observations.count == bins.count * 2, "rows at the server", sourceLocation: sourceLocation)
+    #expect(
+        observations.count == bins.count * 2 + gaps.count, "rows at the server", sourceLocation: sourceLocation)
     var problems: [String] = []
+    for gap in gaps {
+        let copies = byKey[gap.key] ?? []
+        if copies.count != 1 {
+            problems.append("\(gap.key): \(copies.count) copies")
+        } else if copies[0].result != Double(gap.bins)
+            || UTCTime.parseMillis(copies[0].phenomenonTime) != gap.start * 1000
+            || UTCTime.parseMillis(copies[0].resultTime) != gap.end * 1000
+        {
+            problems.append("\(gap.key): \(copies[0]) differs from the gap \(gap)")
+        }
+    }
     for bin in bins {
         for (direction, count) in [("a_to_b", bin.aToB), ("b_to_a", bin.bToA)] {
             let key = bin.key.description + "/" + direction

@@ -4,57 +4,15 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-enum Repository {
-    /// The repository root, found from this file's path.
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static var venvInstalled: Bool {
-        FileManager.default.isExecutableFile(atPath: root + "/.venv/sensorthings/bin/django-admin")
-    }
-
-    /// The tests run when the server is installed, and always in CI (where a missing venv must
-    /// fail loudly rather than skip).
-    static var serverTestsEnabled: Bool {
-        venvInstalled || ProcessInfo.processInfo.environment["CI"] != nil
-    }
-
-    static let skipMessage =
-        "the SensorThings test server is not installed: run scripts/sensorthings/serve --install-only (in CI these tests always run)"
-}
-
 struct ServerError: Error, CustomStringConvertible {
     var description: String
-}
-
-/// A free TCP port on 127.0.0.1 (bound, read back and released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ServerError(description: "socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw ServerError(description: "bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw ServerError(description: "getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// One django-ogc-sensorthings server. `stop()` it at the end of a test.
@@ -212,4 +170,35 @@ struct ServerObservation: Hashable {
     var flags: [String]
     var phenomenonTime: String
     var resultTime: String
+}
+
+/// `scripts/sensorthings/tls-proxy`: HTTPS on a free loopback port in front of a server, with a
+/// certificate of the test CA.
+final class TLSProxy: @unchecked Sendable {
+    let port: Int
+    private let process = Process()
+
+    init(upstreamPort: Int, certificates: TestCertificates) async throws {
+        port = try freeLoopbackPort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            Repository.root + "/scripts/sensorthings/tls-proxy", String(port), String(upstreamPort),
+            certificates.serverCertFile, certificates.serverKeyFile,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = output.fileHandleForReading.availableData
+        guard String(decoding: line, as: UTF8.self).hasPrefix("listening") else {
+            throw ServerError(description: "the TLS proxy did not start")
+        }
+    }
+
+    var url: String { "https://127.0.0.1:\(port)/sensorthings/v1.1" }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
 }

@@ -135,6 +135,16 @@ public struct Aggregator: Sendable {
         open[stored.key.start] = bin
     }
 
+    /// The coverage so far of the bin holding `now` (Unix ms): its healthy time over the time gone
+    /// by in it. Nil at the very start of a bin.
+    public func coverage(ofBinAt now: Int64) -> Double? {
+        let start = configuration.length.start(containing: now)
+        let elapsed = now - start * 1000
+        guard elapsed > 0 else { return nil }
+        let healthy = open[start]?.healthyMillis ?? 0
+        return (min(1, Double(healthy) / Double(elapsed)) * 10_000).rounded() / 10_000
+    }
+
     private mutating func update(binAt unixMillis: Int64, _ change: (inout OpenBin) -> Void) {
         let start = configuration.length.start(containing: unixMillis)
         change(&open[start, default: OpenBin()])

@@ -48,6 +48,9 @@ public struct PCNTCounter: SensorCounter {
     /// The node reports a fault (stuck beam, emitter) in its latest status.
     private var nodeFault = false
     private var crossings: [Crossing] = []
+    private var live = LiveEvents()
+    /// The beams' states, for the live monitor.
+    private var beams = (a: false, b: false)
     private var closed: [CountBin] = []
 
     public init(configuration: Configuration, clock: ClockAnchor.Mode) {
@@ -118,6 +121,10 @@ public struct PCNTCounter: SensorCounter {
         return takeClosed()
     }
 
+    public mutating func watch(_ watching: Bool) { live.watch(watching) }
+
+    public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
+
     /// Continues a bin that an earlier run closed early.
     public mutating func resume(_ bin: CountBin) {
         aggregator.resume(bin)
@@ -160,6 +167,8 @@ public struct PCNTCounter: SensorCounter {
             health.hello = hello
             if hello.kind == .tof2 { isRangeNode = true }
         case .beam(let channel, let interrupted):
+            if channel == .a { beams.a = interrupted } else { beams.b = interrupted }
+            live.append(.channels(a: beams.a, b: beams.b))
             detector.handle(
                 ChannelEdge(channel: channel, occupied: interrupted, time: step.time), into: &crossings)
         case .status(let status):
@@ -172,20 +181,30 @@ public struct PCNTCounter: SensorCounter {
         case .distances(let da, let sa, let db, let sb):
             isRangeNode = true
             health.rangeSamples += 1
+            if live.watched && health.rangeSamples % 5 == 0 {
+                live.append(.distances(a: da == 0 ? nil : Int(da), b: db == 0 ? nil : Int(db)))
+            }
             if let edge = range.observe(
                 RangeReading(tof2Millimetres: da, strength: sa), on: .a, at: step.time)
             {
-                detector.handle(edge, into: &crossings)
+                handleRangeEdge(edge)
             }
             if let edge = range.observe(
                 RangeReading(tof2Millimetres: db, strength: sb), on: .b, at: step.time)
             {
-                detector.handle(edge, into: &crossings)
+                handleRangeEdge(edge)
             }
             detector.advance(to: step.time, into: &crossings)
         }
         health.degraded = isDegraded
         countCrossings()
+    }
+
+    /// A TOF2 channel's presence began or ended: the detector takes it like a beam's edge.
+    private mutating func handleRangeEdge(_ edge: ChannelEdge) {
+        if edge.channel == .a { beams.a = edge.occupied } else { beams.b = edge.occupied }
+        live.append(.channels(a: beams.a, b: beams.b))
+        detector.handle(edge, into: &crossings)
     }
 
     /// The line went quiet or the node restarted: decide what the detector holds as if nothing more
@@ -204,6 +223,7 @@ public struct PCNTCounter: SensorCounter {
     private mutating func countCrossings() {
         for crossing in crossings {
             if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
+            live.append(.crossing(crossing.direction))
         }
         health.crossings += crossings.count
         crossings.removeAll(keepingCapacity: true)
@@ -216,6 +236,7 @@ public struct PCNTCounter: SensorCounter {
     }
 
     private mutating func closeBins(now: Int64) {
+        health.binCoverage = aggregator.coverage(ofBinAt: now)
         let pending = detector.pendingSince.flatMap { anchor.utc($0) }
         closed.append(contentsOf: aggregator.close(now: now, pendingSince: pending))
     }

@@ -35,6 +35,16 @@ public protocol SensorCounter: Sendable {
     mutating func finish(now: Int64?) -> [CountBin]
     /// Continues a bin that an earlier run closed early.
     mutating func resume(_ bin: CountBin)
+    /// Someone started or stopped watching the live monitor: only then are live events kept.
+    mutating func watch(_ watching: Bool)
+    /// The live events since the last call, for the monitor only (never stored or sent).
+    mutating func takeLiveEvents() -> [LiveEvent]
+}
+
+extension SensorCounter {
+    /// A counter with nothing to show live.
+    public mutating func watch(_ watching: Bool) {}
+    public mutating func takeLiveEvents() -> [LiveEvent] { [] }
 }
 
 extension SensorCounter {

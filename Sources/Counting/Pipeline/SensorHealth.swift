@@ -31,6 +31,8 @@ public struct SensorHealth: Sendable, Hashable {
     public var degraded = false
     /// People counted since start (a running total for the technician, not stored).
     public var crossings = 0
+    /// Coverage of the bin being counted, so far (healthy time over the time gone by in it).
+    public var binCoverage: Double?
 
     // PCNT only.
     public var hello: Hello?

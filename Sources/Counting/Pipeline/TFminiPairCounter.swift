@@ -75,6 +75,10 @@ public struct TFminiPairCounter: SensorCounter {
     private var merged: Int64?
     private var accountedUntil: Int64?
     private var readings: [RangeReading] = []
+    private var live = LiveEvents()
+    /// For the live monitor: each channel's presence and latest distance.
+    private var present = (a: false, b: false)
+    private var lastDistance: (a: Int?, b: Int?) = (nil, nil)
     private var crossings: [Crossing] = []
     private var closed: [CountBin] = []
 
@@ -160,6 +164,10 @@ public struct TFminiPairCounter: SensorCounter {
         reconnected(port == 0 ? .a : .b)
     }
 
+    public mutating func watch(_ watching: Bool) { live.watch(watching) }
+
+    public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
+
     /// The port of `channel` was reopened (unplugged and back): frames lost meanwhile are unknown.
     public mutating func reconnected(_ channel: Channel) {
         let side = channel == .a ? 0 : 1
@@ -237,6 +245,14 @@ public struct TFminiPairCounter: SensorCounter {
             if let latest = port.latest { time = max(time, latest) }
             port.latest = time
             if port.first == nil { port.first = time }
+            if live.watched {
+                let distance: Int? = if case .distance(let millimetres) = reading { millimetres } else { nil }
+                if side == 0 { lastDistance.a = distance } else { lastDistance.b = distance }
+                // A tenth of the frames is plenty for a technician's eyes.
+                if side == 0 && port.index % 10 == 0 {
+                    live.append(.distances(a: lastDistance.a, b: lastDistance.b))
+                }
+            }
             if let edge = range.observe(reading, on: channel, at: time) { port.edges.append(edge) }
         }
         ports[side] = port
@@ -289,13 +305,17 @@ public struct TFminiPairCounter: SensorCounter {
             let nextA = i < a.count && a[i].time <= watermark ? a[i] : nil
             let nextB = j < b.count && b[j].time <= watermark ? b[j] : nil
             guard nextA != nil || nextB != nil else { break }
+            let edge: ChannelEdge
             if let edgeA = nextA, nextB == nil || edgeA.time <= nextB!.time {
-                detector.handle(edgeA, into: &crossings)
+                edge = edgeA
                 i += 1
-            } else if let edgeB = nextB {
-                detector.handle(edgeB, into: &crossings)
+            } else {
+                edge = nextB!
                 j += 1
             }
+            if edge.channel == .a { present.a = edge.occupied } else { present.b = edge.occupied }
+            live.append(.channels(a: present.a, b: present.b))
+            detector.handle(edge, into: &crossings)
         }
         ports[0].edges.removeFirst(i)
         ports[1].edges.removeFirst(j)
@@ -324,7 +344,10 @@ public struct TFminiPairCounter: SensorCounter {
     }
 
     private mutating func countCrossings() {
-        for crossing in crossings { aggregator.count(crossing.direction, at: utc(crossing.time)) }
+        for crossing in crossings {
+            aggregator.count(crossing.direction, at: utc(crossing.time))
+            live.append(.crossing(crossing.direction))
+        }
         health.crossings += crossings.count
         crossings.removeAll(keepingCapacity: true)
     }

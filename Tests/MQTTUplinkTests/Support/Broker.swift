@@ -1,32 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under the system's temporary directory, removed with the value.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init(_ label: String) throws {
-        path =
-            FileManager.default.temporaryDirectory.appendingPathComponent(
-                "passant-\(label)-\(UUID().uuidString)"
-            )
-            .path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// A real Mosquitto broker (`/usr/sbin/mosquitto`) on a free loopback port, with its own config file
 /// and persistence directory. Stop it with `stop()`/`kill()`, start it again on the same port with
@@ -180,92 +158,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// A port nothing listens on right now: bind port 0 on loopback, read it, close.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
-    defer { close(fd) }
-    var address = loopback(port: 0)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard bound == 0 else { throw TestFailure("bind: \(errno)") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-func acceptsConnections(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var address = loopback(port: port)
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    return result == 0
-}
-
-private func loopback(port: Int) -> sockaddr_in {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    return address
-}
-
-/// Runs a shell script, failing with its output when it fails.
-func shell(_ script: String, in directory: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-e", "-c", script]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw TestFailure(
-            "script failed (\(process.terminationStatus)):\n\(script)\n\(String(decoding: data, as: UTF8.self))"
-        )
-    }
-}
-
-/// A CA, a server certificate for 127.0.0.1/localhost signed by it, and an unrelated second CA,
-/// made with `openssl` (EC keys: quick to generate).
-struct TestCertificates {
-    let directory: TemporaryDirectory
-    var caFile: String { directory.file("ca.pem") }
-    var wrongCAFile: String { directory.file("wrong-ca.pem") }
-    var serverCertFile: String { directory.file("server.pem") }
-    var serverKeyFile: String { directory.file("server.key") }
-
-    init() throws {
-        directory = try TemporaryDirectory("certs")
-        try shell(
-            """
-            key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-            key ca.key
-            openssl req -x509 -new -key ca.key -out ca.pem -days 2 -subj /CN=passant-test-ca
-            key wrong-ca.key
-            openssl req -x509 -new -key wrong-ca.key -out wrong-ca.pem -days 2 -subj /CN=some-other-ca
-            key server.key
-            openssl req -new -key server.key -out server.csr -subj /CN=localhost
-            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
-              -extfile server.ext 2>/dev/null
-            chmod 644 server.key
-            """, in: directory.path)
-    }
-
+extension TestCertificates {
     var brokerFiles: Broker.TLSFiles {
         Broker.TLSFiles(caFile: caFile, certFile: serverCertFile, keyFile: serverKeyFile)
     }

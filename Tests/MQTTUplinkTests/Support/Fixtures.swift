@@ -3,6 +3,7 @@ import Logging
 import PassantConfig
 import Store
 import Testing
+import TestSupport
 import Uplinks
 
 @testable import MQTTUplink

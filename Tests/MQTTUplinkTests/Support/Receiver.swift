@@ -1,6 +1,7 @@
 import CountBins
 import Foundation
 import Testing
+import TestSupport
 
 @testable import MQTTUplink
 

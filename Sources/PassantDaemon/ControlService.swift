@@ -1,0 +1,67 @@
+import Control
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Serves the local control socket for `passant status`, `monitor`, `walk-test` and `node`: status,
+/// the live feed, and requests to the sensors. Owner-group only, never on the network. A daemon
+/// that cannot make its socket (no runtime directory outside systemd) goes on counting without it.
+struct ControlService: Service {
+    let path: String
+    let status: StatusSource
+    let live: LiveFeed
+    let logger: Logger
+
+    func run() async throws {
+        let server: ControlServer
+        do {
+            server = try ControlServer(path: path)
+        } catch {
+            logger.warning("no control socket: \(error); passant status and monitor cannot reach this daemon")
+            try? await gracefulShutdown()
+            return
+        }
+        logger.info("control socket \(path)")
+        let stopping = StopSignal()
+        let handler = Handler(status: status, live: live, stopping: stopping)
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    server.serve { request, connection in handler.handle(request, connection) }
+                    done.resume()
+                }
+                thread.name = "control socket"
+                thread.start()
+            }
+        } onCancelOrGracefulShutdown: {
+            stopping.raise()
+            server.close()
+        }
+    }
+}
+
+/// Answers one request on its connection's thread.
+private struct Handler: Sendable {
+    let status: StatusSource
+    let live: LiveFeed
+    let stopping: StopSignal
+
+    func handle(_ request: ControlRequest, _ connection: ControlConnection) {
+        let sensors = status.configuration.sensors.map(\.name)
+        if let sensor = request.sensor, !sensors.contains(sensor) {
+            connection.send(
+                ControlReply(
+                    error: "no sensor '\(sensor)' here; configured: \(sensors.joined(separator: ", "))"))
+            return
+        }
+        switch request.command {
+        case .status:
+            connection.send(ControlReply(status: status.report(withToday: true)))
+        case .watch:
+            live.stream(sensor: request.sensor, to: connection) { stopping.isRaised }
+        case .reload, .node:
+            connection.send(ControlReply(error: "this passantd does not support '\(request.command.rawValue)' yet"))
+        }
+    }
+}
