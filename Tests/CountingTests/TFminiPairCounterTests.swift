@@ -127,6 +127,25 @@ struct TFminiPairCounterTests {
         #expect(bins.prefix(2).map(\.bToA) == [1, 1])
     }
 
+    @Test func aWatchedPairShowsItsChannelsDistancesAndCrossingsLive() {
+        var counter = pairCounter()
+        counter.watch(true)
+        var events: [LiveEvent] = []
+        for second in 0..<8 {
+            let frames = (second * 100)..<((second + 1) * 100)
+            _ = counter.receive(Self.script.bytes(.a, frames: frames), from: .a)
+            _ = counter.receive(Self.script.bytes(.b, frames: frames), from: .b)
+            events += counter.takeLiveEvents()
+        }
+        #expect(events.contains(.channels(a: true, b: false)))
+        #expect(events.contains(.channels(a: true, b: true)))
+        #expect(events.contains(.crossing(.aToB)))
+        #expect(events.contains(.distances(a: 3000, b: 3000)))
+        counter.watch(false)
+        _ = counter.receive(Self.script.bytes(.a, frames: 800..<900), from: .a)
+        #expect(counter.takeLiveEvents().isEmpty)
+    }
+
     @Test func garbageOnAPortIsCountedNotCounted() {
         var counter = pairCounter()
         var noise: [UInt8] = []
