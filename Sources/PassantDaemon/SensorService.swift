@@ -227,6 +227,14 @@ struct SensorLoop {
             let address = try SourceAddress(parsing: port.name)
             port.source = try openSource(address, baud: service.sensor.baud)
             logger.info("reading \(port.name) at \(service.sensor.baud) baud")
+            let greeting = counter.greeting(port: index)
+            if !greeting.isEmpty {
+                do {
+                    try port.source?.write(greeting)
+                } catch {
+                    logger.warning("cannot send the sensor its settings on \(port.name): \(error)")
+                }
+            }
             if port.wasOpen { counter.reopened(port: index) }
             port.wasOpen = true
             port.backoffSeconds = 0.5

@@ -146,6 +146,16 @@ struct TFminiPairCounterTests {
         #expect(counter.takeLiveEvents().isEmpty)
     }
 
+    @Test func eachPortIsGreetedWithTheSettingsTheCounterReadsItBy() {
+        let counter = pairCounter()
+        #expect(counter.portCount == 2)
+        // 5A 05 05 01 65 (cm), 5A 06 03 64 00 C7 (100 Hz), 5A 05 07 01 67 (output on): TFMINI.md's bytes.
+        #expect(
+            counter.greeting(port: 1) == [
+                0x5A, 0x05, 0x05, 0x01, 0x65, 0x5A, 0x06, 0x03, 0x64, 0x00, 0xC7, 0x5A, 0x05, 0x07, 0x01, 0x67,
+            ])
+    }
+
     @Test func garbageOnAPortIsCountedNotCounted() {
         var counter = pairCounter()
         var noise: [UInt8] = []

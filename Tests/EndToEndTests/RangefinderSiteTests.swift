@@ -130,6 +130,8 @@ struct RangefinderSiteTests {
         try FileManager.default.createSymbolicLink(atPath: nodeLink, withDestinationPath: nodePty2)
 
         #expect(try await pairSim.exit(within: 90) == 0)
+        // passantd set each sensor's format, rate and output when it opened the port; the firmware answered.
+        #expect(pairSim.stderr.contains("6 commands answered"), "\(pairSim.stderr)")
         #expect(try await node2.exit(within: 60) == 0)
         try await Task.sleep(for: .seconds(1))
         daemon.signal(SIGTERM)

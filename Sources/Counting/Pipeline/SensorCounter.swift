@@ -29,6 +29,8 @@ public protocol SensorCounter: Sendable {
     mutating func receive(_ bytes: UnsafeRawBufferPointer, port: Int, arrival: Int64?) -> [CountBin]
     /// Port `port` was reopened after it was lost: what it sent meanwhile is gone. Default: nothing.
     mutating func reopened(port: Int)
+    /// Bytes to send to the sensor each time port `port` is opened (settings it must have). Default none.
+    func greeting(port: Int) -> [UInt8]
     /// The system clock moved on to `now` (Unix ms).
     mutating func tick(now: Int64) -> [CountBin]
     /// Stops counting at `now` (or at the sensor's last data when nil) and closes every open bin.
@@ -55,6 +57,8 @@ extension SensorCounter {
     }
 
     public mutating func reopened(port: Int) {}
+
+    public func greeting(port: Int) -> [UInt8] { [] }
 }
 
 /// Which pipeline a sensor runs, with its settings: what a sensor service needs to build its counter.

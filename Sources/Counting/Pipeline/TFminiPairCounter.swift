@@ -164,6 +164,14 @@ public struct TFminiPairCounter: SensorCounter {
         reconnected(port == 0 ? .a : .b)
     }
 
+    /// On every open: frames in the configured unit (a sensor once saved in mm would otherwise read ten
+    /// times too far), at the configured rate, output on. Not saved, so the sensor's flash is not worn.
+    public func greeting(port: Int) -> [UInt8] {
+        TFminiCommand.outputFormat(configuration.unit == .millimetres ? .millimetres : .centimetres).encoded
+            + TFminiCommand.frameRate(UInt16(clamping: configuration.frameRateHz)).encoded
+            + TFminiCommand.output(enabled: true).encoded
+    }
+
     public mutating func watch(_ watching: Bool) { live.watch(watching) }
 
     public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
