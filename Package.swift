@@ -42,8 +42,11 @@ let package = Package(
 
         // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
         .target(name: "PCNT"),
+        .target(name: "TFmini"),
         .target(name: "CountBins"),
-        .target(name: "Counting", dependencies: ["PCNT", "CountBins"]),
+        .target(name: "Counting", dependencies: ["PCNT", "TFmini", "CountBins"]),
+        // Which protocol a port speaks, from its bytes (for `passant probe`).
+        .target(name: "PortProbe", dependencies: ["PCNT", "TFmini"]),
 
         // The edges.
         .target(
@@ -84,7 +87,7 @@ let package = Package(
             name: "PassantDaemon",
             dependencies: [
                 "Counting", "CountBins", "Store", "SerialInput", "PassantConfig", "Uplinks", "MQTTUplink", "SensorThingsUplink",
-                "Control",
+                "TFmini", "Control",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -104,13 +107,14 @@ let package = Package(
             name: "passant",
             dependencies: [
                 "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "Control", "SerialInput",
+                "TFmini", "PortProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
 
         // The simulator plays the counter hardware byte-exact.
-        .target(name: "PassantSimulator", dependencies: ["PCNT"], path: "Simulator/PassantSimulator"),
+        .target(name: "PassantSimulator", dependencies: ["PCNT", "TFmini"], path: "Simulator/PassantSimulator"),
         .executableTarget(
             name: "passant-sim",
             dependencies: [
@@ -124,6 +128,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
 
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
+        .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
+        .testTarget(name: "PortProbeTests", dependencies: ["PortProbe", "PCNT", "TFmini"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
@@ -139,7 +145,7 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,8 +2,8 @@
 //
 // Like a real serial line, the link does not wait for anyone once the run has started: bytes sent while
 // no reader is there are discarded (and counted). A pty master would otherwise queue them for whoever
-// opens the slave next, so they are flushed when a reader leaves. Input from the reader (PCNT commands)
-// is read and ignored; firmware emulation comes later.
+// opens the slave next, so they are flushed when a reader leaves. Input from the reader (commands) is
+// kept for the firmware emulation to answer (`takeInput`).
 
 #if canImport(Glibc)
     import Glibc
@@ -27,6 +27,20 @@ final class Link {
     private var readerPresent = false
     private var client: Int32?
     private var fileBuffer: [UInt8] = []
+    /// Bytes the reader sent, not yet taken.
+    private var input: [UInt8] = []
+
+    /// What the reader sent since the last call (commands for the firmware).
+    func takeInput() -> [UInt8] {
+        defer { input.removeAll(keepingCapacity: true) }
+        return input
+    }
+
+    /// Whether a reader has the pty open or is connected.
+    var hasReader: Bool {
+        if case .file = kind { return true }
+        return readerPresent
+    }
 
     private init(_ kind: Kind) {
         self.kind = kind
@@ -65,8 +79,8 @@ final class Link {
         return false
     }
 
-    /// Serves the link until the monotonic time `deadline` (ns): accepts connections, reads and ignores
-    /// input, notices readers leaving. Returns early when asked to stop.
+    /// Serves the link until the monotonic time `deadline` (ns): accepts connections, keeps input,
+    /// notices readers leaving. Returns early when asked to stop, or when input came in.
     func serve(until deadline: Int64) throws {
         while !SystemCalls.shouldStop {
             let remaining = (deadline - SystemCalls.monotonicNanos()) / 1_000_000
@@ -87,11 +101,13 @@ final class Link {
                 if let client { fds.append((client, Int16(POLLIN))) }
                 let revents = try SystemCalls.poll(fds, timeoutMillis: timeout)
                 if revents[0] & Int16(POLLIN) != 0 { try acceptClient(listener) }
-                if revents.count > 1, revents[1] != 0, let client = self.client, !SystemCalls.drain(client) {
+                if revents.count > 1, revents[1] != 0, let client = self.client,
+                    !SystemCalls.readAvailable(client, into: &input)
+                {
                     dropClient()
                 }
             }
-            if remaining <= 0 { return }
+            if remaining <= 0 || !input.isEmpty { return }
         }
     }
 
@@ -167,7 +183,7 @@ final class Link {
         if present && !readerPresent { readers += 1 }
         if !present && readerPresent { SystemCalls.discardUnread(master: master) }
         readerPresent = present
-        if present && revents & Int16(POLLIN) != 0 { _ = SystemCalls.drain(master) }
+        if present && revents & Int16(POLLIN) != 0 { _ = SystemCalls.readAvailable(master, into: &input) }
     }
 
     private func acceptClient(_ listener: Int32) throws {

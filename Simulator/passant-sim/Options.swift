@@ -3,6 +3,7 @@
 import ArgumentParser
 import PCNT
 import PassantSimulator
+import TFmini
 
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Send to a new pseudo-terminal (the default).")
@@ -150,6 +151,12 @@ struct FaultOptions: ParsableArguments {
             valueName: "stuck"))
     var stuck: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Rangefinders: the low sun in a sensor: CHANNEL:START:DURATION in seconds, e.g. B:600:20 (repeatable).",
+            valueName: "glare"))
+    var glare: [String] = []
+
     @Option(help: ArgumentHelp("Probability that a sentence is lost (seq gap).", valueName: "p"))
     var dropRate: Double = 0
 
@@ -163,6 +170,18 @@ struct FaultOptions: ParsableArguments {
     var rebootAt: [Double] = []
 
     func faults() throws -> NodeFaults {
+        func period(_ text: String, _ option: String) throws -> StuckBeam {
+            let parts = text.split(separator: ":").map(String.init)
+            guard parts.count == 3, let channel = Channel(rawValue: parts[0].uppercased()),
+                let start = Double(parts[1]), let duration = Double(parts[2]), start >= 0, duration > 0
+            else {
+                throw ValidationError("\(option) '\(text)' is not CHANNEL:START:DURATION, e.g. A:120:60")
+            }
+            return StuckBeam(
+                channel: channel, start: Int64((start * 1000).rounded()),
+                duration: Int64((duration * 1000).rounded()))
+        }
+        let glarePeriods = try glare.map { try period($0, "--glare") }
         let stuckBeams = try stuck.map { text -> StuckBeam in
             let parts = text.split(separator: ":").map(String.init)
             guard parts.count == 3, let channel = Channel(rawValue: parts[0].uppercased()),
@@ -174,9 +193,11 @@ struct FaultOptions: ParsableArguments {
                 channel: channel, start: Int64((start * 1000).rounded()),
                 duration: Int64((duration * 1000).rounded()))
         }
-        return NodeFaults(
+        var faults = NodeFaults(
             stuck: stuckBeams, dropProbability: dropRate, corruptProbability: corruptRate,
             garbageBurstsPerHour: garbagePerHour, reboots: rebootAt.map { Int64(($0 * 1000).rounded()) })
+        faults.glare = glarePeriods
+        return faults
     }
 }
 
@@ -186,4 +207,85 @@ func standardOutput(_ line: String) {
 
 func standardError(_ line: String) {
     SystemCalls.writeLine(line, to: 2)
+}
+
+struct SensorOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "What to simulate: ir2 (a PCNT node with two beams), tof2 (a PCNT node with two rangefinders) or tfmini-pair (two TFmini-family sensors on two links).",
+            valueName: "kind"))
+    var kind = "ir2"
+
+    @Option(help: ArgumentHelp("Rangefinders: distance to the opposite wall in metres.", valueName: "metres"))
+    var wall: Double = 3.0
+
+    @Flag(help: "Rangefinders: nothing opposite within range (no return when the walkway is empty).")
+    var open = false
+
+    @Option(help: ArgumentHelp("Rangefinders: share of light the wall returns (0.01–1).", valueName: "share"))
+    var wallReflectivity: Double = 0.5
+
+    @Option(
+        help: ArgumentHelp(
+            "tfmini-pair: model on link A: tfmini-s, tfmini-plus or tf-luna.", valueName: "model"))
+    var modelA = "tfmini-s"
+
+    @Option(help: ArgumentHelp("tfmini-pair: model on link B.", valueName: "model"))
+    var modelB = "tfmini-s"
+
+    @Option(help: "tfmini-pair: frames per second at start (the frame-rate command changes it).")
+    var frameRate: UInt16 = 100
+
+    @Option(help: "tfmini-pair: firmware version the sensors report, MAJOR.MINOR.PATCH.")
+    var tfminiVersion = "2.1.4"
+
+    @Option(help: "tof2: sample pairs per second at start (rate_hz, 1–250).")
+    var rateHz = 50
+
+    enum Kind: String {
+        case ir2
+        case tof2
+        case tfminiPair = "tfmini-pair"
+    }
+
+    func parsedKind() throws -> Kind {
+        guard let kind = Kind(rawValue: kind) else {
+            throw ValidationError("--kind '\(kind)' is not one of ir2, tof2, tfmini-pair")
+        }
+        return kind
+    }
+
+    func geometry() throws -> RangeGeometry {
+        let geometry = RangeGeometry(wall: open ? nil : wall, wallReflectivity: wallReflectivity)
+        let problems = geometry.problems
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
+        return geometry
+    }
+
+    func models() throws -> (a: TFminiModel, b: TFminiModel) {
+        func model(_ text: String, _ option: String) throws -> TFminiModel {
+            guard let model = TFminiModel(rawValue: text) else {
+                throw ValidationError("\(option) '\(text)' is not one of tfmini-s, tfmini-plus, tf-luna")
+            }
+            return model
+        }
+        return (try model(modelA, "--model-a"), try model(modelB, "--model-b"))
+    }
+
+    func version() throws -> TFminiVersion {
+        let parts = tfminiVersion.split(separator: ".").compactMap { UInt8($0) }
+        guard parts.count == 3 else {
+            throw ValidationError("--tfmini-version '\(tfminiVersion)' is not MAJOR.MINOR.PATCH, e.g. 2.1.4")
+        }
+        return TFminiVersion(major: parts[0], minor: parts[1], patch: parts[2])
+    }
+
+    func validate() throws {
+        _ = try parsedKind()
+        _ = try geometry()
+        _ = try models()
+        _ = try version()
+        guard (1...250).contains(rateHz) else { throw ValidationError("--rate-hz must be 1–250") }
+        guard (1...1000).contains(frameRate) else { throw ValidationError("--frame-rate must be 1–1000") }
+    }
 }

@@ -2,13 +2,16 @@
 // capture file, with a reproducible walkway in front of it and the ground truth written alongside.
 
 import ArgumentParser
+import PCNT
 import PassantSimulator
+import TFmini
 
 @main
 struct PassantSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passant-sim",
-        abstract: "Simulate a PCNT IR2 counter node, and score counts against the simulation's ground truth.",
+        abstract:
+            "Simulate a counter node or a rangefinder pair, and score counts against the simulation's ground truth.",
         subcommands: [Run.self, Score.self],
         defaultSubcommand: Run.self)
 }
@@ -17,19 +20,22 @@ struct PassantSim: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Simulate a PCNT IR2 counter node with pedestrians walking through its beams (the default).",
+            "Simulate a counter node or a rangefinder pair with pedestrians walking past it (the default).",
         discussion: """
-            The first line on stdout says where the node is: `pty /dev/pts/N`, `tcp 127.0.0.1:PORT` or \
-            `file PATH`. With a pty or TCP port the run (simulation time 0, node tick 0, `--start`) begins \
-            when a reader opens the pty or connects (unless --no-wait). After that the node talks whether or \
-            not anyone listens, like a real serial line: bytes sent with no reader are discarded. Input \
-            from the reader is read and ignored. The same scenario, seed and options give the same bytes.
+            The first line on stdout says where the hardware is: `pty /dev/pts/N`, `tcp 127.0.0.1:PORT` or \
+            `file PATH`; a tfmini-pair has two links, listed A then B on the same line. With ptys or TCP ports \
+            the run (simulation time 0, node tick 0, `--start`) begins when every link has a reader (unless \
+            --no-wait). After that the hardware talks whether or not anyone listens, like a real serial \
+            line: bytes sent with no reader are discarded. Commands from the reader are answered by the \
+            firmware emulation (PCNT Q/P/W/H/X; TFmini version, rate, output, format, save, reset). The \
+            same scenario, seed and options give the same bytes.
 
             Scenarios: \(Scenario.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
             """)
 
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Walkway") var walkway: WalkwayOptions
+    @OptionGroup(title: "Sensor") var sensor: SensorOptions
     @OptionGroup(title: "Node") var node: NodeOptions
     @OptionGroup(title: "Faults") var faults: FaultOptions
 
@@ -54,67 +60,107 @@ struct Run: ParsableCommand {
             seqOffset: node.seqOffset, faults: try faults.faults())
     }
 
-    func run() throws {
+    func simulatedSensor(end: Int64) throws -> SimulatedSensor {
         let parameters = try walkway.parameters()
         let nodeConfiguration = try nodeConfiguration()
+        switch try sensor.parsedKind() {
+        case .ir2:
+            return .ir2(
+                IR2NodeRenderer(
+                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: end),
+                CommandDecoder())
+        case .tof2:
+            return .tof2(
+                TOF2NodeRenderer(
+                    walkway: parameters, geometry: try sensor.geometry(), configuration: nodeConfiguration,
+                    rateHz: sensor.rateHz, seed: walkway.seed, end: end), CommandDecoder())
+        case .tfminiPair:
+            return .tfminiPair(
+                TFminiPairRenderer(
+                    walkway: parameters, geometry: try sensor.geometry(), models: try sensor.models(),
+                    version: try sensor.version(), frameRateHz: sensor.frameRate,
+                    faults: nodeConfiguration.faults,
+                    seed: walkway.seed, end: end), [TFminiCommandDecoder(), TFminiCommandDecoder()])
+        }
+    }
+
+    func run() throws {
+        let parameters = try walkway.parameters()
         let durationMillis = Int64((output.duration * 1000).rounded())
+        var hardware = try simulatedSensor(end: durationMillis)
         SystemCalls.installStopHandlers()
 
-        let link: Link
-        switch try output.destination() {
-        case .pty: link = try Link.pseudoTerminal()
-        case .tcp(let port): link = try Link.tcp(port: port)
-        case .file(let path): link = try Link.file(path)
+        var links: [Link] = []
+        for index in 0..<hardware.linkCount {
+            switch try output.destination() {
+            case .pty: links.append(try Link.pseudoTerminal())
+            case .tcp(let port):
+                links.append(try Link.tcp(port: index == 0 ? port : (port == 0 ? 0 : port + 1)))
+            case .file(let path):
+                links.append(
+                    try Link.file(hardware.linkCount == 1 ? path : path + (index == 0 ? ".a" : ".b")))
+            }
         }
-        standardOutput(link.announcement)
+        standardOutput(
+            links.map(\.announcement).reduce("") { line, next in
+                let parts = next.split(separator: " ", maxSplits: 1)
+                return line.isEmpty ? next : line + " " + parts[1]
+            })
         if !output.noWait {
-            guard try link.waitForReader() else {
-                try link.close()
-                standardError("passant-sim: stopped before a reader came")
-                return
+            for link in links {
+                guard try link.waitForReader() else {
+                    for link in links { try link.close() }
+                    standardError("passant-sim: stopped before a reader came")
+                    return
+                }
             }
         }
 
         let startUnixMillis = output.start.flatMap(UTCTime.parse) ?? SystemCalls.unixMillis()
-        var renderer = IR2NodeRenderer(
-            walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis)
         var truth = GroundTruth(
             startUnixMillis: startUnixMillis, binSeconds: Int64(output.binSeconds),
             spacing: parameters.spacing)
         let paced = !output.fast
         let startNanos = SystemCalls.monotonicNanos()
         var simulatedUntil = durationMillis
-        while let chunk = renderer.next() {
-            truth.record(renderer.takePedestrians())
+        func simulationNow() -> Int64 {
+            min(durationMillis, Int64(Double(SystemCalls.monotonicNanos() - startNanos) / 1e6 * output.speed))
+        }
+        /// Serves every link until `due` (ns), passing commands to the firmware as they come.
+        func serve(until due: Int64) throws {
+            repeat {
+                for (index, link) in links.enumerated() {
+                    // The first link waits; the others are only looked at.
+                    try link.serve(until: index == 0 ? due : 0)
+                    let input = link.takeInput()
+                    if !input.isEmpty { hardware.input(input, link: index, at: simulationNow()) }
+                }
+            } while SystemCalls.monotonicNanos() < due && !SystemCalls.shouldStop
+        }
+        // Commands sent before the start are answered at time 0.
+        for (index, link) in links.enumerated() { hardware.input(link.takeInput(), link: index, at: 0) }
+        while let chunk = hardware.next() {
+            truth.record(hardware.takePedestrians())
             if paced {
-                let due = startNanos + Int64(Double(chunk.time) * 1_000_000 / output.speed)
-                try link.serve(until: due)
+                try serve(until: startNanos + Int64(Double(chunk.time) * 1_000_000 / output.speed))
             }
             if SystemCalls.shouldStop {
-                simulatedUntil =
-                    paced
-                    ? min(
-                        durationMillis,
-                        Int64(Double(SystemCalls.monotonicNanos() - startNanos) / 1e6 * output.speed))
-                    : chunk.time
+                simulatedUntil = paced ? simulationNow() : chunk.time
                 break
             }
-            try link.send(chunk.bytes)
+            if !chunk.bytes.isEmpty { try links[chunk.link].send(chunk.bytes) }
         }
         if paced && !SystemCalls.shouldStop {
             // The run lasts its whole duration, even after the last sentence.
-            try link.serve(until: startNanos + Int64(Double(durationMillis) * 1_000_000 / output.speed))
-            if SystemCalls.shouldStop {
-                simulatedUntil = min(
-                    durationMillis,
-                    Int64(Double(SystemCalls.monotonicNanos() - startNanos) / 1e6 * output.speed))
-            }
+            try serve(until: startNanos + Int64(Double(durationMillis) * 1_000_000 / output.speed))
+            if SystemCalls.shouldStop { simulatedUntil = simulationNow() }
         }
-        truth.record(renderer.takePedestrians())
-        try link.close()
+        truth.record(hardware.takePedestrians())
+        for link in links { try link.close() }
 
         let report = truth.report(until: simulatedUntil)
-        let statistics = renderer.statistics
+        let discarded = links.reduce(0) { $0 + $1.discardedBytes }
+        let summary = hardware.summary(discarded: discarded)
         if let path = output.truth {
             let extra: [(String, JSONValue)] = [
                 ("scenario", .string(walkway.scenario)),
@@ -124,7 +170,8 @@ struct Run: ParsableCommand {
                         ? .integer(Int64(walkway.seed)) : .string(String(walkway.seed))
                 ),
                 ("bin_seconds", .integer(Int64(output.binSeconds))),
-                ("node", nodeStatistics(statistics, discarded: link.discardedBytes)),
+                ("kind", .string(sensor.kind)),
+                ("node", summary.json),
             ]
             let text = report.jsonLines(summaryExtra: extra).map { $0 + "\n" }.joined()
             let fd = try SystemCalls.createFile(path)
@@ -135,22 +182,6 @@ struct Run: ParsableCommand {
             "passant-sim: \(Double(simulatedUntil) / 1000) s simulated from "
                 + "\(UTCTime.format(unixMillis: startUnixMillis, milliseconds: true)): "
                 + "\(report.crossings.count) crossings (\(report.total(.aToB)) a_to_b, \(report.total(.bToA)) b_to_a), "
-                + "\(report.turnBacks.count) turn-backs, \(report.overlapped) overlapped; "
-                + "\(statistics.sentences) sentences (\(statistics.edges) B, \(statistics.keepalives) K, "
-                + "\(statistics.statuses) S, \(statistics.dropped) dropped), \(statistics.bytes) bytes, "
-                + "\(link.discardedBytes) unread")
-    }
-
-    private func nodeStatistics(_ statistics: IR2NodeRenderer.Statistics, discarded: Int) -> JSONValue {
-        .object([
-            ("sentences", .integer(Int64(statistics.sentences))),
-            ("hello", .integer(Int64(statistics.hellos))),
-            ("b", .integer(Int64(statistics.edges))), ("s", .integer(Int64(statistics.statuses))),
-            ("k", .integer(Int64(statistics.keepalives))), ("dropped", .integer(Int64(statistics.dropped))),
-            ("corrupted", .integer(Int64(statistics.corrupted))),
-            ("garbage_bytes", .integer(Int64(statistics.garbageBytes))),
-            ("reboots", .integer(Int64(statistics.reboots))), ("bytes", .integer(Int64(statistics.bytes))),
-            ("unread_bytes", .integer(Int64(discarded))),
-        ])
+                + "\(report.turnBacks.count) turn-backs, \(report.overlapped) overlapped; " + summary.text)
     }
 }

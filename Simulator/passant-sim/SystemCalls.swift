@@ -126,6 +126,21 @@ enum SystemCalls {
         }
     }
 
+    /// Reads whatever is waiting onto `input`; `false` when the other end has closed.
+    static func readAvailable(_ fd: Int32, into input: inout [UInt8]) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                input.append(contentsOf: buffer[..<count])
+                continue
+            }
+            if count == 0 { return false }
+            let error = currentErrno()
+            return error == EAGAIN || error == EWOULDBLOCK || error == EINTR
+        }
+    }
+
     /// Reads and discards whatever is waiting; `false` when the other end has closed.
     static func drain(_ fd: Int32) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)

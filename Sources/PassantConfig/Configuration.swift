@@ -65,6 +65,10 @@ public struct StoreConfiguration: Sendable, Hashable {
 public enum SensorProtocol: String, Sendable, Hashable, CaseIterable {
     /// A PCNT counter node (two infrared beams, IR2).
     case pcnt
+    /// A PCNT counter node with two rangefinders (TOF2): presence from distance.
+    case tof2
+    /// Two TFmini-family rangefinders (TFmini-S, TFmini Plus, TF-Luna), each on its own port.
+    case tfminiPair = "tfmini-pair"
 }
 
 /// What the two directions are called at this site, e.g. `a_to_b: inbound`.
@@ -83,6 +87,7 @@ public struct SensorConfiguration: Sendable, Hashable {
     /// The sensor's name at the site, part of every bin key.
     public var name: String
     /// A device path (`/dev/serial/by-id/…`, `/dev/ttyUSB0`, a pseudo-terminal) or `tcp://host:port`.
+    /// For a `tfmini-pair`, channel A's port.
     public var port: String
     public var `protocol`: SensorProtocol
     public var baud: Int
@@ -93,4 +98,15 @@ public struct SensorConfiguration: Sendable, Hashable {
     public var stuckAfterSeconds: Int
     /// Silence longer than this means the link or the node is down.
     public var linkTimeoutMillis: Int
+    /// Presence from distance (`tof2`, `tfmini-pair`); nil for `pcnt`.
+    public var rangefinder: RangefinderSettings? = nil
+    /// The two sensors of a `tfmini-pair`; nil otherwise.
+    public var channelA: RangefinderChannel? = nil
+    public var channelB: RangefinderChannel? = nil
+
+    /// Every port this sensor reads: one, or two for a `tfmini-pair` (A then B).
+    public var ports: [String] {
+        if let channelA, let channelB { return [channelA.port, channelB.port] }
+        return [port]
+    }
 }

@@ -111,6 +111,19 @@ extension Configuration {
                     file: file, line: nil, key: "uplinks[\(index)].name",
                     message: "'\(uplink.name)' names two uplinks; give each its own name"))
         }
+        var portUsers: [String: String] = [:]
+        for (index, sensor) in sensors.enumerated() {
+            for port in sensor.ports {
+                if let other = portUsers[port] {
+                    reader.errors.append(
+                        ConfigurationError(
+                            file: file, line: nil, key: "sensors[\(index)]",
+                            message:
+                                "port \(port) is already read by sensor '\(other)'; a port has one reader"))
+                }
+                portUsers[port] = portUsers[port] ?? sensor.name
+            }
+        }
         var seen: [String: Int] = [:]
         for (index, sensor) in sensors.enumerated() {
             if let first = seen[sensor.name] {
@@ -257,21 +270,10 @@ struct Reader {
             node, key: key,
             allowed: [
                 "name", "port", "protocol", "baud", "labels", "max_transit_ms", "stuck_after_s",
-                "link_timeout_ms",
-            ])
+                "link_timeout_ms", "channels", "frame_rate_hz",
+            ] + RangefinderSettings.keys)
         let errorsBefore = errors.count
         let name = identifier(fields["name"], key: "\(key).name", parent: node, required: true)
-        var port: String?
-        if let value = fields["port"] {
-            port = path(value, key: "\(key).port")
-            if let text = port, !text.hasPrefix("/"), !text.hasPrefix("tcp://") {
-                fail(
-                    value, key: "\(key).port",
-                    "'\(text)' must be a device path such as /dev/serial/by-id/… or tcp://host:port")
-            }
-        } else {
-            fail(node, key: "\(key).port", "is missing; `passant ports` lists the serial ports")
-        }
         var proto = SensorProtocol.pcnt
         if let value = fields["protocol"], let text = scalar(value, key: "\(key).protocol") {
             if let known = SensorProtocol(rawValue: text) {
@@ -281,13 +283,29 @@ struct Reader {
                 fail(value, key: "\(key).protocol", "'\(text)' is not supported; supported: \(known)")
             }
         }
+        var port: String?
+        if proto == .tfminiPair {
+            if let value = fields["port"] {
+                fail(
+                    value, key: "\(key).port",
+                    "a tfmini-pair reads two ports; give them as channels.a.port and channels.b.port")
+            }
+        } else if let value = fields["port"] {
+            port = devicePort(value, key: "\(key).port")
+        } else {
+            fail(node, key: "\(key).port", "is missing; `passant ports` lists the serial ports")
+        }
+        let range = rangefinder(fields, node: node, key: key, protocol: proto)
+        if proto == .tfminiPair { port = range.a?.port }
         var baud = 115_200
         if let value = fields["baud"], let number = integer(value, key: "\(key).baud") {
             let standard = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600]
             if standard.contains(number) {
                 baud = number
             } else {
-                fail(value, key: "\(key).baud", "\(number) is not a standard rate; PCNT nodes use 115200")
+                fail(
+                    value, key: "\(key).baud",
+                    "\(number) is not a standard rate; PCNT nodes and TFminis use 115200")
             }
         }
         var labels = DirectionLabels()
@@ -310,7 +328,9 @@ struct Reader {
         return SensorConfiguration(
             name: name, port: port, protocol: proto, baud: baud, labels: labels,
             maxTransitMillis: transit ?? 1500, stuckAfterSeconds: stuck ?? 30,
-            linkTimeoutMillis: timeout ?? 3000)
+            // TFminis stream 100 frames a second and have no keepalive: a second of silence is an outage.
+            linkTimeoutMillis: timeout ?? (proto == .tfminiPair ? 1500 : 3000), rangefinder: range.settings,
+            channelA: range.a, channelB: range.b)
     }
 }
 

@@ -5,7 +5,9 @@ extension CounterSetup {
     /// The pipeline for one configured sensor, chosen by its `protocol:`.
     public init(sensor: SensorConfiguration, in configuration: Configuration) {
         switch sensor.protocol {
-        case .pcnt: self = .pcnt(PCNTCounter.Configuration(sensor: sensor, in: configuration))
+        case .pcnt, .tof2: self = .pcnt(PCNTCounter.Configuration(sensor: sensor, in: configuration))
+        case .tfminiPair:
+            self = .tfminiPair(TFminiPairCounter.Configuration(sensor: sensor, in: configuration))
         }
     }
 }
@@ -27,6 +29,7 @@ extension PCNTCounter.Configuration {
             detector: .init(
                 maxTransitMillis: Int64(sensor.maxTransitMillis),
                 stuckAfterMillis: Int64(sensor.stuckAfterSeconds) * 1000),
+            range: RangePair.Configuration(sensor: sensor),
             linkTimeoutMillis: Int64(sensor.linkTimeoutMillis))
     }
 }
@@ -35,7 +38,8 @@ extension CounterSetup {
     /// The default pipeline for `protocol`, for replaying a capture without a configuration.
     public static func replay(protocol: SensorProtocol, bins: Aggregator.Configuration) -> CounterSetup {
         switch `protocol` {
-        case .pcnt: .pcnt(PCNTCounter.Configuration(bins: bins))
+        case .pcnt, .tof2: .pcnt(PCNTCounter.Configuration(bins: bins))
+        case .tfminiPair: .tfminiPair(TFminiPairCounter.Configuration(bins: bins))
         }
     }
 }

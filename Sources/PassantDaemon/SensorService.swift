@@ -1,5 +1,5 @@
-import CountBins
 import Control
+import CountBins
 import Counting
 import Foundation
 import Logging
@@ -41,7 +41,10 @@ public struct SensorService: Service {
         var logger = logger
         logger[metadataKey: "sensor"] = "\(sensor.name)"
         self.logger = logger
-        board.register(sensor.name, port: sensor.port)
+        board.register(sensor.name, port: sensor.ports.joined(separator: " + "))
+        if sensor.protocol != .pcnt, let note = RangePair.Configuration.load(sensor).note {
+            self.logger.warning("\(note)")
+        }
     }
 
     public func run() async throws {
@@ -74,15 +77,16 @@ struct SensorLoop {
     let service: SensorService
     let stop: StopSignal
     var counter: any SensorCounter
-    var source: (any ByteSource)?
+    /// One per port the sensor reads (two for a TFmini pair), each reopened on its own.
+    var ports: [PortState]
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
     var waiting: [CountBin] = []
     var stored = 0
-    var backoffSeconds = 0.5
-    var nextAttempt = 0.0
-    var lastOpenError: String?
     var lastStoreError: String?
     var lastSecond = 0.0
+    /// Each rangefinder's link as last logged (a TFmini pair), so a technician sees which one went quiet.
+    var loggedChannelLinks: [SensorHealth.Link] = [.waiting, .waiting]
+    var loggedLearning = [true, true]
     /// Whether someone watches this sensor live, and the frames counted at the last second.
     var watched = false
     var framesAtLastSecond = 0
@@ -94,34 +98,53 @@ struct SensorLoop {
         self.service = service
         self.stop = stop
         counter = service.counter.makeCounter(clock: service.clock)
+        ports = service.sensor.ports.map { PortState(name: $0) }
     }
+
+    /// A port of the sensor: its source while open, and when to try again while not.
+    struct PortState {
+        let name: String
+        var source: (any ByteSource)?
+        var backoffSeconds = 0.5
+        var nextAttempt = 0.0
+        var lastOpenError: String?
+        /// Opened before: a later open is a reopening, and the counter is told.
+        var wasOpen = false
+    }
+
+    private var lastOpenError: String? { ports.compactMap(\.lastOpenError).first }
 
     mutating func run() {
         resumeEarlyClosedBin()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
+        // One port waits long; with two, each read waits briefly so neither starves the other.
+        let timeout = ports.count == 1 ? 250 : 10
         while !stop.isRaised {
             let now = monotonicSeconds()
-            if source == nil, now >= nextAttempt { open(now: now) }
-            if let port = source {
+            var anyOpen = false
+            for index in ports.indices {
+                if ports[index].source == nil, now >= ports[index].nextAttempt { open(index, now: now) }
+                guard let port = ports[index].source else { continue }
+                anyOpen = true
                 do {
-                    let count = try port.read(into: buffer, timeoutMillis: 250)
+                    let count = try port.read(into: buffer, timeoutMillis: timeout)
                     if count > 0 {
                         let arrival = followsSystemClock ? systemMillis() : nil
                         waiting += counter.receive(
-                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: arrival)
+                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
+                        )
                         if watched { publishLive() }
                         service.nodes.deliver(counter.takeReplies())
                     }
                 } catch {
-                    logger.warning("lost \(service.sensor.port): \(error)")
+                    logger.warning("lost \(ports[index].name): \(error)")
                     port.close()
-                    source = nil
-                    nextAttempt = now + backoffSeconds
+                    ports[index].source = nil
+                    ports[index].nextAttempt = now + ports[index].backoffSeconds
                 }
-            } else {
-                usleep(100_000)
             }
+            if !anyOpen { usleep(100_000) }
             sendCommands()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
@@ -131,7 +154,7 @@ struct SensorLoop {
             logger.error(
                 "stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
         }
-        source?.close()
+        for port in ports { port.source?.close() }
         logger.info("stopped; \(stored) bins stored")
     }
 
@@ -139,12 +162,15 @@ struct SensorLoop {
         if followsSystemClock { waiting += counter.tick(now: systemMillis()) }
         save()
         let health = counter.health
+        if let pair = health.rangefinders {
+            logChannelChanges(pair)
+        }
         let (stored, waiting, error) = (stored, waiting.count, lastStoreError ?? lastOpenError)
         let elapsed = lastSecond > 0 ? now - lastSecond : 0
         let framesPerSecond = elapsed > 0 ? Double(health.frames - framesAtLastSecond) / elapsed : 0
         framesAtLastSecond = health.frames
         lastSecond = now
-        let portOpen = source != nil
+        let portOpen = ports.allSatisfy { $0.source != nil }
         service.board.update(service.sensor.name) { report in
             report.health = health
             report.binsStored = stored
@@ -166,7 +192,8 @@ struct SensorLoop {
     private func sendCommands() {
         let commands = service.nodes.takeOutgoing(service.sensor.name)
         if commands.isEmpty { return }
-        guard let source else {
+        // A PCNT node has one port.
+        guard let source = ports.first?.source else {
             service.nodes.failed(
                 commands, "\(service.sensor.port) is not open: \(lastOpenError ?? "the daemon is reopening it")")
             return
@@ -184,24 +211,64 @@ struct SensorLoop {
         if events.isEmpty { return }
         let sensor = service.sensor
         service.live.publish(
-            events.map { LiveMessage($0, sensor: sensor.name, labels: (sensor.labels.aToB, sensor.labels.bToA)) })
+            events.map {
+                LiveMessage($0, sensor: sensor.name, labels: (sensor.labels.aToB, sensor.labels.bToA))
+            })
     }
 
-    private mutating func open(now: Double) {
+    private mutating func logChannelChanges(_ pair: RangefinderPairHealth) {
+        for (index, side) in [pair.a, pair.b].enumerated() where loggedLearning[index] && !side.learning {
+            loggedLearning[index] = false
+            if side.link != .waiting, let baseline = side.baseline {
+                logger.info("channel \(index == 0 ? "A" : "B") learned its empty scene: \(baseline)")
+            }
+        }
+        for (index, side) in [pair.a, pair.b].enumerated() where side.link != loggedChannelLinks[index] {
+            let name = index == 0 ? "A" : "B"
+            let port = ports.indices.contains(index) ? ports[index].name : "?"
+            switch side.link {
+            case .up:
+                let version = side.version.map { ", firmware \($0)" } ?? ""
+                let baseline = side.baseline.map { "baseline \($0)" } ?? "learning its baseline"
+                logger.info("channel \(name) (\(port)) delivers frames\(version); \(baseline)")
+            case .down:
+                logger.warning(
+                    "channel \(name) (\(port)) sends no frames: the pair cannot count until it is back (\(side.rejects.noiseBytes) noise bytes so far)"
+                )
+            case .waiting:
+                break
+            }
+            loggedChannelLinks[index] = side.link
+        }
+    }
+
+    private mutating func open(_ index: Int, now: Double) {
+        var port = ports[index]
+        defer { ports[index] = port }
         do {
-            let address = try SourceAddress(parsing: service.sensor.port)
-            source = try openSource(address, baud: service.sensor.baud)
-            logger.info("reading \(service.sensor.port) at \(service.sensor.baud) baud")
-            backoffSeconds = 0.5
-            lastOpenError = nil
+            let address = try SourceAddress(parsing: port.name)
+            port.source = try openSource(address, baud: service.sensor.baud)
+            logger.info("reading \(port.name) at \(service.sensor.baud) baud")
+            let greeting = counter.greeting(port: index)
+            if !greeting.isEmpty {
+                do {
+                    try port.source?.write(greeting)
+                } catch {
+                    logger.warning("cannot send the sensor its settings on \(port.name): \(error)")
+                }
+            }
+            if port.wasOpen { counter.reopened(port: index) }
+            port.wasOpen = true
+            port.backoffSeconds = 0.5
+            port.lastOpenError = nil
         } catch {
             let message = "\(error)"
-            if message != lastOpenError {
-                logger.warning("cannot open \(service.sensor.port): \(message); retrying with backoff")
-                lastOpenError = message
+            if message != port.lastOpenError {
+                logger.warning("cannot open \(port.name): \(message); retrying with backoff")
+                port.lastOpenError = message
             }
-            nextAttempt = now + backoffSeconds
-            backoffSeconds = min(backoffSeconds * 2, 30)
+            port.nextAttempt = now + port.backoffSeconds
+            port.backoffSeconds = min(port.backoffSeconds * 2, 30)
         }
     }
 

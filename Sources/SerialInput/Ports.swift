@@ -18,6 +18,10 @@ public struct PortInfo: Sendable, Hashable {
     /// The `/dev/serial/by-id/…` link to this device, if udev made one: the name to put in the config,
     /// since `ttyUSB` numbers change with plugging order.
     public var byIDPath: String?
+    /// Other stable names udev made for it: `/dev/serial/by-path/…` (the USB socket it is plugged
+    /// into: survives swapping two identical adapters without serial numbers) and, on a Raspberry Pi,
+    /// `/dev/serial0` or `/dev/serial1` for the GPIO UART.
+    public var otherLinks: [String] = []
 
     public init(
         name: String, portDescription: String? = nil, transport: Transport, usbVendorID: UInt16? = nil,
@@ -46,13 +50,21 @@ public func listPorts() throws(SourceError) -> [PortInfo] {
         throw .failed("serial ports", operation: "sp_list_ports", reason: failure.message)
     }
     let byID = serialLinks(in: "/dev/serial/by-id")
+    let byPath = serialLinks(in: "/dev/serial/by-path")
+    var aliases: [String: [String]] = [:]
+    for alias in ["/dev/serial0", "/dev/serial1"] {
+        if let target = system_realpath(alias), target != alias { aliases[target, default: []].append(alias) }
+    }
     return details.map { port in
-        PortInfo(
+        let device = system_realpath(port.name) ?? port.name
+        var info = PortInfo(
             name: port.name, portDescription: port.description, transport: port.transport,
             usbVendorID: port.usbVendorID.flatMap { UInt16(exactly: $0) },
             usbProductID: port.usbProductID.flatMap { UInt16(exactly: $0) },
             manufacturer: port.manufacturer, product: port.product, serialNumber: port.serialNumber,
-            byIDPath: byID[system_realpath(port.name) ?? port.name])
+            byIDPath: byID[device])
+        info.otherLinks = (byPath[device].map { [$0] } ?? []) + (aliases[device] ?? [])
+        return info
     }.sorted { $0.name < $1.name }
 }
 

@@ -59,9 +59,11 @@ struct Config: ParsableCommand {
         static func warnings(_ configuration: PassantConfig.Configuration) -> [String] {
             var warnings: [String] = []
             let environment = ProcessInfo.processInfo.environment
-            for sensor in configuration.sensors
-            where sensor.port.hasPrefix("/") && !FileManager.default.fileExists(atPath: sensor.port) {
-                warnings.append("sensor \(sensor.name): \(sensor.port) does not exist (not plugged in?)")
+            for sensor in configuration.sensors {
+                for port in sensor.ports
+                where port.hasPrefix("/") && !FileManager.default.fileExists(atPath: port) {
+                    warnings.append("sensor \(sensor.name): \(port) does not exist (not plugged in?)")
+                }
             }
             for uplink in configuration.uplinks {
                 for (what, secret) in uplink.secrets {

@@ -36,7 +36,7 @@ struct LiveSource {
             _ = try client.request(ControlRequest(.status), timeoutSeconds: 5)
             started(.daemon(socketPath))
             try client.watch(sensor: sensor, tick: tick, each)
-        } catch where error.kind == .notRunning {
+        } catch  where error.kind == .notRunning {
             try runLocally(sensor: sensor, started: started, tick: tick, each: each)
         } catch {
             throw ValidationError(error.message)
@@ -62,30 +62,40 @@ struct LiveSource {
                 "passantd is not running; name the sensor to open with --sensor (\(configuration.sensors.map(\.name).joined(separator: ", ")))"
             )
         }
-        let source: any ByteSource
-        do {
-            source = try openSource(SourceAddress(parsing: sensor.port), baud: sensor.baud)
-        } catch {
-            throw ValidationError("passantd is not running, and \(error)")
+        // Every port of the sensor: a TFmini pair has two.
+        var sources: [any ByteSource] = []
+        defer { for source in sources { source.close() } }
+        for port in sensor.ports {
+            do {
+                sources.append(try openSource(SourceAddress(parsing: port), baud: sensor.baud))
+            } catch {
+                throw ValidationError("passantd is not running, and \(error)")
+            }
         }
-        defer { source.close() }
-        started(.port(sensor.port))
+        started(.port(sensor.ports.joined(separator: " + ")))
         var counter = CounterSetup(sensor: sensor, in: configuration).makeCounter(clock: .systemClock)
         counter.watch(true)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
         let labels = (sensor.labels.aToB, sensor.labels.bToA)
         while true {
-            let count: Int
-            do {
-                count = try source.read(into: buffer, timeoutMillis: 200)
-            } catch {
-                throw ValidationError("\(error)")
+            for (index, source) in sources.enumerated() {
+                let count: Int
+                do {
+                    count = try source.read(into: buffer, timeoutMillis: sources.count == 1 ? 200 : 10)
+                } catch {
+                    throw ValidationError("\(error)")
+                }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                if count > 0 {
+                    _ = counter.receive(
+                        UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: now)
+                }
             }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            if count > 0 { _ = counter.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), arrival: now) }
             _ = counter.tick(now: now)
-            for event in counter.takeLiveEvents() where !each(LiveMessage(event, sensor: sensor.name, labels: labels)) {
+            for event in counter.takeLiveEvents()
+            where !each(LiveMessage(event, sensor: sensor.name, labels: labels)) {
                 return
             }
             if !tick() { return }

@@ -21,6 +21,12 @@ struct Replay: ParsableCommand {
     @Option(help: "The protocol spoken in the capture: pcnt (default: the sensor's in --config, else pcnt).")
     var `protocol`: String?
 
+    @Option(
+        name: .customLong("capture-b"),
+        help: ArgumentHelp(
+            "Channel B's capture, for a tfmini-pair (the argument is channel A's).", valueName: "file"))
+    var captureB: String?
+
     @OptionGroup var options: ConfigOptions
 
     @Option(help: "The sensor in the configuration whose settings to use (default: the first).")
@@ -74,6 +80,19 @@ struct Replay: ParsableCommand {
             throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
         }
         var counter = setup.makeCounter(clock: .fixed(epoch: UTCTime.parseMillis(start)!))
+        var fileB: FileHandle?
+        if counter.portCount == 2 {
+            guard let captureB else {
+                throw ValidationError("a tfmini-pair has two captures: give channel B's with --capture-b")
+            }
+            guard let opened = FileHandle(forReadingAtPath: captureB) else {
+                throw ValidationError(
+                    "cannot open the capture '\(captureB)'; check the path and its permissions")
+            }
+            fileB = opened
+        } else if captureB != nil {
+            throw ValidationError("--capture-b is for a tfmini-pair; this sensor reads one port")
+        }
         let began = Date()
         var output = ""
         var bytes = 0
@@ -84,11 +103,15 @@ struct Replay: ParsableCommand {
                 output = ""
             }
         }
+        // Two ports are read in turns of about half a second of frames each, as the daemon would.
+        let chunkSize = fileB == nil ? 1 << 16 : 450
         while true {
-            let chunk = file.readData(ofLength: 1 << 16)
-            if chunk.isEmpty { break }
-            bytes += chunk.count
-            emit(chunk.withUnsafeBytes { counter.receive($0, arrival: nil) })
+            let chunk = file.readData(ofLength: chunkSize)
+            let chunkB = fileB?.readData(ofLength: chunkSize) ?? Data()
+            if chunk.isEmpty && chunkB.isEmpty { break }
+            bytes += chunk.count + chunkB.count
+            emit(chunk.withUnsafeBytes { counter.receive($0, port: 0, arrival: nil) })
+            if !chunkB.isEmpty { emit(chunkB.withUnsafeBytes { counter.receive($0, port: 1, arrival: nil) }) }
         }
         emit(counter.finish(now: nil))
         FileHandle.standardOutput.write(Data(output.utf8))
@@ -97,7 +120,8 @@ struct Replay: ParsableCommand {
         let health = counter.health
         let epoch = UTCTime.parseMillis(start)!
         let simulated = Double((counter.sensorNow ?? epoch) - epoch) / 1000
-        let frames = health.protocol == "pcnt" ? "sentences" : "packets"
+        let frames =
+            health.protocol == "pcnt" ? "sentences" : health.protocol == "tfmini-pair" ? "frames" : "packets"
         let summary =
             "replayed \(bytes) bytes: \(health.frames) \(frames), \(health.rejectedFrames) rejected, "
             + "\(health.lostFrames) lost, \(health.crossings) crossings, "

@@ -74,6 +74,8 @@ public struct IR2NodeRenderer: Sendable {
     private var watchdogReset = false
     private var reportedBeams: [(interrupted: Bool, since: Int64)] = [(false, 0), (false, 0)]
     private var temperature: Int32
+    /// Parameters and command answers.
+    public private(set) var firmware: NodeFirmware
 
     private var statusRandom: SeededRandom
     private var faultRandom: SeededRandom
@@ -97,6 +99,9 @@ public struct IR2NodeRenderer: Sendable {
         faultRandom = SeededRandom(seed: seed, stream: "node-faults")
         garbageRandom = SeededRandom(seed: seed, stream: "node-garbage")
         temperature = 180 + Int32(statusRandom.integer(in: -40...40))
+        firmware = NodeFirmware(
+            nodeID: configuration.nodeID, firmware: configuration.firmware, kind: .ir2,
+            debounceMillis: configuration.debounceMillis)
         nextGarbage = .max
         scheduleGarbage(after: 0)
     }
@@ -137,6 +142,23 @@ public struct IR2NodeRenderer: Sendable {
         var chunks: [Chunk] = []
         while let chunk = next() { chunks.append(chunk) }
         return chunks
+    }
+
+    /// A command from the gateway, received at simulation time `time` (ms). The answer goes out with
+    /// the next sentences: at `time`, or just after what the node has already sent if that is later
+    /// (ticks never run backwards). `X` reboots the node right after its answer.
+    public mutating func receive(_ command: Command, at time: Int64) {
+        let (response, action) = firmware.answer(command)
+        let now = max(time, lastSent)
+        send(.response(response), at: now)
+        switch action {
+        case .none: break
+        case .sendHello: send(.hello(hello), at: now)
+        case .reboot:
+            let at = now + 1
+            let index = reboots[rebootIndex...].firstIndex { $0 > at } ?? reboots.count
+            reboots.insert(at, at: index)
+        }
     }
 
     // MARK: - The node's main loop
@@ -221,6 +243,7 @@ public struct IR2NodeRenderer: Sendable {
         tickBase = 0
         seq = 0
         watchdogReset = true
+        firmware.rebooted()
         nextStatus = boot + configuration.statusIntervalMillis
         if boot >= end ?? .max {
             finished = true
@@ -232,7 +255,7 @@ public struct IR2NodeRenderer: Sendable {
     // MARK: - Sentences
 
     private var hello: Hello {
-        Hello(nodeID: configuration.nodeID, firmware: configuration.firmware, kind: .ir2)
+        Hello(nodeID: firmware.nodeID, firmware: configuration.firmware, kind: .ir2)
     }
 
     private func tick(at time: Int64) -> UInt32 {

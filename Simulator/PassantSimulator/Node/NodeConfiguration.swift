@@ -1,3 +1,5 @@
+import PCNT
+
 // How the simulated node is set up, and what goes wrong with it.
 
 /// Settings of a simulated IR2 counter node.
@@ -77,6 +79,9 @@ public struct NodeFaults: Sendable, Hashable {
     public var reboots: [Int64]
     /// How long a reboot keeps the node silent before its `HELLO` (seq 0, tick 0), ms.
     public var rebootDowntimeMillis: Int64
+    /// Rangefinders only: periods during which the low sun shines into a sensor's receiver (channel,
+    /// start, duration), so it measures nothing (TFmini-S: distance −4; the others: no return).
+    public var glare: [StuckBeam] = []
 
     public init(
         stuck: [StuckBeam] = [], dropProbability: Double = 0, corruptProbability: Double = 0,
@@ -98,5 +103,14 @@ public struct NodeFaults: Sendable, Hashable {
         if rebootDowntimeMillis < 1 { problems.append("reboot downtime must be at least 1 ms") }
         if reboots.contains(where: { $0 < 1 }) { problems.append("reboots must come after time 0") }
         return problems
+    }
+}
+
+extension NodeFaults {
+    /// Whether the sun shines into `channel`'s rangefinder at simulation time `time` (ms).
+    func isGlaring(_ channel: Channel, at time: Double) -> Bool {
+        glare.contains {
+            $0.channel == channel && time >= Double($0.start) && time < Double($0.start + $0.duration)
+        }
     }
 }

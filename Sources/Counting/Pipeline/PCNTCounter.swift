@@ -4,6 +4,9 @@ import PCNT
 /// The whole counting pipeline for one PCNT counter node, pure and deterministic:
 /// bytes → sentences → sensor timeline → direction detector → aggregator → `CountBin`s.
 ///
+/// An IR2 node's `B` edges go straight to the detector; a TOF2 node's `D` sample pairs go through
+/// `RangePair` (presence against each channel's baseline) first, and its edges to the same detector.
+///
 /// The daemon feeds it the bytes it reads with their arrival time and calls `tick(now:)` every
 /// second; `passant replay` feeds a capture with a fixed epoch and no arrival times. Either way the
 /// same bytes give the same counts. Crossings, edges and sentences stay inside; only bins come out.
@@ -11,15 +14,18 @@ public struct PCNTCounter: SensorCounter {
     public struct Configuration: Sendable, Hashable {
         public var bins: Aggregator.Configuration
         public var detector: DualBeamDetector.Configuration
+        /// Presence from distance, for TOF2 nodes.
+        public var range: RangePair.Configuration
         /// Silence longer than this means the link or the node is down (PCNT: keepalive every second).
         public var linkTimeoutMillis: Int64
 
         public init(
             bins: Aggregator.Configuration, detector: DualBeamDetector.Configuration = .init(),
-            linkTimeoutMillis: Int64 = 3000
+            range: RangePair.Configuration = .init(), linkTimeoutMillis: Int64 = 3000
         ) {
             self.bins = bins
             self.detector = detector
+            self.range = range
             self.linkTimeoutMillis = linkTimeoutMillis
         }
     }
@@ -30,6 +36,9 @@ public struct PCNTCounter: SensorCounter {
     private var decoder = PCNTDecoder()
     private var timeline = NodeTimeline()
     private var detector: DualBeamDetector
+    private var range: RangePair
+    /// The node sends distances (TOF2): its channels' presence counts towards degradation.
+    private var isRangeNode = false
     private var aggregator: Aggregator
     private var anchor: ClockAnchor
     /// UTC up to which link health has been recorded in the aggregator.
@@ -49,6 +58,7 @@ public struct PCNTCounter: SensorCounter {
     public init(configuration: Configuration, clock: ClockAnchor.Mode) {
         self.configuration = configuration
         detector = DualBeamDetector(configuration: configuration.detector)
+        range = RangePair(configuration: configuration.range)
         aggregator = Aggregator(configuration: configuration.bins)
         anchor = ClockAnchor(clock)
     }
@@ -127,7 +137,7 @@ public struct PCNTCounter: SensorCounter {
         aggregator.resume(bin)
     }
 
-    private var isDegraded: Bool { detector.isDegraded || nodeFault }
+    private var isDegraded: Bool { detector.isDegraded || nodeFault || (isRangeNode && range.isDegraded) }
 
     private mutating func handle(_ sentence: NodeSentence, arrival: Int64?) {
         let step = timeline.observe(sentence)
@@ -152,6 +162,7 @@ public struct PCNTCounter: SensorCounter {
             health.lostSentences += step.lostSentences
             // Edges may be missing: whatever the detector holds can no longer be trusted.
             detector.reset(at: step.time)
+            range.reset()
         }
         if isDegraded { flags.insert(.sensorDegraded) }
         recordHealth(until: utc, healthy: flags.isEmpty, flags: flags)
@@ -161,6 +172,7 @@ public struct PCNTCounter: SensorCounter {
         switch sentence.message {
         case .hello(let hello):
             health.hello = hello
+            if hello.kind == .tof2 { isRangeNode = true }
         case .beam(let channel, let interrupted):
             if channel == .a { beams.a = interrupted } else { beams.b = interrupted }
             live.append(.channels(a: beams.a, b: beams.b))
@@ -177,12 +189,33 @@ public struct PCNTCounter: SensorCounter {
             detector.advance(to: step.time, into: &crossings)
         case .keepalive:
             detector.advance(to: step.time, into: &crossings)
-        case .distances:
-            // TOF2 nodes are not counted yet; their samples keep the link alive.
-            health.unsupportedSentences += 1
+        case .distances(let da, let sa, let db, let sb):
+            isRangeNode = true
+            health.rangeSamples += 1
+            if live.watched && health.rangeSamples % 5 == 0 {
+                live.append(.distances(a: da == 0 ? nil : Int(da), b: db == 0 ? nil : Int(db)))
+            }
+            if let edge = range.observe(
+                RangeReading(tof2Millimetres: da, strength: sa), on: .a, at: step.time)
+            {
+                handleRangeEdge(edge)
+            }
+            if let edge = range.observe(
+                RangeReading(tof2Millimetres: db, strength: sb), on: .b, at: step.time)
+            {
+                handleRangeEdge(edge)
+            }
+            detector.advance(to: step.time, into: &crossings)
         }
         health.degraded = isDegraded
         countCrossings()
+    }
+
+    /// A TOF2 channel's presence began or ended: the detector takes it like a beam's edge.
+    private mutating func handleRangeEdge(_ edge: ChannelEdge) {
+        if edge.channel == .a { beams.a = edge.occupied } else { beams.b = edge.occupied }
+        live.append(.channels(a: beams.a, b: beams.b))
+        detector.handle(edge, into: &crossings)
     }
 
     /// The line went quiet or the node restarted: decide what the detector holds as if nothing more
@@ -195,6 +228,7 @@ public struct PCNTCounter: SensorCounter {
             countCrossings()
         }
         detector.reset(at: time)
+        range.reset()
     }
 
     private mutating func countCrossings() {

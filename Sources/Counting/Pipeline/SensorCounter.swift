@@ -23,6 +23,15 @@ public protocol SensorCounter: Sendable {
     var sensorNow: Int64? { get }
     /// Feeds bytes read from the port; returns the bins this closed.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, arrival: Int64?) -> [CountBin]
+    /// How many ports the sensor reads (a TFmini pair: two, A then B). Default 1.
+    var portCount: Int { get }
+    /// Feeds bytes read from port `port` (0-based, in the order of the configuration). Default: port 0
+    /// goes to `receive(_:arrival:)`.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, port: Int, arrival: Int64?) -> [CountBin]
+    /// Port `port` was reopened after it was lost: what it sent meanwhile is gone. Default: nothing.
+    mutating func reopened(port: Int)
+    /// Bytes to send to the sensor each time port `port` is opened (settings it must have). Default none.
+    func greeting(port: Int) -> [UInt8]
     /// The system clock moved on to `now` (Unix ms).
     mutating func tick(now: Int64) -> [CountBin]
     /// Stops counting at `now` (or at the sensor's last data when nil) and closes every open bin.
@@ -45,15 +54,31 @@ extension SensorCounter {
     public mutating func takeReplies() -> [Response] { [] }
 }
 
+extension SensorCounter {
+    public var portCount: Int { 1 }
+
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, port: Int, arrival: Int64?) -> [CountBin] {
+        receive(bytes, arrival: arrival)
+    }
+
+    public mutating func reopened(port: Int) {}
+
+    public func greeting(port: Int) -> [UInt8] { [] }
+}
+
 /// Which pipeline a sensor runs, with its settings: what a sensor service needs to build its counter.
 public enum CounterSetup: Sendable, Hashable {
+    /// A PCNT node, IR2 or TOF2 (`configuration.range` holds the TOF2 presence settings).
     case pcnt(PCNTCounter.Configuration)
+    /// Two TFmini-family sensors on two ports.
+    case tfminiPair(TFminiPairCounter.Configuration)
 
     /// The bin settings (node, sensor, length, grace), shared by every protocol.
     public var bins: Aggregator.Configuration {
         get {
             switch self {
             case .pcnt(let configuration): configuration.bins
+            case .tfminiPair(let configuration): configuration.bins
             }
         }
         set {
@@ -61,6 +86,9 @@ public enum CounterSetup: Sendable, Hashable {
             case .pcnt(var configuration):
                 configuration.bins = newValue
                 self = .pcnt(configuration)
+            case .tfminiPair(var configuration):
+                configuration.bins = newValue
+                self = .tfminiPair(configuration)
             }
         }
     }
@@ -69,6 +97,7 @@ public enum CounterSetup: Sendable, Hashable {
     public func makeCounter(clock: ClockAnchor.Mode) -> any SensorCounter {
         switch self {
         case .pcnt(let configuration): PCNTCounter(configuration: configuration, clock: clock)
+        case .tfminiPair(let configuration): TFminiPairCounter(configuration: configuration, clock: clock)
         }
     }
 }

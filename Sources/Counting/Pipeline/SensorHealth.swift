@@ -39,6 +39,12 @@ public struct SensorHealth: Sendable, Hashable {
     public var status: NodeStatus?
     public var rejects = PCNTRejects()
     public var unsupportedSentences = 0
+    /// TOF2 sample pairs received.
+    public var rangeSamples = 0
+
+    // TFmini pair only.
+    /// Each rangefinder's own state.
+    public var rangefinders: RangefinderPairHealth?
 
     public init(protocol: String = "pcnt") {
         self.protocol = `protocol`
