@@ -152,6 +152,41 @@ struct TechnicianTests {
         try await site.stop()
     }
 
+    @Test func nodeParametersAreReadChangedAndSavedThroughTheDaemonAndOnThePort() async throws {
+        var site = try await Site.start(["--scenario", "sparse", "--speed", "1", "--duration", "600"])
+        try await site.startDaemon()
+
+        let (status, text, errors) = try await site.passant(["node", "get"])
+        #expect(status == 0, "\(errors)")
+        #expect(text.contains("node_id = sim-1"))
+        #expect(text.contains("debounce_ms = 20"))
+        #expect(text.contains("kind = IR2"))
+
+        let (setStatus, setText, setErrors) = try await site.passant(["node", "set", "debounce_ms=35", "emit=3"])
+        #expect(setStatus == 0, "\(setErrors)")
+        #expect(setText.contains("debounce_ms = 35") && setText.contains("emit = 3"))
+        let (_, json, _) = try await site.passant(["node", "get", "--json"])
+        let values = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["values"] as? [String: String])
+        #expect(values["debounce_ms"] == "35")
+
+        let (refusedStatus, refusedText, _) = try await site.passant(["node", "set", "debounce_ms=900"])
+        #expect(refusedStatus == 1)
+        #expect(refusedText.contains("debounce_ms: refused (out-of-range)"))
+        let (saveStatus, saveText, _) = try await site.passant(["node", "save"])
+        #expect(saveStatus == 0)
+        #expect(saveText.contains("saved to the node's flash"))
+
+        // With passantd stopped, the CLI opens the port itself.
+        site.daemon?.signal(SIGTERM)
+        _ = try await site.daemon?.exit(within: 20)
+        site.daemon = nil
+        let (localStatus, localText, localErrors) = try await site.passant(["node", "get"])
+        #expect(localStatus == 0, "\(localErrors)")
+        #expect(localText.contains("debounce_ms = 35"))
+        try await site.stop()
+    }
+
     @Test func configCheckNamesEveryProblemWithItsLine() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
