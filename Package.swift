@@ -4,7 +4,7 @@ import PackageDescription
 // Module map (the privacy boundary is the line between Counting and everything below it):
 //
 //   PCNT ─┐
-//         ├─▶ Counting ─▶ CountBins ◀─ Store ◀─ PassantDaemon ─▶ passantd
+//   LD06 ─┼─▶ Counting ─▶ CountBins ◀─ Store ◀─ PassantDaemon ─▶ passantd
 //   CountBins ◀┘    (pure core: detection types never leave it)   passant
 //
 // Store, and later the uplinks, depend on CountBins only: they cannot name a crossing, an edge or a sample.
@@ -42,8 +42,9 @@ let package = Package(
 
         // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
         .target(name: "PCNT"),
+        .target(name: "LD06"),
         .target(name: "CountBins"),
-        .target(name: "Counting", dependencies: ["PCNT", "CountBins"]),
+        .target(name: "Counting", dependencies: ["PCNT", "LD06", "CountBins"]),
 
         // The edges.
         .target(
@@ -106,7 +107,7 @@ let package = Package(
         ),
 
         // The simulator plays the counter hardware byte-exact.
-        .target(name: "PassantSimulator", dependencies: ["PCNT"], path: "Simulator/PassantSimulator"),
+        .target(name: "PassantSimulator", dependencies: ["PCNT", "LD06"], path: "Simulator/PassantSimulator"),
         .executableTarget(
             name: "passant-sim",
             dependencies: [
@@ -117,7 +118,8 @@ let package = Package(
         ),
 
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
-        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
+        .testTarget(name: "LD06Tests", dependencies: ["LD06"]),
+        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "LD06", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
         .testTarget(name: "UplinksTests", dependencies: ["Uplinks", "Store", "CountBins"]),
@@ -128,7 +130,7 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "LD06", "Counting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
     ],
     swiftLanguageModes: [.v6]
