@@ -33,12 +33,14 @@ public protocol SensorCounter: Sendable {
 /// Which pipeline a sensor runs, with its settings: what a sensor service needs to build its counter.
 public enum CounterSetup: Sendable, Hashable {
     case pcnt(PCNTCounter.Configuration)
+    case ld06(LD06Counter.Configuration)
 
     /// The bin settings (node, sensor, length, grace), shared by every protocol.
     public var bins: Aggregator.Configuration {
         get {
             switch self {
             case .pcnt(let configuration): configuration.bins
+            case .ld06(let configuration): configuration.bins
             }
         }
         set {
@@ -46,6 +48,9 @@ public enum CounterSetup: Sendable, Hashable {
             case .pcnt(var configuration):
                 configuration.bins = newValue
                 self = .pcnt(configuration)
+            case .ld06(var configuration):
+                configuration.bins = newValue
+                self = .ld06(configuration)
             }
         }
     }
@@ -54,6 +59,7 @@ public enum CounterSetup: Sendable, Hashable {
     public func makeCounter(clock: ClockAnchor.Mode) -> any SensorCounter {
         switch self {
         case .pcnt(let configuration): PCNTCounter(configuration: configuration, clock: clock)
+        case .ld06(let configuration): LD06Counter(configuration: configuration, clock: clock)
         }
     }
 }
