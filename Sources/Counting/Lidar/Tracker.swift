@@ -25,7 +25,7 @@ enum LineEvent: Sendable, Hashable {
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
-        var coastMillis: Int64 = 1200
+        var coastMillis: Int64 = 2000
         /// Gate radius for a track with a known velocity, metres.
         var gate = 0.5
         /// Gate radius for a track seen once (its velocity unknown): allows a cyclist's first step.
@@ -37,7 +37,7 @@ struct LidarTracker: Sendable {
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
         /// Two tracks closer than this are one person seen twice; the younger goes.
-        var duplicateDistance = 0.25
+        var duplicateDistance = 0.18
         /// A cluster this close to a confirmed track is a fragment of it, not a new person.
         var fragmentDistance = 0.45
         /// How far beyond P and Q (metres) a crossing still counts.
@@ -65,6 +65,11 @@ struct LidarTracker: Sendable {
         var lineTime: Int64?
         var lineSpeed = 0.0
         var measured: PlanePoint
+        /// Velocity averaged over about a second: what a person hidden behind someone nearer keeps
+        /// doing. The filter's own velocity swings when only part of the body is seen.
+        var steadyVelocity = PlanePoint(x: 0, y: 0)
+        /// Points per detection, averaged: a detection with far fewer is a partly hidden body.
+        var typicalPoints = 0.0
     }
 
     let line: CountingLine
@@ -89,7 +94,9 @@ struct LidarTracker: Sendable {
         // Predict.
         for index in tracks.indices {
             let dt = Double(time - tracks[index].lastUpdate) / 1000
-            tracks[index].position = tracks[index].position + tracks[index].velocity * dt
+            // Unseen: carry on as over the last second, not as the last (perhaps partial) detections.
+            let velocity = tracks[index].misses > 0 ? tracks[index].steadyVelocity : tracks[index].velocity
+            tracks[index].position = tracks[index].position + velocity * dt
             tracks[index].lastUpdate = time
         }
         // Associate: confirmed tracks first, so a tentative track (a fragment, noise) never takes a
@@ -117,7 +124,7 @@ struct LidarTracker: Sendable {
             for (row, index) in rows.enumerated() {
                 if let column = assignment[row] {
                     taken[column] = true
-                    correct(&tracks[index], with: clusters[column].centre, time: time)
+                    correct(&tracks[index], with: clusters[column], time: time)
                     count(&tracks[index], time: time, events: &events)
                 } else {
                     tracks[index].misses += 1
@@ -157,16 +164,25 @@ struct LidarTracker: Sendable {
         tracks.removeAll()
     }
 
-    private func correct(_ track: inout Track, with measurement: PlanePoint, time: Int64) {
+    private func correct(_ track: inout Track, with cluster: Cluster, time: Int64) {
+        let measurement = cluster.centre
         let dt = max(0.02, Double(time - track.lastSeen) / 1000)
+        let partial = track.hits >= 3 && Double(cluster.points) < 0.5 * track.typicalPoints
         if track.hits == 1 {
             track.velocity = (measurement - track.measured) * (1 / dt)
+            track.steadyVelocity = track.velocity
             track.position = measurement
+        } else if partial {
+            // Part of the body hidden: its centre is biased; follow it loosely, keep the velocity.
+            track.position = track.position + (measurement - track.position) * (settings.alpha / 2)
         } else {
             let residual = measurement - track.position
             track.position = track.position + residual * settings.alpha
             track.velocity = track.velocity + residual * (settings.beta / dt)
+            track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
         }
+        track.typicalPoints =
+            track.hits == 1 ? Double(cluster.points) : 0.8 * track.typicalPoints + 0.2 * Double(cluster.points)
         track.speed = track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
         track.measured = measurement
         track.hits += 1
@@ -231,10 +247,15 @@ struct LidarTracker: Sendable {
         var remove = Set<Int>()
         for i in tracks.indices {
             for j in tracks.indices where j > i && !remove.contains(i) && !remove.contains(j) {
-                if tracks[i].position.distance(to: tracks[j].position) < settings.duplicateDistance {
-                    // Keep the one seen more often.
-                    remove.insert(tracks[i].hits >= tracks[j].hits ? j : i)
+                guard tracks[i].position.distance(to: tracks[j].position) < settings.duplicateDistance else {
+                    continue
                 }
+                // Closer than two bodies can be: one of them is a ghost. Drop the one not seen this
+                // turn, else the one seen less often.
+                let iWeaker =
+                    tracks[i].misses != tracks[j].misses
+                    ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
+                remove.insert(iWeaker ? i : j)
             }
         }
         if !remove.isEmpty {
