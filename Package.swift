@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "passant",
             dependencies: [
-                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon",
+                "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "LD06", "SerialInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "LD06", "Counting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,8 @@ import PassantSimulator
 struct PassantSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passant-sim",
-        abstract: "Simulate a PCNT IR2 counter node, and score counts against the simulation's ground truth.",
+        abstract:
+            "Simulate a PCNT IR2 counter node or an LD06 2D LiDAR, and score counts against the simulation's ground truth.",
         subcommands: [Run.self, Score.self],
         defaultSubcommand: Run.self)
 }
@@ -32,6 +33,7 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Walkway") var walkway: WalkwayOptions
     @OptionGroup(title: "Node") var node: NodeOptions
     @OptionGroup(title: "Faults") var faults: FaultOptions
+    @OptionGroup(title: "LD06 (--protocol ld06)") var lidar: LidarOptions
 
     mutating func validate() throws {
         _ = try output.destination()
@@ -42,6 +44,9 @@ struct Run: ParsableCommand {
         }
         if let start = output.start, UTCTime.parse(start) == nil {
             throw ValidationError("--start '\(start)' is not an ISO 8601 time like 2025-06-01T12:00:00Z")
+        }
+        guard ["pcnt", "ld06"].contains(lidar.protocol) else {
+            throw ValidationError("--protocol \(lidar.protocol) is not simulated; choose pcnt or ld06")
         }
         let problems = try walkway.parameters().problems + nodeConfiguration().problems
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
@@ -76,16 +81,23 @@ struct Run: ParsableCommand {
         }
 
         let startUnixMillis = output.start.flatMap(UTCTime.parse) ?? SystemCalls.unixMillis()
-        var renderer = IR2NodeRenderer(
-            walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis)
+        var stream: SimulatedStream =
+            lidar.protocol == "ld06"
+            ? .ld06(
+                LD06Renderer(
+                    walkway: parameters, settings: try lidar.settings(scenario: walkway.scenario, faults: faults),
+                    seed: walkway.seed, end: durationMillis))
+            : .pcnt(
+                IR2NodeRenderer(
+                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis))
         var truth = GroundTruth(
             startUnixMillis: startUnixMillis, binSeconds: Int64(output.binSeconds),
             spacing: parameters.spacing)
         let paced = !output.fast
         let startNanos = SystemCalls.monotonicNanos()
         var simulatedUntil = durationMillis
-        while let chunk = renderer.next() {
-            truth.record(renderer.takePedestrians())
+        while let chunk = stream.next() {
+            truth.record(stream.takePedestrians())
             if paced {
                 let due = startNanos + Int64(Double(chunk.time) * 1_000_000 / output.speed)
                 try link.serve(until: due)
@@ -110,10 +122,15 @@ struct Run: ParsableCommand {
                     Int64(Double(SystemCalls.monotonicNanos() - startNanos) / 1e6 * output.speed))
             }
         }
-        truth.record(renderer.takePedestrians())
+        truth.record(stream.takePedestrians())
         try link.close()
 
         let report = truth.report(until: simulatedUntil)
+        if let renderer = stream.ld06 {
+            finishLD06(renderer, report: report, until: simulatedUntil, start: startUnixMillis, link: link)
+            return
+        }
+        guard let renderer = stream.pcnt else { return }
         let statistics = renderer.statistics
         if let path = output.truth {
             let extra: [(String, JSONValue)] = [
@@ -141,6 +158,53 @@ struct Run: ParsableCommand {
                 + "\(link.discardedBytes) unread")
     }
 
+    /// The LD06 run's truth and summary: pedestrians as for PCNT, and the cyclists who passed the
+    /// line (never pedestrians) in the summary line.
+    private func finishLD06(
+        _ renderer: LD06Renderer, report: GroundTruthReport, until simulatedUntil: Int64, start: Int64, link: Link
+    ) {
+        let cyclists = renderer.cyclistCrossings.filter { $0.crossingTime * 1000 < Double(simulatedUntil) }
+        let statistics = renderer.statistics
+        if let path = output.truth {
+            let extra: [(String, JSONValue)] = [
+                ("scenario", .string(walkway.scenario)),
+                (
+                    "seed",
+                    walkway.seed <= UInt64(Int64.max)
+                        ? .integer(Int64(walkway.seed)) : .string(String(walkway.seed))
+                ),
+                ("bin_seconds", .integer(Int64(output.binSeconds))),
+                ("protocol", .string("ld06")),
+                ("cyclists_a_to_b", .integer(Int64(cyclists.count { $0.direction == .aToB }))),
+                ("cyclists_b_to_a", .integer(Int64(cyclists.count { $0.direction == .bToA }))),
+                (
+                    "sensor",
+                    .object([
+                        ("packets", .integer(Int64(statistics.packets))), ("turns", .integer(Int64(statistics.turns))),
+                        ("corrupted", .integer(Int64(statistics.corrupted))),
+                        ("bytes", .integer(Int64(statistics.bytes))),
+                        ("unread_bytes", .integer(Int64(link.discardedBytes))),
+                    ])
+                ),
+            ]
+            let text = report.jsonLines(summaryExtra: extra).map { $0 + "\n" }.joined()
+            do {
+                let fd = try SystemCalls.createFile(path)
+                try SystemCalls.writeAll(fd, Array(text.utf8), path)
+                SystemCalls.close(fd)
+            } catch {
+                standardError("passant-sim: cannot write the truth to \(path): \(error)")
+            }
+        }
+        standardError(
+            "passant-sim: \(Double(simulatedUntil) / 1000) s of LD06 simulated from "
+                + "\(UTCTime.format(unixMillis: start, milliseconds: true)): "
+                + "\(report.crossings.count) crossings (\(report.total(.aToB)) a_to_b, \(report.total(.bToA)) b_to_a), "
+                + "\(report.turnBacks.count) turn-backs, \(cyclists.count) cyclists; "
+                + "\(statistics.packets) packets, \(statistics.turns) turns, \(statistics.bytes) bytes, "
+                + "\(link.discardedBytes) unread")
+    }
+
     private func nodeStatistics(_ statistics: IR2NodeRenderer.Statistics, discarded: Int) -> JSONValue {
         .object([
             ("sentences", .integer(Int64(statistics.sentences))),
@@ -152,5 +216,25 @@ struct Run: ParsableCommand {
             ("reboots", .integer(Int64(statistics.reboots))), ("bytes", .integer(Int64(statistics.bytes))),
             ("unread_bytes", .integer(Int64(discarded))),
         ])
+    }
+}
+
+/// The byte stream being simulated: a PCNT node or an LD06 (exactly one is set; optionals so each
+/// renderer is mutated in place, never copied).
+struct SimulatedStream {
+    var pcnt: IR2NodeRenderer?
+    var ld06: LD06Renderer?
+
+    static func pcnt(_ renderer: IR2NodeRenderer) -> SimulatedStream { SimulatedStream(pcnt: renderer) }
+    static func ld06(_ renderer: LD06Renderer) -> SimulatedStream { SimulatedStream(ld06: renderer) }
+
+    mutating func next() -> (time: Int64, bytes: [UInt8])? {
+        if pcnt != nil { return pcnt!.next().map { ($0.time, $0.bytes) } }
+        return ld06!.next().map { ($0.time, $0.bytes) }
+    }
+
+    mutating func takePedestrians() -> [Pedestrian] {
+        if pcnt != nil { return pcnt!.takePedestrians() }
+        return ld06!.takePedestrians()
     }
 }

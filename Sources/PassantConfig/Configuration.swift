@@ -61,6 +61,8 @@ public struct StoreConfiguration: Sendable, Hashable {
 public enum SensorProtocol: String, Sendable, Hashable, CaseIterable {
     /// A PCNT counter node (two infrared beams, IR2).
     case pcnt
+    /// An LDROBOT LD06 / LD19 2D LiDAR (230400 baud), counting at a line.
+    case ld06
 }
 
 /// What the two directions are called at this site, e.g. `a_to_b: inbound`.
@@ -89,4 +91,6 @@ public struct SensorConfiguration: Sendable, Hashable {
     public var stuckAfterSeconds: Int
     /// Silence longer than this means the link or the node is down.
     public var linkTimeoutMillis: Int
+    /// The counting line and region of a 2D LiDAR; nil for other protocols.
+    public var lidar: LidarConfiguration? = nil
 }

@@ -248,7 +248,8 @@ struct Reader {
             node, key: key,
             allowed: [
                 "name", "port", "protocol", "baud", "labels", "max_transit_ms", "stuck_after_s",
-                "link_timeout_ms",
+                "link_timeout_ms", "line", "region", "background", "absorb_after_s", "fast_mover_mps",
+                "max_range_m",
             ])
         let errorsBefore = errors.count
         let name = identifier(fields["name"], key: "\(key).name", parent: node, required: true)
@@ -272,15 +273,18 @@ struct Reader {
                 fail(value, key: "\(key).protocol", "'\(text)' is not supported; supported: \(known)")
             }
         }
-        var baud = 115_200
+        var baud = proto == .ld06 ? 230_400 : 115_200
         if let value = fields["baud"], let number = integer(value, key: "\(key).baud") {
             let standard = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600]
             if standard.contains(number) {
                 baud = number
             } else {
-                fail(value, key: "\(key).baud", "\(number) is not a standard rate; PCNT nodes use 115200")
+                fail(
+                    value, key: "\(key).baud",
+                    "\(number) is not a standard rate; PCNT nodes use 115200, the LD06 230400")
             }
         }
+        let lidar = lidar(fields, node: node, key: key, isLidar: proto == .ld06)
         var labels = DirectionLabels()
         if let value = fields["labels"] {
             let entries = mapping(value, key: "\(key).labels", allowed: ["a_to_b", "b_to_a"])
@@ -301,7 +305,7 @@ struct Reader {
         return SensorConfiguration(
             name: name, port: port, protocol: proto, baud: baud, labels: labels,
             maxTransitMillis: transit ?? 1500, stuckAfterSeconds: stuck ?? 30,
-            linkTimeoutMillis: timeout ?? 3000)
+            linkTimeoutMillis: timeout ?? 3000, lidar: lidar)
     }
 }
 

@@ -28,13 +28,15 @@ public struct SensorService: Service {
         board: StatusBoard, logger: Logger
     ) {
         self.sensor = sensor
-        self.counter = CounterSetup(sensor: sensor, in: configuration)
+        let (setup, notes) = CounterSetup.setup(sensor: sensor, in: configuration)
+        self.counter = setup
         self.clock = clock
         self.store = store
         self.board = board
         var logger = logger
         logger[metadataKey: "sensor"] = "\(sensor.name)"
         self.logger = logger
+        for note in notes { logger.warning("\(note)") }
         board.register(sensor.name, port: sensor.port)
     }
 

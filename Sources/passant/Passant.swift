@@ -8,7 +8,7 @@ struct Passant: AsyncParsableCommand {
         commandName: "passant",
         abstract: "Check, replay and export a passant counting site.",
         version: Daemon.version,
-        subcommands: [Replay.self, Export.self])
+        subcommands: [Replay.self, Export.self, Calibrate.self])
 }
 
 /// Where the configuration comes from, shared by the commands that read it.

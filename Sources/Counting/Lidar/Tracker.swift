@@ -40,6 +40,10 @@ struct LidarTracker: Sendable {
         var duplicateDistance = 0.18
         /// A cluster this close to a confirmed track is a fragment of it, not a new person.
         var fragmentDistance = 0.45
+        /// Clusters narrower than this (m) are small: arms, bags, slivers of a hidden body…
+        var smallExtent = 0.15
+        /// …and start no track within this distance of a confirmed one.
+        var smallFragmentDistance = 0.8
         /// How far beyond P and Q (metres) a crossing still counts.
         var lineOverhang = 0.3
     }
@@ -146,9 +150,11 @@ struct LidarTracker: Sendable {
         removeDuplicates(events: &events)
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
-            let fragment = tracks.contains {
-                $0.confirmed && $0.position.distance(to: cluster.centre) < settings.fragmentDistance
-            }
+            // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
+            // part of them; a body-sized one must be nearer still to be taken for a fragment.
+            let small = cluster.extent < settings.smallExtent
+            let reach = small ? settings.smallFragmentDistance : settings.fragmentDistance
+            let fragment = tracks.contains { $0.confirmed && $0.position.distance(to: cluster.centre) < reach }
             if fragment { continue }
             tracks.append(
                 Track(
