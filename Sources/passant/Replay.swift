@@ -101,6 +101,7 @@ struct Replay: ParsableCommand {
         let summary =
             "replayed \(bytes) bytes: \(health.frames) \(frames), \(health.rejectedFrames) rejected, "
             + "\(health.lostFrames) lost, \(health.crossings) crossings, "
+            + (health.protocol == "ld06" ? "\(health.fastMovers) fast movers not counted, " : "")
             + String(
                 format: "%.0f s of sensor time in %.3f s (%.0f× real time)\n", simulated, wall,
                 wall > 0 ? simulated / wall : 0)

@@ -154,3 +154,84 @@ struct AssignmentTests {
         #expect(result == [1, nil, 0])
     }
 }
+
+@Suite("LD06Counter")
+struct LD06CounterTests {
+    static let epoch: Int64 = 1_780_300_800_000  // 2026-06-01T08:00:00Z
+
+    /// The wire bytes of `turns` turns at 10 Hz of `Street`, with walkers from `walk`.
+    static func bytes(turns: Int, _ walk: (Double) -> [PlanePoint]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var packet = 0
+        for turn in 0..<turns {
+            let scan = Street.scan(at: Int64(turn) * 100, people: walk(Double(turn) / 10))
+            // 450 samples at 0.8°: 37.5 packets a turn; cut into 12-sample packets along the stream.
+            for start in stride(from: 0, to: 450 - 11, by: 12) {
+                let points = scan.points[start..<(start + 12)].map {
+                    LD06Point(distance: $0.distance, intensity: $0.intensity)
+                }
+                let startAngle = UInt16((scan.points[start].angle * 100).rounded())
+                let endAngle = UInt16((scan.points[start + 11].angle * 100).rounded())
+                let timestamp = UInt16((packet * 8 / 3) % 30_000)
+                bytes += LD06Packet(
+                    speed: 3600, startAngle: startAngle, endAngle: endAngle, timestamp: timestamp, points: points
+                ).encoded
+                packet += 1
+            }
+        }
+        return bytes
+    }
+
+    static func counter() -> LD06Counter {
+        LD06Counter(
+            configuration: .init(
+                bins: .init(node: "gw", sensor: "facade", length: .oneMinute, graceMillis: 5_000),
+                detector: .init(line: Street.line, background: Street.background)),
+            clock: .fixed(epoch: epoch))
+    }
+
+    @Test func walkersBecomeBinsWhateverTheSplit() {
+        // Two walkers A→B and one B→A over 70 s.
+        let stream = Self.bytes(turns: 700) { t in
+            var people: [PlanePoint] = []
+            if t > 5 && t < 12 { people.append(PlanePoint(x: 1.2, y: -3 + 1.2 * (t - 5))) }
+            if t > 30 && t < 37 { people.append(PlanePoint(x: 2.0, y: 3 - 1.2 * (t - 30))) }
+            if t > 61 && t < 68 { people.append(PlanePoint(x: 1.5, y: -3 + 1.2 * (t - 61))) }
+            return people
+        }
+        var whole = Self.counter()
+        let bins = whole.receive(stream) + whole.finish()
+        #expect(bins.map(\.aToB) == [1, 1])
+        #expect(bins.map(\.bToA) == [1, 0])
+        #expect(bins[0].coverage >= 0.99 && bins[0].flags.isEmpty)
+        #expect(whole.health.frames > 18_000 && whole.health.rejectedFrames == 0 && whole.health.lostFrames == 0)
+
+        var split = Self.counter()
+        var again: [CountBin] = []
+        var offset = 0
+        var size = 1
+        while offset < stream.count {
+            let end = min(stream.count, offset + size)
+            again += split.receive(stream[offset..<end])
+            offset = end
+            size = size % 97 + 13
+        }
+        again += split.finish()
+        #expect(again == bins)
+    }
+
+    @Test func aSilentLinkIsFlaggedAndGarbageIsCountedByReason() {
+        var counter = Self.counter()
+        let first = Self.bytes(turns: 100) { _ in [] }
+        _ = counter.receive(first, arrival: nil)
+        // Five seconds of line noise with no packet, then the link times out on the system clock.
+        var noise: [UInt8] = []
+        for index in 0..<2000 { noise.append(index % 7 == 0 ? 0x54 : UInt8(index % 251)) }
+        _ = counter.receive(noise)
+        #expect(counter.health.rejected["noise_bytes", default: 0] > 1000)
+        let bins = counter.tick(now: Self.epoch + 70_000)
+        #expect(counter.health.link == .down)
+        #expect(bins.first?.flags.contains(.linkDown) == true)
+        #expect((bins.first?.coverage ?? 1) < 0.5)
+    }
+}

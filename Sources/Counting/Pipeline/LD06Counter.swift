@@ -138,6 +138,7 @@ public struct LD06Counter: SensorCounter {
             if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
         }
         health.crossings += crossings.count
+        health.fastMovers = detector.fastMovers.values.reduce(0, +)
         crossings.removeAll(keepingCapacity: true)
     }
 

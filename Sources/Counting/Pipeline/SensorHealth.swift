@@ -31,6 +31,9 @@ public struct SensorHealth: Sendable, Hashable {
     public var degraded = false
     /// People counted since start (a running total for the technician, not stored).
     public var crossings = 0
+    /// Fast movers (cyclists, scooters) that crossed since start and were not counted as people.
+    /// Not stored: a `CountBin` has no field for them yet.
+    public var fastMovers = 0
 
     // PCNT only.
     public var hello: Hello?
