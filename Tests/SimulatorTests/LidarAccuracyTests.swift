@@ -1,5 +1,6 @@
 import CountBins
 import Counting
+import LD06
 import PassantSimulator
 import Testing
 
@@ -60,6 +61,31 @@ struct LidarFigures {
                     + "\(outcome.truthCyclists)/\(outcome.fastMovers)".padding(15)
                     + "\(outcome.turnBacks)".padding(12) + "\(Int(perTurn))".padding(9) + "\(Int(factor))")
         }
+    }
+}
+
+extension LidarFigures {
+    /// The decoder alone over a capture of the moderate scenario (`PASSANT_FIGURES_SECONDS` long).
+    @Test(.enabled(if: Environment.figures)) func decoderThroughput() {
+        let seconds = Int64(Environment.value("PASSANT_FIGURES_SECONDS").flatMap(Int.init) ?? 3600)
+        var renderer = LD06Renderer(
+            walkway: Scenario.moderate.walkway, settings: LD06Settings(), seed: 1, end: seconds * 1000)
+        var capture: [UInt8] = []
+        while let chunk = renderer.next() { capture += chunk.bytes }
+        var decoder = LD06Decoder()
+        var packets = 0
+        let before = cpuSeconds()
+        var offset = 0
+        while offset < capture.count {
+            let end = min(capture.count, offset + 4096)
+            decoder.decode(capture[offset..<end]) { _ in packets += 1 }
+            offset = end
+        }
+        let elapsed = cpuSeconds() - before
+        #expect(packets == renderer.statistics.packets)
+        print(
+            "decoder: \(capture.count) bytes (\(seconds) s of LD06) in \(elapsed) s CPU: \(Int(Double(capture.count) / elapsed / 1e6)) MB/s, \(packets) packets"
+        )
     }
 }
 

@@ -45,10 +45,10 @@ public struct LidarDetector: Sendable {
     private var learner: BackgroundLearner?
     private var learningSince: Int64?
     private var clusterer = Clusterer()
-    private(set) var tracker: LidarTracker
+    private var tracker: LidarTracker
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
     private var foreground: [ForegroundPoint] = []
-    private(set) var clusters: [Cluster] = []
+    private var clusters: [Cluster] = []
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).
     public private(set) var fastMovers: [Direction: Int] = [:]
