@@ -4,7 +4,7 @@ import PackageDescription
 // Module map (the privacy boundary is the line between Counting and everything below it):
 //
 //   PCNT ─┐
-//         ├─▶ Counting ─▶ CountBins ◀─ Store ◀─ PassantDaemon ─▶ passantd
+//   LD06 ─┼─▶ Counting ─▶ CountBins ◀─ Store ◀─ PassantDaemon ─▶ passantd
 //   CountBins ◀┘    (pure core: detection types never leave it)   passant
 //
 // Store, and later the uplinks, depend on CountBins only: they cannot name a crossing, an edge or a sample.
@@ -43,8 +43,9 @@ let package = Package(
         // The pure core: bytes and sensor time in, anonymous count bins out. No I/O, no Foundation.
         .target(name: "PCNT"),
         .target(name: "TFmini"),
+        .target(name: "LD06"),
         .target(name: "CountBins"),
-        .target(name: "Counting", dependencies: ["PCNT", "TFmini", "CountBins"]),
+        .target(name: "Counting", dependencies: ["PCNT", "TFmini", "LD06", "CountBins"]),
         // Which protocol a port speaks, from its bytes (for `passant probe`).
         .target(name: "PortProbe", dependencies: ["PCNT", "TFmini"]),
 
@@ -107,14 +108,14 @@ let package = Package(
             name: "passant",
             dependencies: [
                 "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "Control", "SerialInput",
-                "TFmini", "PortProbe",
+                "TFmini", "PortProbe", "LD06",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
 
         // The simulator plays the counter hardware byte-exact.
-        .target(name: "PassantSimulator", dependencies: ["PCNT", "TFmini"], path: "Simulator/PassantSimulator"),
+        .target(name: "PassantSimulator", dependencies: ["PCNT", "TFmini", "LD06"], path: "Simulator/PassantSimulator"),
         .executableTarget(
             name: "passant-sim",
             dependencies: [
@@ -130,7 +131,8 @@ let package = Package(
         .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
         .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
         .testTarget(name: "PortProbeTests", dependencies: ["PortProbe", "PCNT", "TFmini"]),
-        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "CountBins"]),
+        .testTarget(name: "LD06Tests", dependencies: ["LD06"]),
+        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "LD06", "CountBins"]),
         .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
         .testTarget(
@@ -145,7 +147,8 @@ let package = Package(
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "Counting", "CountBins"]),
+        .testTarget(
+            name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,11 +6,15 @@ public struct Scenario: Sendable, Hashable {
     /// One line for `--help` and logs.
     public var summary: String
     public var walkway: WalkwayParameters
+    /// Cyclists per hour each way. Only a LiDAR sees them (they ride past two beams at hip height as a
+    /// blur that a PCNT node does not report).
+    public var cyclistsPerHour: Double
 
-    public init(name: String, summary: String, walkway: WalkwayParameters) {
+    public init(name: String, summary: String, walkway: WalkwayParameters, cyclistsPerHour: Double = 0) {
         self.name = name
         self.summary = summary
         self.walkway = walkway
+        self.cyclistsPerHour = cyclistsPerHour
     }
 
     /// 60 people per hour each way, all alone, all walking straight through.
@@ -48,8 +52,19 @@ public struct Scenario: Sendable, Hashable {
         name: "walk-test", summary: "a technician walking 5 times A→B, then 5 times back",
         walkway: WalkwayParameters(walkTest: 5))
 
+    /// Mostly pairs and groups of three or four walking side by side.
+    public static let groups = Scenario(
+        name: "groups", summary: "400/h each way, 40% pairs and 30% groups of 3-4",
+        walkway: WalkwayParameters(ratePerHourAToB: 400, ratePerHourBToA: 400, pairShare: 0.4, groupShare: 0.3))
+
+    /// A shared path: walkers and, among them, cyclists at 4–7 m/s (LD06 only).
+    public static let cyclists = Scenario(
+        name: "cyclists", summary: "150/h walkers and 60/h cyclists each way (cyclists: LD06 only)",
+        walkway: WalkwayParameters(ratePerHourAToB: 150, ratePerHourBToA: 150, pairShare: 0.1),
+        cyclistsPerHour: 60)
+
     /// Every named scenario.
-    public static let all: [Scenario] = [sparse, moderate, dense, turnBacks, pauses, walkTest]
+    public static let all: [Scenario] = [sparse, moderate, dense, turnBacks, pauses, groups, cyclists, walkTest]
 
     /// The scenario called `name`, if there is one.
     public static func named(_ name: String) -> Scenario? {

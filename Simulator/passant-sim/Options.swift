@@ -201,6 +201,29 @@ struct FaultOptions: ParsableArguments {
     }
 }
 
+struct LidarOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The sensor to simulate: pcnt (an IR2 counter node) or ld06 (a 2D LiDAR on the facade).", valueName: "protocol"))
+    var `protocol` = "pcnt"
+
+    @Option(help: ArgumentHelp("Cyclists per hour each way (default: the scenario's).", valueName: "per-hour"))
+    var cyclists: Double?
+
+    @Option(help: ArgumentHelp("Turns per second, 5–13.", valueName: "hz"))
+    var rotationHz: Double = 10
+
+    @Option(help: ArgumentHelp("Probability that a sample has no return.", valueName: "p"))
+    var dropout: Double = 0.01
+
+    func settings(scenario name: String, faults: FaultOptions) throws -> LD06Settings {
+        guard (5...13).contains(rotationHz) else { throw ValidationError("--rotation-hz must be 5–13") }
+        guard (0...1).contains(dropout) else { throw ValidationError("--dropout must be between 0 and 1") }
+        let rate = cyclists ?? Scenario.named(name)?.cyclistsPerHour ?? 0
+        return LD06Settings(
+            rotationHz: rotationHz, dropout: dropout, cyclistsPerHourAToB: rate, cyclistsPerHourBToA: rate,
+            corruptProbability: faults.corruptRate)
+    }
+}
+
 func standardOutput(_ line: String) {
     SystemCalls.writeLine(line, to: 1)
 }

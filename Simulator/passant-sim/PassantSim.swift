@@ -11,7 +11,7 @@ struct PassantSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passant-sim",
         abstract:
-            "Simulate a counter node or a rangefinder pair, and score counts against the simulation's ground truth.",
+            "Simulate a counter node, a rangefinder pair or an LD06 2D LiDAR, and score counts against the simulation's ground truth.",
         subcommands: [Run.self, Score.self],
         defaultSubcommand: Run.self)
 }
@@ -38,6 +38,7 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Sensor") var sensor: SensorOptions
     @OptionGroup(title: "Node") var node: NodeOptions
     @OptionGroup(title: "Faults") var faults: FaultOptions
+    @OptionGroup(title: "LD06 (--protocol ld06)") var lidar: LidarOptions
 
     mutating func validate() throws {
         _ = try output.destination()
@@ -48,6 +49,9 @@ struct Run: ParsableCommand {
         }
         if let start = output.start, UTCTime.parse(start) == nil {
             throw ValidationError("--start '\(start)' is not an ISO 8601 time like 2025-06-01T12:00:00Z")
+        }
+        guard ["pcnt", "ld06"].contains(lidar.protocol) else {
+            throw ValidationError("--protocol \(lidar.protocol) is not simulated; choose pcnt or ld06")
         }
         let problems = try walkway.parameters().problems + nodeConfiguration().problems
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
@@ -63,6 +67,12 @@ struct Run: ParsableCommand {
     func simulatedSensor(end: Int64) throws -> SimulatedSensor {
         let parameters = try walkway.parameters()
         let nodeConfiguration = try nodeConfiguration()
+        if lidar.protocol == "ld06" {
+            return .ld06(
+                LD06Renderer(
+                    walkway: parameters, settings: try lidar.settings(scenario: walkway.scenario, faults: faults),
+                    seed: walkway.seed, end: end))
+        }
         switch try sensor.parsedKind() {
         case .ir2:
             return .ir2(
@@ -170,7 +180,7 @@ struct Run: ParsableCommand {
                         ? .integer(Int64(walkway.seed)) : .string(String(walkway.seed))
                 ),
                 ("bin_seconds", .integer(Int64(output.binSeconds))),
-                ("kind", .string(sensor.kind)),
+                ("kind", .string(lidar.protocol == "ld06" ? "ld06" : sensor.kind)),
                 ("node", summary.json),
             ]
             let text = report.jsonLines(summaryExtra: extra).map { $0 + "\n" }.joined()
@@ -185,3 +195,4 @@ struct Run: ParsableCommand {
                 + "\(report.turnBacks.count) turn-backs, \(report.overlapped) overlapped; " + summary.text)
     }
 }
+

@@ -10,6 +10,8 @@ enum SimulatedSensor {
     case ir2(IR2NodeRenderer, CommandDecoder)
     case tof2(TOF2NodeRenderer, CommandDecoder)
     case tfminiPair(TFminiPairRenderer, [TFminiCommandDecoder])
+    /// An LD06 2D LiDAR: it streams and takes no commands.
+    case ld06(LD06Renderer)
 
     /// How many links (ports) the hardware needs.
     var linkCount: Int {
@@ -32,6 +34,10 @@ enum SimulatedSensor {
             let chunk = renderer.next()
             self = .tfminiPair(renderer, decoders)
             return chunk.map { ($0.time, $0.channel == .a ? 0 : 1, $0.bytes) }
+        case .ld06(var renderer):
+            let chunk = renderer.next()
+            self = .ld06(renderer)
+            return chunk.map { ($0.time, 0, $0.bytes) }
         }
     }
 
@@ -52,6 +58,8 @@ enum SimulatedSensor {
         case .tfminiPair(var renderer, var decoders):
             renderer.command(bytes, on: link == 0 ? .a : .b, at: time, decoder: &decoders[link])
             self = .tfminiPair(renderer, decoders)
+        case .ld06:
+            break
         }
     }
 
@@ -65,6 +73,9 @@ enum SimulatedSensor {
             return renderer.takePedestrians()
         case .tfminiPair(var renderer, let decoders):
             defer { self = .tfminiPair(renderer, decoders) }
+            return renderer.takePedestrians()
+        case .ld06(var renderer):
+            defer { self = .ld06(renderer) }
             return renderer.takePedestrians()
         }
     }
@@ -112,6 +123,19 @@ enum SimulatedSensor {
                     ("corrupted", .integer(Int64(s.corrupted))),
                     ("garbage_bytes", .integer(Int64(s.garbageBytes))),
                     ("bytes", .integer(Int64(s.bytes))), ("commands", .integer(Int64(s.commands))),
+                    ("unread_bytes", .integer(Int64(discarded))),
+                ])
+            )
+        case .ld06(let renderer):
+            let s = renderer.statistics
+            let cyclists = renderer.cyclistCrossings
+            return (
+                "\(s.packets) packets, \(s.turns) turns, \(s.bytes) bytes, \(cyclists.count) cyclists, \(discarded) unread",
+                .object([
+                    ("packets", .integer(Int64(s.packets))), ("turns", .integer(Int64(s.turns))),
+                    ("corrupted", .integer(Int64(s.corrupted))), ("bytes", .integer(Int64(s.bytes))),
+                    ("cyclists_a_to_b", .integer(Int64(cyclists.count { $0.direction == .aToB }))),
+                    ("cyclists_b_to_a", .integer(Int64(cyclists.count { $0.direction == .bToA }))),
                     ("unread_bytes", .integer(Int64(discarded))),
                 ])
             )

@@ -69,6 +69,8 @@ public enum SensorProtocol: String, Sendable, Hashable, CaseIterable {
     case tof2
     /// Two TFmini-family rangefinders (TFmini-S, TFmini Plus, TF-Luna), each on its own port.
     case tfminiPair = "tfmini-pair"
+    /// An LDROBOT LD06 / LD19 2D LiDAR (230400 baud), counting at a line.
+    case ld06
 }
 
 /// What the two directions are called at this site, e.g. `a_to_b: inbound`.
@@ -109,4 +111,6 @@ public struct SensorConfiguration: Sendable, Hashable {
         if let channelA, let channelB { return [channelA.port, channelB.port] }
         return [port]
     }
+    /// The counting line and region of a 2D LiDAR; nil for other protocols.
+    public var lidar: LidarConfiguration? = nil
 }

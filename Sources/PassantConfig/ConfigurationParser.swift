@@ -270,7 +270,8 @@ struct Reader {
             node, key: key,
             allowed: [
                 "name", "port", "protocol", "baud", "labels", "max_transit_ms", "stuck_after_s",
-                "link_timeout_ms", "channels", "frame_rate_hz",
+                "link_timeout_ms", "channels", "frame_rate_hz", "line", "region", "background", "absorb_after_s",
+                "fast_mover_mps", "max_range_m",
             ] + RangefinderSettings.keys)
         let errorsBefore = errors.count
         let name = identifier(fields["name"], key: "\(key).name", parent: node, required: true)
@@ -297,7 +298,7 @@ struct Reader {
         }
         let range = rangefinder(fields, node: node, key: key, protocol: proto)
         if proto == .tfminiPair { port = range.a?.port }
-        var baud = 115_200
+        var baud = proto == .ld06 ? 230_400 : 115_200
         if let value = fields["baud"], let number = integer(value, key: "\(key).baud") {
             let standard = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600]
             if standard.contains(number) {
@@ -305,9 +306,10 @@ struct Reader {
             } else {
                 fail(
                     value, key: "\(key).baud",
-                    "\(number) is not a standard rate; PCNT nodes and TFminis use 115200")
+                    "\(number) is not a standard rate; PCNT nodes and TFminis use 115200, the LD06 230400")
             }
         }
+        let lidar = lidar(fields, node: node, key: key, isLidar: proto == .ld06)
         var labels = DirectionLabels()
         if let value = fields["labels"] {
             let entries = mapping(value, key: "\(key).labels", allowed: ["a_to_b", "b_to_a"])
@@ -330,7 +332,7 @@ struct Reader {
             maxTransitMillis: transit ?? 1500, stuckAfterSeconds: stuck ?? 30,
             // TFminis stream 100 frames a second and have no keepalive: a second of silence is an outage.
             linkTimeoutMillis: timeout ?? (proto == .tfminiPair ? 1500 : 3000), rangefinder: range.settings,
-            channelA: range.a, channelB: range.b)
+            channelA: range.a, channelB: range.b, lidar: lidar)
     }
 }
 

@@ -34,15 +34,17 @@ public struct SensorService: Service {
         self.live = live
         self.nodes = nodes
         self.sensor = sensor
-        self.counter = CounterSetup(sensor: sensor, in: configuration)
+        let (setup, notes) = CounterSetup.setup(sensor: sensor, in: configuration)
+        self.counter = setup
         self.clock = clock
         self.store = store
         self.board = board
         var logger = logger
         logger[metadataKey: "sensor"] = "\(sensor.name)"
         self.logger = logger
+        for note in notes { logger.warning("\(note)") }
         board.register(sensor.name, port: sensor.ports.joined(separator: " + "))
-        if sensor.protocol != .pcnt, let note = RangePair.Configuration.load(sensor).note {
+        if sensor.protocol == .tof2 || sensor.protocol == .tfminiPair, let note = RangePair.Configuration.load(sensor).note {
             self.logger.warning("\(note)")
         }
     }

@@ -1,7 +1,129 @@
 import ArgumentParser
+import Counting
+import Foundation
+import LD06
+import PassantConfig
+import PassantDaemon
+import SerialInput
 
-/// `passant calibrate`: learn what a sensor sees when nobody is there.
+/// `passant calibrate`: teach a sensor its site.
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Calibrate a sensor at its site.", subcommands: [CalibrateBaseline.self])
+        abstract: "Teach a sensor its site: the empty scene it sees (rangefinder baseline, LiDAR background).",
+        subcommands: [CalibrateBaseline.self, CalibrateBackground.self])
+}
+
+/// `passant calibrate background`: learn an LD06's empty scene and write it where the configuration
+/// says (`background:`), so passantd counts from its first turn.
+struct CalibrateBackground: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "background",
+        abstract: "Learn the empty scene of an LD06 (walls, posts, benches) from a live port or a capture.",
+        discussion: """
+            Run it with the walkway as empty as you can get it; a few passers-by do no harm (a surface \
+            must be there in at least a fifth of the turns to count as background). By default the \
+            sensor's port and background file come from --config; stop passantd first, since the port \
+            takes one reader.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The ld06 sensor in the configuration (default: the first ld06 sensor).")
+    var sensor: String?
+
+    @Option(help: "Read this port (a device path or tcp://host:port) instead of the configured one.")
+    var port: String?
+
+    @Option(help: "Learn from this capture file instead of a port.")
+    var capture: String?
+
+    @Option(help: "Write the background here instead of the configured `background:` path.")
+    var output: String?
+
+    @Option(help: "Seconds of sensor time to learn from.")
+    var seconds: Int = 20
+
+    func validate() throws {
+        guard (2...600).contains(seconds) else { throw ValidationError("--seconds must be 2–600") }
+        if port != nil && capture != nil { throw ValidationError("choose one of --port and --capture") }
+    }
+
+    func run() throws {
+        var configured: SensorConfiguration?
+        if options.config != nil || (port == nil && capture == nil) || output == nil {
+            let path = options.config ?? PassantConfig.Configuration.defaultPath
+            let config = try loadConfiguration(path)
+            let lidars = config.sensors.filter { $0.protocol == .ld06 }
+            configured = sensor.map { name in lidars.first { $0.name == name } } ?? lidars.first
+            if configured == nil {
+                throw ValidationError(
+                    "\(path) has no ld06 sensor\(sensor.map { " called '\($0)'" } ?? ""); its ld06 sensors: \(lidars.map(\.name).joined(separator: ", "))"
+                )
+            }
+        }
+        guard let destination = output ?? configured?.lidar?.backgroundPath else {
+            throw ValidationError(
+                "sensor '\(configured?.name ?? "")' has no `background:` path in the configuration; add one or pass --output FILE")
+        }
+
+        var decoder = LD06Decoder()
+        var assembler = ScanAssembler()
+        var learner = BackgroundLearner()
+        var first: Int64?
+        var done = false
+        func feed(_ bytes: UnsafeRawBufferPointer) {
+            decoder.decode(bytes) { packet in
+                assembler.add(packet) { scan in
+                    guard !done else { return }
+                    if first == nil { first = scan.time }
+                    learner.add(scan)
+                    if scan.endTime - first! >= Int64(seconds) * 1000 { done = true }
+                }
+            }
+        }
+
+        if let capture {
+            guard let file = FileHandle(forReadingAtPath: capture) else {
+                throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
+            }
+            while !done {
+                let chunk = file.readData(ofLength: 1 << 16)
+                if chunk.isEmpty { break }
+                chunk.withUnsafeBytes { feed($0) }
+            }
+        } else {
+            let name = port ?? configured!.port
+            let source: any ByteSource
+            do {
+                source = try openSource(try SourceAddress(parsing: name), baud: configured?.baud ?? 230_400)
+            } catch {
+                throw ValidationError("cannot open \(name): \(error)")
+            }
+            defer { source.close() }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+            defer { buffer.deallocate() }
+            let deadline = Date().addingTimeInterval(Double(seconds) * 3 + 5)
+            while !done {
+                guard Date() < deadline else {
+                    throw ValidationError(
+                        "\(name) gave \(learner.turns) turns in \(seconds * 3 + 5) s (\(decoder.packetsAccepted) packets, \(decoder.rejects.total) rejected); is it an LD06 at 230400 baud, and spinning?"
+                    )
+                }
+                let count = try source.read(into: buffer, timeoutMillis: 250)
+                if count > 0 { feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+            }
+        }
+        guard done else {
+            throw ValidationError(
+                "the capture holds only \(learner.turns) turns, less than \(seconds) s; record longer or pass a smaller --seconds"
+            )
+        }
+        let background = learner.background
+        try background.save(path: destination)
+        let surfaces = background.ranges.compactMap { $0 }
+        let nearest = surfaces.min().map { String(format: "%.2f m", $0) } ?? "none"
+        print(
+            "learned \(learner.turns) turns: a surface in \(surfaces.count) of 360 degrees (nearest \(nearest)); wrote \(destination)"
+        )
+    }
 }

@@ -18,7 +18,7 @@ struct Replay: ParsableCommand {
     @Argument(help: "The capture file.")
     var capture: String
 
-    @Option(help: "The protocol spoken in the capture: pcnt (default: the sensor's in --config, else pcnt).")
+    @Option(help: "The protocol spoken in the capture: pcnt or ld06 (default: the sensor's in --config, else pcnt).")
     var `protocol`: String?
 
     @Option(
@@ -125,6 +125,7 @@ struct Replay: ParsableCommand {
         let summary =
             "replayed \(bytes) bytes: \(health.frames) \(frames), \(health.rejectedFrames) rejected, "
             + "\(health.lostFrames) lost, \(health.crossings) crossings, "
+            + (health.protocol == "ld06" ? "\(health.fastMovers) fast movers not counted, " : "")
             + String(
                 format: "%.0f s of sensor time in %.3f s (%.0f× real time)\n", simulated, wall,
                 wall > 0 ? simulated / wall : 0)

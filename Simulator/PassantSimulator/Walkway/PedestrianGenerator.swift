@@ -142,8 +142,11 @@ public struct PedestrianGenerator: Sendable {
             var trajectory = freeTrajectory(
                 arrival: arrival, offset: offset, speed: speed, depth: depth, behaviour: behaviour,
                 random: &lane.random)
+            // A second row keeps its distance to the first as well: held up behind a slow unit ahead,
+            // the rows of a group close up but never walk into each other.
+            let frontRows = member >= 2 ? Array(newLeaders[0..<(member / 2) * 2]) : []
             trajectory = keepingDistance(
-                trajectory, depth: depth, gap: gap, speed: speed, leaders: lane.leaders)
+                trajectory, depth: depth, gap: gap, speed: speed, leaders: lane.leaders + frontRows)
             newLeaders.append(Leader(trajectory: trajectory, depth: depth))
 
             let walkwayTrajectory =

@@ -14,17 +14,6 @@ public enum LiveEvent: Sendable, Hashable {
     case scan(points: [PlanePoint], tracks: [PlaneTrack])
 }
 
-/// A point in the sensor's plane, metres.
-public struct PlanePoint: Sendable, Hashable {
-    public var x: Double
-    public var y: Double
-
-    public init(x: Double, y: Double) {
-        self.x = x
-        self.y = y
-    }
-}
-
 /// A tracked person in the sensor's plane: position (m) and velocity (m/s).
 public struct PlaneTrack: Sendable, Hashable {
     public var x: Double

@@ -72,6 +72,7 @@ public enum CounterSetup: Sendable, Hashable {
     case pcnt(PCNTCounter.Configuration)
     /// Two TFmini-family sensors on two ports.
     case tfminiPair(TFminiPairCounter.Configuration)
+    case ld06(LD06Counter.Configuration)
 
     /// The bin settings (node, sensor, length, grace), shared by every protocol.
     public var bins: Aggregator.Configuration {
@@ -79,6 +80,7 @@ public enum CounterSetup: Sendable, Hashable {
             switch self {
             case .pcnt(let configuration): configuration.bins
             case .tfminiPair(let configuration): configuration.bins
+            case .ld06(let configuration): configuration.bins
             }
         }
         set {
@@ -89,6 +91,9 @@ public enum CounterSetup: Sendable, Hashable {
             case .tfminiPair(var configuration):
                 configuration.bins = newValue
                 self = .tfminiPair(configuration)
+            case .ld06(var configuration):
+                configuration.bins = newValue
+                self = .ld06(configuration)
             }
         }
     }
@@ -98,6 +103,7 @@ public enum CounterSetup: Sendable, Hashable {
         switch self {
         case .pcnt(let configuration): PCNTCounter(configuration: configuration, clock: clock)
         case .tfminiPair(let configuration): TFminiPairCounter(configuration: configuration, clock: clock)
+        case .ld06(let configuration): LD06Counter(configuration: configuration, clock: clock)
         }
     }
 }

@@ -1,0 +1,271 @@
+// People followed from turn to turn, and counted when they cross the counting line.
+
+/// What a track did at the line.
+enum LineEvent: Sendable, Hashable {
+    /// A walker crossed; `time` is when the track passed the line (sensor ms).
+    case crossed(Direction, time: Int64)
+    /// Something faster than a walker crossed (a cyclist, a scooter): not a pedestrian.
+    case fastMover(Direction, time: Int64)
+}
+
+/// Multi-target tracking on sensor time, with counting at a line.
+///
+/// - **Prediction**: constant velocity; **update**: an α-β filter on the cluster centre.
+/// - **Association**: the globally cheapest assignment of clusters to predicted tracks within a gate
+///   that widens with speed and with the time a track went unseen.
+/// - **Life**: a track is confirmed after `confirmHits` detections (noise and fragments never count);
+///   a confirmed track coasts on its velocity for up to `coastMillis` unseen (occlusion by someone
+///   nearer the sensor), a tentative one is dropped at its second miss.
+/// - **Counting**: a track's *origin* is the side it was first seen on, at least `hysteresis` from the
+///   line. It counts when it is `commitDistance` past the line on the other side, at the time it
+///   passed the line; then the other side becomes its origin. A track that comes back before that
+///   (a turn-back, jitter on the line) counts nothing. A track that ends on the far side, past the
+///   hysteresis but short of the commit distance (lost in a crowd), counts too.
+/// - A track whose speed at the line exceeds `fastMoverSpeed` counts as a fast mover, never as a walker.
+struct LidarTracker: Sendable {
+    struct Settings: Sendable, Hashable {
+        var confirmHits = 3
+        var coastMillis: Int64 = 2000
+        /// Gate radius for a track with a known velocity, metres.
+        var gate = 0.5
+        /// Gate radius for a track seen once (its velocity unknown): allows a cyclist's first step.
+        var newTrackGate = 1.0
+        var alpha = 0.6
+        var beta = 0.25
+        var hysteresis = 0.15
+        var commitDistance = 0.4
+        /// Metres per second; nil counts everyone as a walker.
+        var fastMoverSpeed: Double? = 3.0
+        /// Two tracks closer than this are one person seen twice; the younger goes.
+        var duplicateDistance = 0.18
+        /// A cluster this close to a confirmed track is a fragment of it, not a new person.
+        var fragmentDistance = 0.45
+        /// Clusters narrower than this (m) are small: arms, bags, slivers of a hidden body…
+        var smallExtent = 0.15
+        /// …and start no track within this distance of a confirmed one.
+        var smallFragmentDistance = 0.8
+        /// How far beyond P and Q (metres) a crossing still counts.
+        var lineOverhang = 0.3
+    }
+
+    enum Side: Sendable, Hashable { case a, b }
+
+    struct Track: Sendable {
+        var id: Int
+        var position: PlanePoint
+        var velocity: PlanePoint
+        var lastSeen: Int64
+        var lastUpdate: Int64
+        var hits = 1
+        var misses = 0
+        var confirmed = false
+        /// Smoothed speed, m/s.
+        var speed = 0.0
+        var origin: Side?
+        /// Signed distance of the latest measured position.
+        var lastSigned: Double?
+        var lastSignedTime: Int64 = 0
+        /// When the track last passed the line away from its origin.
+        var lineTime: Int64?
+        var lineSpeed = 0.0
+        var measured: PlanePoint
+        /// Velocity averaged over about a second: what a person hidden behind someone nearer keeps
+        /// doing. The filter's own velocity swings when only part of the body is seen.
+        var steadyVelocity = PlanePoint(x: 0, y: 0)
+        /// Points per detection, averaged: a detection with far fewer is a partly hidden body.
+        var typicalPoints = 0.0
+    }
+
+    let line: CountingLine
+    var settings: Settings
+    private(set) var tracks: [Track] = []
+    private var nextID = 0
+    private var costs: [[Double]] = []
+
+    init(line: CountingLine, settings: Settings) {
+        self.line = line
+        self.settings = settings
+    }
+
+    /// Sensor time of the earliest line passage not decided yet: bins after it must wait.
+    var pendingSince: Int64? { tracks.compactMap(\.lineTime).min() }
+
+    /// Tracks confirmed and alive (for tests and the live monitor).
+    var confirmedCount: Int { tracks.count { $0.confirmed } }
+
+    /// One turn's clusters at sensor time `time`.
+    mutating func update(_ clusters: [Cluster], time: Int64, events: inout [LineEvent]) {
+        // Predict.
+        for index in tracks.indices {
+            let dt = Double(time - tracks[index].lastUpdate) / 1000
+            // Unseen: carry on as over the last second, not as the last (perhaps partial) detections.
+            let velocity = tracks[index].misses > 0 ? tracks[index].steadyVelocity : tracks[index].velocity
+            tracks[index].position = tracks[index].position + velocity * dt
+            tracks[index].lastUpdate = time
+        }
+        // Associate: confirmed tracks first, so a tentative track (a fragment, noise) never takes a
+        // known person's cluster; then tentative tracks among the clusters left.
+        var taken = Array(repeating: false, count: clusters.count)
+        for confirmed in [true, false] {
+            let rows = tracks.indices.filter { tracks[$0].confirmed == confirmed }
+            guard !rows.isEmpty else { continue }
+            costs.removeAll(keepingCapacity: true)
+            for index in rows {
+                let track = tracks[index]
+                let unseen = Double(time - track.lastSeen) / 1000
+                let gate =
+                    track.hits == 1
+                    ? settings.newTrackGate
+                    : settings.gate + 0.3 * track.speed * unseen + 0.5 * unseen
+                costs.append(
+                    clusters.indices.map { column in
+                        guard !taken[column] else { return .infinity }
+                        let distance = clusters[column].centre.distance(to: track.position)
+                        return distance <= gate ? distance : .infinity
+                    })
+            }
+            let assignment = optimalAssignment(costs, columns: clusters.count)
+            for (row, index) in rows.enumerated() {
+                if let column = assignment[row] {
+                    taken[column] = true
+                    correct(&tracks[index], with: clusters[column], time: time)
+                    count(&tracks[index], time: time, events: &events)
+                } else {
+                    tracks[index].misses += 1
+                }
+            }
+        }
+        // End tracks unseen for too long; a track lost just past the line still counts.
+        var survivors: [Track] = []
+        for track in tracks {
+            let unseen = time - track.lastSeen
+            let ended = track.confirmed ? unseen > settings.coastMillis : track.misses >= 2
+            if ended {
+                finish(track, events: &events)
+            } else {
+                survivors.append(track)
+            }
+        }
+        tracks = survivors
+        removeDuplicates(events: &events)
+        // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
+        for (column, cluster) in clusters.enumerated() where !taken[column] {
+            // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
+            // part of them; a body-sized one must be nearer still to be taken for a fragment.
+            let small = cluster.extent < settings.smallExtent
+            let reach = small ? settings.smallFragmentDistance : settings.fragmentDistance
+            let fragment = tracks.contains { $0.confirmed && $0.position.distance(to: cluster.centre) < reach }
+            if fragment { continue }
+            tracks.append(
+                Track(
+                    id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
+                    lastUpdate: time, measured: cluster.centre))
+            nextID += 1
+        }
+    }
+
+    /// Ends every track (link lost, shutdown): those past the line count, the rest are forgotten.
+    mutating func finishAll(events: inout [LineEvent]) {
+        for track in tracks { finish(track, events: &events) }
+        tracks.removeAll()
+    }
+
+    private func correct(_ track: inout Track, with cluster: Cluster, time: Int64) {
+        let measurement = cluster.centre
+        let dt = max(0.02, Double(time - track.lastSeen) / 1000)
+        let partial = track.hits >= 3 && Double(cluster.points) < 0.5 * track.typicalPoints
+        if track.hits == 1 {
+            track.velocity = (measurement - track.measured) * (1 / dt)
+            track.steadyVelocity = track.velocity
+            track.position = measurement
+        } else if partial {
+            // Part of the body hidden: its centre is biased; follow it loosely, keep the velocity.
+            track.position = track.position + (measurement - track.position) * (settings.alpha / 2)
+        } else {
+            let residual = measurement - track.position
+            track.position = track.position + residual * settings.alpha
+            track.velocity = track.velocity + residual * (settings.beta / dt)
+            track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
+        }
+        track.typicalPoints =
+            track.hits == 1 ? Double(cluster.points) : 0.8 * track.typicalPoints + 0.2 * Double(cluster.points)
+        track.speed = track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
+        track.measured = measurement
+        track.hits += 1
+        track.misses = 0
+        track.lastSeen = time
+        if track.hits >= settings.confirmHits { track.confirmed = true }
+    }
+
+    private func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
+        let signed = line.signedDistance(track.position)
+        let along = line.position(track.position) * line.length
+        let previous = track.lastSigned
+        defer {
+            track.lastSigned = signed
+            track.lastSignedTime = time
+        }
+        guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
+        let side: Side = signed < 0 ? .a : .b
+        if track.origin == nil {
+            if abs(signed) >= settings.hysteresis { track.origin = side }
+            return
+        }
+        guard let origin = track.origin else { return }
+        if let previous, (previous < 0) != (signed < 0) {
+            if side != origin {
+                // Passed the line away from the origin: when, by linear interpolation.
+                let fraction = abs(previous) / max(1e-9, abs(previous) + abs(signed))
+                track.lineTime = track.lastSignedTime + Int64(fraction * Double(time - track.lastSignedTime))
+                track.lineSpeed = track.speed
+            } else {
+                track.lineTime = nil  // came back: a turn-back or jitter
+            }
+        }
+        if side != origin, abs(signed) >= settings.commitDistance, track.confirmed {
+            emit(track, to: side, events: &events)
+            track.origin = side
+            track.lineTime = nil
+        }
+    }
+
+    private func finish(_ track: Track, events: inout [LineEvent]) {
+        guard track.confirmed, let origin = track.origin, track.lineTime != nil,
+            let signed = track.lastSigned
+        else { return }
+        let side: Side = signed < 0 ? .a : .b
+        if side != origin, abs(signed) >= settings.hysteresis { emit(track, to: side, events: &events) }
+    }
+
+    private func emit(_ track: Track, to side: Side, events: inout [LineEvent]) {
+        let direction: Direction = side == .b ? .aToB : .bToA
+        let time = track.lineTime ?? track.lastSeen
+        let speed = max(track.lineSpeed, track.speed)
+        if let fast = settings.fastMoverSpeed, speed > fast {
+            events.append(.fastMover(direction, time: time))
+        } else {
+            events.append(.crossed(direction, time: time))
+        }
+    }
+
+    private mutating func removeDuplicates(events: inout [LineEvent]) {
+        guard tracks.count > 1 else { return }
+        var remove = Set<Int>()
+        for i in tracks.indices {
+            for j in tracks.indices where j > i && !remove.contains(i) && !remove.contains(j) {
+                guard tracks[i].position.distance(to: tracks[j].position) < settings.duplicateDistance else {
+                    continue
+                }
+                // Closer than two bodies can be: one of them is a ghost. Drop the one not seen this
+                // turn, else the one seen less often.
+                let iWeaker =
+                    tracks[i].misses != tracks[j].misses
+                    ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
+                remove.insert(iWeaker ? i : j)
+            }
+        }
+        if !remove.isEmpty {
+            tracks = tracks.enumerated().filter { !remove.contains($0.offset) }.map(\.element)
+        }
+    }
+}
