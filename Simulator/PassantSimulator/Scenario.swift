@@ -43,8 +43,13 @@ public struct Scenario: Sendable, Hashable {
         name: "pauses", summary: "120/h each way, 30% of them stop in the beams for 1-8 s",
         walkway: WalkwayParameters(ratePerHourAToB: 120, ratePerHourBToA: 120, pauseShare: 0.3))
 
+    /// A technician's walk test: 5 walks A→B, then 5 back (`--walks` sets how many).
+    public static let walkTest = Scenario(
+        name: "walk-test", summary: "a technician walking 5 times A→B, then 5 times back",
+        walkway: WalkwayParameters(walkTest: 5))
+
     /// Every named scenario.
-    public static let all: [Scenario] = [sparse, moderate, dense, turnBacks, pauses]
+    public static let all: [Scenario] = [sparse, moderate, dense, turnBacks, pauses, walkTest]
 
     /// The scenario called `name`, if there is one.
     public static func named(_ name: String) -> Scenario? {

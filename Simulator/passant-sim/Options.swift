@@ -90,6 +90,12 @@ struct WalkwayOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Distance between beam A and beam B in metres.", valueName: "metres"))
     var spacing: Double?
 
+    @Option(help: ArgumentHelp("Walks each way in the walk-test scenario (default 5).", valueName: "n"))
+    var walks: Int?
+
+    @Flag(help: "The walk test starts from the B side (what beams wired the wrong way round see).")
+    var walksReversed = false
+
     func parameters() throws -> WalkwayParameters {
         guard let scenario = Scenario.named(scenario) else {
             throw ValidationError(
@@ -104,6 +110,19 @@ struct WalkwayOptions: ParsableArguments {
         if let pauses { parameters.pauseShare = pauses }
         if let turnbacks { parameters.turnBackShare = turnbacks }
         if let spacing { parameters.spacing = spacing }
+        if let walks {
+            guard parameters.walkTest != nil else {
+                throw ValidationError("--walks goes with --scenario walk-test")
+            }
+            guard (1...100).contains(walks) else { throw ValidationError("--walks must be 1 to 100") }
+            parameters.walkTest = walks
+        }
+        if walksReversed {
+            guard parameters.walkTest != nil else {
+                throw ValidationError("--walks-reversed goes with --scenario walk-test")
+            }
+            parameters.walkTestReversed = true
+        }
         return parameters
     }
 }

@@ -25,10 +25,10 @@ public struct ControlRequest: Codable, Sendable, Hashable {
     /// `node`: `get`, `set` or `save`.
     public var action: String?
     /// `node set`: parameter name → value.
-    public var parameters: [String: Int]?
+    public var parameters: [String: String]?
 
     public init(
-        _ command: Command, sensor: String? = nil, action: String? = nil, parameters: [String: Int]? = nil
+        _ command: Command, sensor: String? = nil, action: String? = nil, parameters: [String: String]? = nil
     ) {
         self.command = command
         self.sensor = sensor
@@ -59,12 +59,15 @@ public struct ControlReply: Codable, Sendable {
 /// A PCNT node's parameters as the node reported them.
 public struct NodeParameters: Codable, Sendable, Hashable {
     public var sensor: String
-    /// Name → value, as in PCNT.md (`debounce_ms`, `keepalive_ms`, …).
-    public var values: [String: Int]
+    /// Name → value, as the node answered (`debounce_ms`, `emit`, `node_id`, `fw`, …).
+    public var values: [String: String]
+    /// Refusals by parameter: `unknown-key`, `out-of-range`, `read-only`…
+    public var refused: [String: String]
     /// Whether the values were written to the node's flash (`save`).
     public var saved: Bool
 
-    public init(sensor: String, values: [String: Int], saved: Bool = false) {
+    public init(sensor: String, values: [String: String], refused: [String: String] = [:], saved: Bool = false) {
+        self.refused = refused
         self.sensor = sensor
         self.values = values
         self.saved = saved

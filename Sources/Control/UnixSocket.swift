@@ -22,7 +22,7 @@ public struct ControlError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
 
-    init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }

@@ -11,6 +11,7 @@ struct ControlService: Service {
     let path: String
     let status: StatusSource
     let live: LiveFeed
+    let nodes: NodeDesk
     let logger: Logger
 
     func run() async throws {
@@ -24,7 +25,7 @@ struct ControlService: Service {
         }
         logger.info("control socket \(path)")
         let stopping = StopSignal()
-        let handler = Handler(status: status, live: live, stopping: stopping)
+        let handler = Handler(status: status, live: live, nodes: nodes, stopping: stopping)
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread {
@@ -45,6 +46,7 @@ struct ControlService: Service {
 private struct Handler: Sendable {
     let status: StatusSource
     let live: LiveFeed
+    let nodes: NodeDesk
     let stopping: StopSignal
 
     func handle(_ request: ControlRequest, _ connection: ControlConnection) {
@@ -60,8 +62,28 @@ private struct Handler: Sendable {
             connection.send(ControlReply(status: status.report(withToday: true)))
         case .watch:
             live.stream(sensor: request.sensor, to: connection) { stopping.isRaised }
-        case .reload, .node:
-            connection.send(ControlReply(error: "this passantd does not support '\(request.command.rawValue)' yet"))
+        case .node:
+            connection.send(node(request))
+        case .reload:
+            connection.send(ControlReply(error: "this passantd does not support 'reload' yet"))
+        }
+    }
+
+    /// `passant node get|set|save` for one PCNT sensor.
+    private func node(_ request: ControlRequest) -> ControlReply {
+        let pcnt = status.configuration.sensors.filter { $0.protocol == .pcnt }.map(\.name)
+        guard let sensor = request.sensor ?? (pcnt.count == 1 ? pcnt[0] : nil) else {
+            return ControlReply(error: "name the sensor (PCNT sensors here: \(pcnt.joined(separator: ", ")))")
+        }
+        guard pcnt.contains(sensor) else { return ControlReply(error: "\(sensor) is not a PCNT counter node") }
+        guard let action = request.action.flatMap(NodeCommands.Action.init(rawValue:)) else {
+            return ControlReply(error: "node action must be get, set or save")
+        }
+        do {
+            return ControlReply(
+                node: try nodes.exchange(sensor: sensor, action: action, parameters: request.parameters ?? [:]))
+        } catch {
+            return ControlReply(error: error.message)
         }
     }
 }

@@ -24,12 +24,13 @@ public enum Daemon {
         }
         let board = StatusBoard()
         let live = LiveFeed()
+        let nodes = NodeDesk()
         let notifier = SystemdNotifier(environment: environment)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.sensors.map { sensor in
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    live: live, logger: logger),
+                    live: live, nodes: nodes, logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []
@@ -52,7 +53,7 @@ public enum Daemon {
         if let path = configuration.controlSocket {
             services.append(
                 .init(
-                    service: ControlService(path: path, status: status, live: live, logger: logger),
+                    service: ControlService(path: path, status: status, live: live, nodes: nodes, logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "control socket"))
         }
         if !mqttUplinks.isEmpty {

@@ -3,6 +3,7 @@ import CountBins
 import Counting
 import Foundation
 import Logging
+import PCNT
 import PassantConfig
 import SerialInput
 import ServiceLifecycle
@@ -23,13 +24,15 @@ public struct SensorService: Service {
     let store: BinStore
     let board: StatusBoard
     let live: LiveFeed
+    let nodes: NodeDesk
     let logger: Logger
 
     init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
-        board: StatusBoard, live: LiveFeed, logger: Logger
+        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, logger: Logger
     ) {
         self.live = live
+        self.nodes = nodes
         self.sensor = sensor
         self.counter = CounterSetup(sensor: sensor, in: configuration)
         self.clock = clock
@@ -132,6 +135,7 @@ struct SensorLoop {
                             UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
                         )
                         if watched { publishLive() }
+                        service.nodes.deliver(counter.takeReplies())
                     }
                 } catch {
                     logger.warning("lost \(ports[index].name): \(error)")
@@ -141,6 +145,7 @@ struct SensorLoop {
                 }
             }
             if !anyOpen { usleep(100_000) }
+            sendCommands()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
         waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
@@ -181,6 +186,24 @@ struct SensorLoop {
             counter.watch(watchedNow)
         }
         if watched { publishLive() }
+    }
+
+    /// Writes the commands a technician sent to this sensor's node (`passant node`).
+    private func sendCommands() {
+        let commands = service.nodes.takeOutgoing(service.sensor.name)
+        if commands.isEmpty { return }
+        // Node commands are PCNT: a PCNT sensor reads one port.
+        guard let source = ports.first?.source else {
+            service.nodes.failed(
+                commands,
+                "\(service.sensor.port) is not open: \(lastOpenError ?? "the daemon is reopening it")")
+            return
+        }
+        do {
+            for command in commands { try source.write(command.encoded) }
+        } catch {
+            service.nodes.failed(commands, "cannot write to \(service.sensor.port): \(error)")
+        }
     }
 
     /// Hands the counter's live events to the technicians watching.

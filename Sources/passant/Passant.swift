@@ -9,8 +9,8 @@ struct Passant: AsyncParsableCommand {
         abstract: "Check, calibrate, replay and export a passant counting site.",
         version: Daemon.version,
         subcommands: [
-            Status.self, Monitor.self, WalkTest.self, Ports.self, Probe.self, Calibrate.self, Config.self,
-            Replay.self, Export.self,
+            Status.self, Monitor.self, WalkTest.self, Node.self, Ports.self, Probe.self, Calibrate.self,
+            Config.self, Replay.self, Export.self,
         ])
 }
 

@@ -33,6 +33,14 @@ public struct PedestrianGenerator: Sendable {
 
     /// People on a walkway described by `parameters`, from simulation time 0 on.
     public init(parameters: WalkwayParameters, seed: UInt64) {
+        if let walks = parameters.walkTest {
+            self.init(scripted: Self.walkTest(walks, parameters: parameters, seed: seed), parameters: parameters)
+        } else {
+            self.init(random: parameters, seed: seed)
+        }
+    }
+
+    private init(random parameters: WalkwayParameters, seed: UInt64) {
         self.parameters = parameters
         lanes = WalkDirection.allCases.map { direction in
             var random = SeededRandom(seed: seed, stream: "walkway-\(direction.rawValue)")
@@ -214,5 +222,25 @@ public struct PedestrianGenerator: Sendable {
 
     private func clamp(_ value: Double, _ range: ClosedRange<Double>) -> Double {
         min(max(value, range.lowerBound), range.upperBound)
+    }
+}
+
+extension PedestrianGenerator {
+    /// A technician's walk test: `walks` walks A→B, then `walks` back, one person at a time at a brisk
+    /// but varying pace, a few seconds apart (the first one 5 s in).
+    static func walkTest(_ walks: Int, parameters: WalkwayParameters, seed: UInt64) -> [Pedestrian] {
+        var random = SeededRandom(seed: seed, stream: "walk-test")
+        var people: [Pedestrian] = []
+        var time = 5.0
+        for index in 0..<(2 * walks) {
+            var direction: WalkDirection = index < walks ? .aToB : .bToA
+            if parameters.walkTestReversed { direction = direction == .aToB ? .bToA : .aToB }
+            let speed = random.uniform(1.0...1.6)
+            people.append(
+                .walker(
+                    id: index, direction: direction, crossingTime: time, speed: speed, spacing: parameters.spacing))
+            time += random.uniform(5...8) + (index == walks - 1 ? 4 : 0)
+        }
+        return people
     }
 }

@@ -32,6 +32,12 @@ public struct WalkwayParameters: Sendable, Hashable {
     public var spacing: Double
     /// Width of the walkway (m).
     public var walkwayWidth: Double
+    /// A technician's walk test instead of random people: this many walks A→B, then as many back,
+    /// one at a time (`passant walk-test --expect N`).
+    public var walkTest: Int?
+    /// The walk test starts from the B side: what a sensor whose beams are wired the wrong way round
+    /// sees of a technician starting from the A side.
+    public var walkTestReversed = false
 
     /// A quiet walkway: 60 people per hour each way, everyone alone and walking through.
     public init(
@@ -41,8 +47,9 @@ public struct WalkwayParameters: Sendable, Hashable {
         speedRange: ClosedRange<Double> = 0.5...2.5, depthRange: ClosedRange<Double> = 0.20...0.35,
         widthRange: ClosedRange<Double> = 0.40...0.60, pauseRange: ClosedRange<Double> = 1...8,
         followingGapRange: ClosedRange<Double> = 0.10...0.50, spacing: Double = 0.20,
-        walkwayWidth: Double = 2.5
+        walkwayWidth: Double = 2.5, walkTest: Int? = nil
     ) {
+        self.walkTest = walkTest
         self.ratePerHourAToB = ratePerHourAToB
         self.ratePerHourBToA = ratePerHourBToA
         self.pairShare = pairShare

@@ -49,6 +49,8 @@ public struct PCNTCounter: SensorCounter {
     private var nodeFault = false
     private var crossings: [Crossing] = []
     private var live = LiveEvents()
+    /// Answers to commands, until the daemon takes them (bounded: nobody may be asking).
+    private var replies: [Response] = []
     /// The beams' states, for the live monitor.
     private var beams = (a: false, b: false)
     private var closed: [CountBin] = []
@@ -125,6 +127,11 @@ public struct PCNTCounter: SensorCounter {
 
     public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
 
+    public mutating func takeReplies() -> [Response] {
+        defer { replies.removeAll() }
+        return replies
+    }
+
     /// Continues a bin that an earlier run closed early.
     public mutating func resume(_ bin: CountBin) {
         aggregator.resume(bin)
@@ -176,7 +183,11 @@ public struct PCNTCounter: SensorCounter {
             nodeFault = !status.flags.isDisjoint(with: [.beamAStuck, .beamBStuck, .emitterFault])
             if status.flags.contains(.watchdogReset) { aggregator.flag(.sensorRestarted, at: utc) }
             detector.advance(to: step.time, into: &crossings)
-        case .keepalive, .response:
+        case .response(let response):
+            if replies.count >= 64 { replies.removeFirst() }
+            replies.append(response)
+            detector.advance(to: step.time, into: &crossings)
+        case .keepalive:
             detector.advance(to: step.time, into: &crossings)
         case .distances(let da, let sa, let db, let sb):
             isRangeNode = true

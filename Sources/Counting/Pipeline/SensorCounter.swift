@@ -1,4 +1,5 @@
 import CountBins
+import PCNT
 
 /// One sensor's whole counting pipeline, pure and deterministic: the bytes read from its port go in,
 /// closed `CountBin`s come out. Decoding, detection and tracking stay inside; a sensor service runs
@@ -41,12 +42,16 @@ public protocol SensorCounter: Sendable {
     mutating func watch(_ watching: Bool)
     /// The live events since the last call, for the monitor only (never stored or sent).
     mutating func takeLiveEvents() -> [LiveEvent]
+    /// Answers to commands sent to the node since the last call (PCNT `R`).
+    mutating func takeReplies() -> [Response]
 }
 
 extension SensorCounter {
     /// A counter with nothing to show live.
     public mutating func watch(_ watching: Bool) {}
     public mutating func takeLiveEvents() -> [LiveEvent] { [] }
+    /// A sensor that takes no commands.
+    public mutating func takeReplies() -> [Response] { [] }
 }
 
 extension SensorCounter {

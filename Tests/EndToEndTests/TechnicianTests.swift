@@ -1,0 +1,180 @@
+// The technician's commands against a running passantd fed by the simulator on a pty, and with the
+// daemon stopped: what a technician types on the ladder, with assertions on what they read.
+
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A simulated node on a pty, passantd counting it with a control socket in a temporary directory.
+private struct Site {
+    let directory: URL
+    let config: URL
+    let socket: String
+    let simulator: Program
+    var daemon: Program?
+
+    /// Starts the simulator with `simulatorArguments` and writes a configuration for its pty.
+    static func start(_ simulatorArguments: [String], labels: String = "{a_to_b: in, b_to_a: out}") async throws -> Site {
+        let directory = try temporaryDirectory()
+        let simulator = try Program("passant-sim", ["--pty"] + simulatorArguments)
+        let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
+        let config = directory.appendingPathComponent("passant.yaml")
+        let socket = directory.appendingPathComponent("control.sock").path
+        try """
+        # A test site.
+        site: ladder
+        node: gw
+        bin_seconds: 60
+        grace_seconds: 2
+        control_socket: \(socket)
+        store: {path: \(directory.path)/passant.db}
+        sensors:
+          - name: door
+            port: \(pty)
+            labels: \(labels)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        return Site(directory: directory, config: config, socket: socket, simulator: simulator)
+    }
+
+    mutating func startDaemon() async throws {
+        let daemon = try Program("passantd", ["--config", config.path])
+        try await daemon.log(containing: "control socket", within: 20)
+        self.daemon = daemon
+    }
+
+    func passant(_ arguments: [String], within seconds: Double = 60) async throws -> (Int32, String, String) {
+        try await run("passant", arguments + ["--config", config.path], within: seconds)
+    }
+
+    func stop() async throws {
+        if let daemon {
+            daemon.signal(SIGTERM)
+            _ = try await daemon.exit(within: 20)
+        }
+        simulator.signal(SIGTERM)
+        _ = try? await simulator.exit(within: 10)
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite("End to end, the technician's commands", .serialized)
+struct TechnicianTests {
+    @Test func statusShowsTheDaemonTheSensorTheStoreAndTodaysCounts() async throws {
+        var site = try await Site.start(["--scenario", "dense", "--speed", "1", "--duration", "600"])
+        try await site.startDaemon()
+        try await Task.sleep(for: .seconds(3))
+
+        let (status, text, errors) = try await site.passant(["status"])
+        #expect(status == 0, "\(errors)")
+        #expect(text.contains("site ladder · node gw"))
+        #expect(text.contains("door") && text.contains("UP"))
+        #expect(text.contains("pcnt node sim-1, firmware sim-1.0.0") || text.contains("node sim-1, firmware sim-1.0.0"))
+        #expect(text.contains("TODAY"))
+
+        let (_, json, _) = try await site.passant(["status", "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let sensors = try #require(report["sensors"] as? [[String: Any]])
+        #expect(sensors.first?["name"] as? String == "door")
+        #expect(sensors.first?["link"] as? String == "up")
+        #expect((sensors.first?["frames"] as? Int ?? 0) > 0)
+        #expect((sensors.first?["frames_per_second"] as? Double ?? 0) > 0)
+        let today = try #require((report["today"] as? [[String: Any]])?.first)
+        #expect((today["hours"] as? [[Int]])?.count == 24)
+        #expect(today["labels"] as? [String] == ["in", "out"])
+
+        // Stopped, the status comes from the store, and says so.
+        site.daemon?.signal(SIGTERM)
+        #expect(try await site.daemon?.exit(within: 20) == 0)
+        site.daemon = nil
+        let (stoppedStatus, stoppedText, _) = try await site.passant(["status"])
+        #expect(stoppedStatus == 3)
+        #expect(stoppedText.contains("passantd: not running"))
+        #expect(stoppedText.contains("door"))
+        try await site.stop()
+    }
+
+    @Test func monitorShowsChannelsAndCrossingsFromTheDaemonAndFromThePortWhenItIsStopped() async throws {
+        var site = try await Site.start(["--scenario", "dense", "--speed", "4", "--duration", "3600"])
+        try await site.startDaemon()
+
+        let (status, text, errors) = try await site.passant(["monitor", "--plain", "--duration", "6"])
+        #expect(status == 0, "\(errors)")
+        #expect(text.contains("from passantd"))
+        #expect(text.contains("door channels A occupied") || text.contains("B occupied"))
+        #expect(text.contains("door crossing in (a_to_b)") || text.contains("door crossing out (b_to_a)"))
+        #expect(text.contains("counted: door:"))
+
+        site.daemon?.signal(SIGTERM)
+        _ = try await site.daemon?.exit(within: 20)
+        site.daemon = nil
+        let (localStatus, local, localErrors) = try await site.passant(["monitor", "--plain", "--duration", "6"])
+        #expect(localStatus == 0, "\(localErrors)")
+        #expect(local.contains("opened directly (passantd is not running)"))
+        #expect(local.contains("door crossing"))
+        try await site.stop()
+    }
+
+    @Test func aWalkTestOfThreeWalksEachWayPasses() async throws {
+        var site = try await Site.start(["--scenario", "walk-test", "--walks", "3", "--speed", "4", "--duration", "120"])
+        try await site.startDaemon()
+
+        let (status, text, errors) = try await site.passant(["walk-test", "--expect", "3", "--timeout", "60"])
+        #expect(status == 0, "\(text)\n\(errors)")
+        #expect(text.contains("Walk 3 times in the direction counted as \"in\""))
+        #expect(text.components(separatedBy: "\tin (a_to_b)").count - 1 == 3)
+        #expect(text.components(separatedBy: "\tout (b_to_a)").count - 1 == 3)
+        #expect(text.contains("in (a_to_b): 3 of 3 · out (b_to_a): 3 of 3"))
+        #expect(text.contains("PASSED"))
+        try await site.stop()
+    }
+
+    @Test func aWalkTestOnSwappedBeamsSaysSoAndSwapsTheLabelsWhenAsked() async throws {
+        var site = try await Site.start([
+            "--scenario", "walk-test", "--walks", "3", "--walks-reversed", "--speed", "4", "--duration", "120",
+        ])
+        try await site.startDaemon()
+
+        let (status, text, _) = try await site.passant([
+            "walk-test", "--expect", "3", "--timeout", "60", "--swap-labels",
+        ])
+        #expect(status == 1)
+        #expect(text.contains("The directions are swapped"))
+        #expect(text.contains("Swapped the labels of door"))
+        let config = try String(contentsOf: site.config, encoding: .utf8)
+        #expect(config.contains("labels: {a_to_b: out, b_to_a: in}"))
+        #expect(config.hasPrefix("# A test site."), "the rest of the file is left as it was")
+        let (checkStatus, _, _) = try await site.passant(["config", "check"])
+        #expect(checkStatus == 0)
+        try await site.stop()
+    }
+
+    @Test func configCheckNamesEveryProblemWithItsLine() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("broken.yaml")
+        try "site: x\nbin_seconds: 45\nsensors:\n  - name: door\n    baud: fast\n".write(
+            to: file, atomically: true, encoding: .utf8)
+        let (status, text, _) = try await run("passant", ["config", "check", file.path])
+        #expect(status == 1)
+        #expect(text.contains("\(file.path):2: bin_seconds: must be 60, 300, 900 or 3600, not 45"))
+        #expect(text.contains("sensors[0].port: is missing"))
+        #expect(text.contains(":5: sensors[0].baud:"))
+
+        let (_, json, _) = try await run("passant", ["config", "check", file.path, "--json"])
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(result["usable"] as? Bool == false)
+        #expect((result["problems"] as? [[String: Any]])?.count ?? 0 >= 3)
+
+        let good = directory.appendingPathComponent("good.yaml")
+        try "site: x\nsensors:\n  - {name: door, port: /dev/serial/by-id/not-plugged}\n".write(
+            to: good, atomically: true, encoding: .utf8)
+        let (goodStatus, goodText, _) = try await run("passant", ["config", "check", good.path])
+        #expect(goodStatus == 0)
+        #expect(goodText.contains("usable — site x"))
+        #expect(goodText.contains("warning: sensor door: /dev/serial/by-id/not-plugged does not exist"))
+    }
+}
