@@ -130,7 +130,9 @@ struct SensorLoop {
                 do {
                     let count = try port.read(into: buffer, timeoutMillis: timeout)
                     if count > 0 {
-                        let arrival = followsSystemClock ? systemMillis() : nil
+                        // Read live, the arrival is known whatever the clock: counters anchor to it only
+                        // with the system clock, but may tell a silent port by it (a TFmini pair).
+                        let arrival = systemMillis()
                         waiting += counter.receive(
                             UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
                         )
