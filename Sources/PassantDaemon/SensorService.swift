@@ -132,7 +132,9 @@ struct SensorLoop {
                 do {
                     let count = try port.read(into: buffer, timeoutMillis: timeout)
                     if count > 0 {
-                        let arrival = followsSystemClock ? systemMillis() : nil
+                        // Read live, the arrival is known whatever the clock: counters anchor to it only
+                        // with the system clock, but may tell a silent port by it (a TFmini pair).
+                        let arrival = systemMillis()
                         waiting += counter.receive(
                             UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
                         )
@@ -194,10 +196,11 @@ struct SensorLoop {
     private func sendCommands() {
         let commands = service.nodes.takeOutgoing(service.sensor.name)
         if commands.isEmpty { return }
-        // A PCNT node has one port.
+        // Node commands are PCNT: a PCNT sensor reads one port.
         guard let source = ports.first?.source else {
             service.nodes.failed(
-                commands, "\(service.sensor.port) is not open: \(lastOpenError ?? "the daemon is reopening it")")
+                commands,
+                "\(service.sensor.port) is not open: \(lastOpenError ?? "the daemon is reopening it")")
             return
         }
         do {

@@ -146,13 +146,46 @@ struct TFminiPairCounterTests {
         #expect(counter.takeLiveEvents().isEmpty)
     }
 
+    @Test func readLiveABacklogDrainedPortByPortIsNotAnOutage() {
+        // A busy gateway reads 4 s of A's frames, then 4 s of B's, 5 ms later: far apart in frame
+        // time, but both ports spoke within milliseconds of each other.
+        var counter = pairCounter()
+        var bins: [CountBin] = []
+        for round in 0..<30 {
+            let frames = (round * 400)..<((round + 1) * 400)
+            let arrival = epoch + Int64(round) * 4000
+            bins += counter.receive(Self.script.bytes(.a, frames: frames), from: .a, arrival: arrival)
+            bins += counter.receive(Self.script.bytes(.b, frames: frames), from: .b, arrival: arrival + 5)
+            #expect(counter.health.link == .up, "round \(round)")
+        }
+        bins += counter.finish()
+        #expect(bins.first?.coverage == 1)
+        #expect(bins.reduce(0) { $0 + $1.aToB + $1.bToA } == 6)
+    }
+
+    @Test func readLiveAPortSilentByTheClockIsDown() {
+        var counter = pairCounter()
+        for second in 0..<10 {
+            let frames = (second * 100)..<((second + 1) * 100)
+            let arrival = epoch + Int64(second) * 1000
+            _ = counter.receive(Self.script.bytes(.a, frames: frames), from: .a, arrival: arrival)
+            if second < 3 {
+                _ = counter.receive(Self.script.bytes(.b, frames: frames), from: .b, arrival: arrival)
+            }
+        }
+        #expect(counter.health.link == .down)
+        #expect(counter.health.rangefinders?.b.link == .down)
+        #expect(counter.health.rangefinders?.a.link == .up)
+    }
+
     @Test func eachPortIsGreetedWithTheSettingsTheCounterReadsItBy() {
         let counter = pairCounter()
         #expect(counter.portCount == 2)
         // 5A 05 05 01 65 (cm), 5A 06 03 64 00 C7 (100 Hz), 5A 05 07 01 67 (output on): TFMINI.md's bytes.
         #expect(
             counter.greeting(port: 1) == [
-                0x5A, 0x05, 0x05, 0x01, 0x65, 0x5A, 0x06, 0x03, 0x64, 0x00, 0xC7, 0x5A, 0x05, 0x07, 0x01, 0x67,
+                0x5A, 0x05, 0x05, 0x01, 0x65, 0x5A, 0x06, 0x03, 0x64, 0x00, 0xC7, 0x5A, 0x05, 0x07, 0x01,
+                0x67,
             ])
     }
 

@@ -58,6 +58,8 @@ public struct TFminiPairCounter: SensorCounter {
         var latest: Int64?
         /// Timeline time of the first frame ever.
         var first: Int64?
+        /// Read live: when this port first delivered since the partner last did (system clock, Unix ms).
+        var deliveringAloneSince: Int64?
         /// Edges not yet merged.
         var edges: [ChannelEdge] = []
         var down = false
@@ -234,6 +236,11 @@ public struct TFminiPairCounter: SensorCounter {
         let channel: Channel = side == 0 ? .a : .b
         let rate = Int64(max(1, configuration.frameRateHz))
         var port = ports[side]
+        if let arrival {
+            if port.deliveringAloneSince == nil { port.deliveringAloneSince = arrival }
+            // The partner hears that this port spoke.
+            ports[1 - side].deliveringAloneSince = nil
+        }
         if port.down {
             // Back after an outage: the read just arrived, so its last frame is about the partner's
             // latest (they watch the same moments); never before what this channel already reported.
@@ -264,11 +271,21 @@ public struct TFminiPairCounter: SensorCounter {
             if let edge = range.observe(reading, on: channel, at: time) { port.edges.append(edge) }
         }
         ports[side] = port
-        // A partner that fell behind by more than the link timeout, or never spoke, is down.
-        if let latest = port.latest, !ports[1 - side].down,
-            latest - (ports[1 - side].latest ?? port.first ?? latest) > configuration.linkTimeoutMillis
-        {
-            markDown(1 - side)
+        // A partner silent for longer than the link timeout, or that never spoke, is down. Read live,
+        // silence is how long this port has gone on delivering alone, by the clock: a gateway that
+        // stalled, then drains one port's backlog before the other's, puts them seconds apart in frame
+        // time (and in arrival) without either being silent. Replayed, by frame time.
+        let partner = ports[1 - side]
+        if !partner.down {
+            let silence: Int64?
+            if let arrival {
+                silence = arrival - (port.deliveringAloneSince ?? arrival)
+            } else if let latest = port.latest {
+                silence = latest - (partner.latest ?? port.first ?? latest)
+            } else {
+                silence = nil
+            }
+            if let silence, silence > configuration.linkTimeoutMillis { markDown(1 - side) }
         }
         updateLink()
     }
