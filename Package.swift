@@ -137,6 +137,8 @@ let package = Package(
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
         .testTarget(name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "Counting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
+        // The node firmware (Hardware/firmware, built from the same Sources/PCNT files) running in QEMU.
+        .testTarget(name: "FirmwareTests", dependencies: ["PCNT", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,7 +43,8 @@ struct Run: ParsableCommand {
         if let start = output.start, UTCTime.parse(start) == nil {
             throw ValidationError("--start '\(start)' is not an ISO 8601 time like 2025-06-01T12:00:00Z")
         }
-        let problems = try walkway.parameters().problems + nodeConfiguration().problems
+        var problems = try walkway.parameters().problems + nodeConfiguration().problems
+        problems += node.problems(faults: try faults.faults())
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
@@ -76,16 +77,27 @@ struct Run: ParsableCommand {
         }
 
         let startUnixMillis = output.start.flatMap(UTCTime.parse) ?? SystemCalls.unixMillis()
-        var renderer = IR2NodeRenderer(
-            walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis)
+        var source: any NodeSource
+        if node.implementation == "qemu" {
+            let generator = PedestrianGenerator(parameters: parameters, seed: walkway.seed)
+            let signals = BeamSignals(
+                generator: generator, spacing: parameters.spacing, stuck: nodeConfiguration.faults.stuck)
+            source = try FirmwareNode(
+                image: try node.image(), signals: signals, end: durationMillis,
+                debounceMillis: nodeConfiguration.debounceMillis)
+        } else {
+            source = RendererSource(
+                renderer: IR2NodeRenderer(
+                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis))
+        }
         var truth = GroundTruth(
             startUnixMillis: startUnixMillis, binSeconds: Int64(output.binSeconds),
             spacing: parameters.spacing)
         let paced = !output.fast
         let startNanos = SystemCalls.monotonicNanos()
         var simulatedUntil = durationMillis
-        while let chunk = renderer.next() {
-            truth.record(renderer.takePedestrians())
+        while let chunk = try source.next() {
+            truth.record(source.takePedestrians())
             if paced {
                 let due = startNanos + Int64(Double(chunk.time) * 1_000_000 / output.speed)
                 try link.serve(until: due)
@@ -110,11 +122,10 @@ struct Run: ParsableCommand {
                     Int64(Double(SystemCalls.monotonicNanos() - startNanos) / 1e6 * output.speed))
             }
         }
-        truth.record(renderer.takePedestrians())
+        truth.record(source.takePedestrians())
         try link.close()
 
         let report = truth.report(until: simulatedUntil)
-        let statistics = renderer.statistics
         if let path = output.truth {
             let extra: [(String, JSONValue)] = [
                 ("scenario", .string(walkway.scenario)),
@@ -124,7 +135,7 @@ struct Run: ParsableCommand {
                         ? .integer(Int64(walkway.seed)) : .string(String(walkway.seed))
                 ),
                 ("bin_seconds", .integer(Int64(output.binSeconds))),
-                ("node", nodeStatistics(statistics, discarded: link.discardedBytes)),
+                ("node", source.statistics(discarded: link.discardedBytes)),
             ]
             let text = report.jsonLines(summaryExtra: extra).map { $0 + "\n" }.joined()
             let fd = try SystemCalls.createFile(path)
@@ -136,21 +147,7 @@ struct Run: ParsableCommand {
                 + "\(UTCTime.format(unixMillis: startUnixMillis, milliseconds: true)): "
                 + "\(report.crossings.count) crossings (\(report.total(.aToB)) a_to_b, \(report.total(.bToA)) b_to_a), "
                 + "\(report.turnBacks.count) turn-backs, \(report.overlapped) overlapped; "
-                + "\(statistics.sentences) sentences (\(statistics.edges) B, \(statistics.keepalives) K, "
-                + "\(statistics.statuses) S, \(statistics.dropped) dropped), \(statistics.bytes) bytes, "
-                + "\(link.discardedBytes) unread")
+                + "\(source.summary), \(link.discardedBytes) unread")
     }
 
-    private func nodeStatistics(_ statistics: IR2NodeRenderer.Statistics, discarded: Int) -> JSONValue {
-        .object([
-            ("sentences", .integer(Int64(statistics.sentences))),
-            ("hello", .integer(Int64(statistics.hellos))),
-            ("b", .integer(Int64(statistics.edges))), ("s", .integer(Int64(statistics.statuses))),
-            ("k", .integer(Int64(statistics.keepalives))), ("dropped", .integer(Int64(statistics.dropped))),
-            ("corrupted", .integer(Int64(statistics.corrupted))),
-            ("garbage_bytes", .integer(Int64(statistics.garbageBytes))),
-            ("reboots", .integer(Int64(statistics.reboots))), ("bytes", .integer(Int64(statistics.bytes))),
-            ("unread_bytes", .integer(Int64(discarded))),
-        ])
-    }
 }

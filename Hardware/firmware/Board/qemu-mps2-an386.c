@@ -8,8 +8,8 @@
 //   entry that arrives after its tick is applied at once and counted as late. A line `!hang\n` stops
 //   the main loop, so the watchdog must reset the node (the test of the watchdog flag).
 // - Watchdog: CMSDK APB watchdog (0x40008000), reset after two timeouts of 1 s.
-// - Parameter store and reset cause: RAM in a section the startup code never touches (`.noinit`);
-//   QEMU keeps RAM across a system reset, so `W` survives `X` (not a power cycle: a fresh QEMU).
+// - Parameter store and reset cause: RAM outside the linked image, which QEMU keeps across a system
+//   reset, so `W` survives `X` and a watchdog reset (not a power cycle: a fresh QEMU starts blank).
 #include <stdint.h>
 #include <string.h>
 #include "Board.h"
@@ -135,12 +135,23 @@ static void test_port_poll(void) {
 
 // MARK: reset, watchdog, store
 
-#define NOINIT __attribute__((section(".noinit")))
-#define RUNNING_MAGIC 0x52554E21u    // set while running
+// Above the 64 KB the firmware is linked into, but RAM on QEMU's MPS2 (4 MB): not part of the ELF image,
+// so neither the startup code nor QEMU's reset (which reloads the image) clears it.
+struct persistent {
+    uint32_t running_marker, soft_reset_marker;
+    uint32_t store_magic, store_size, store_crc;
+    uint8_t store_data[128];
+};
+#define PERSISTENT ((volatile struct persistent *)0x20010000u)
+#define RUNNING_MAGIC 0x52554E21u     // set while running
 #define SOFT_RESET_MAGIC 0x53465421u  // set just before a deliberate reset
-NOINIT static uint32_t running_marker, soft_reset_marker;
-NOINIT static uint32_t store_magic, store_size, store_crc;
-NOINIT static uint8_t store_data[128];
+#define running_marker (PERSISTENT->running_marker)
+#define soft_reset_marker (PERSISTENT->soft_reset_marker)
+#define store_magic (PERSISTENT->store_magic)
+#define store_size (PERSISTENT->store_size)
+#define store_crc (PERSISTENT->store_crc)
+#define store_data ((uint8_t *)PERSISTENT->store_data)
+#define STORE_CAPACITY 128u
 static int32_t watchdog_reset;
 
 static uint32_t checksum(const uint8_t *data, uint32_t size) {
@@ -189,14 +200,14 @@ void board_reset(void) {
 int32_t board_was_watchdog_reset(void) { return watchdog_reset; }
 
 int32_t board_store_load(void *data, uint32_t size) {
-    if (store_magic != 0x50434E54u || store_size != size || size > sizeof store_data) return 0;
+    if (store_magic != 0x50434E54u || store_size != size || size > STORE_CAPACITY) return 0;
     if (store_crc != checksum(store_data, size)) return 0;
     memcpy(data, store_data, size);
     return 1;
 }
 
 int32_t board_store_save(const void *data, uint32_t size) {
-    if (size > sizeof store_data) return 0;
+    if (size > STORE_CAPACITY) return 0;
     memcpy(store_data, data, size);
     store_size = size;
     store_crc = checksum(store_data, size);

@@ -189,17 +189,16 @@ struct Node {
     /// and those live now (`total/live`), `inputs` beam inputs applied late and changes lost
     /// (`late/overruns`), `board` the board's name.
     private func diagnostic(_ key: String, allocationsBefore: UInt32) -> String? {
-        switch key {
-        case "allocs":
+        if key.is("allocs") {
             return Parameters.decimal(allocationsBefore &- bootAllocations &- commandAllocations)
-        case "heap":
-            return Parameters.decimal(board_heap_allocations()) + "/" + Parameters.decimal(board_heap_live())
-        case "inputs":
-            return Parameters.decimal(board_late_inputs()) + "/" + Parameters.decimal(board_input_overruns())
-        case "board":
-            return String(cString: board_name())
-        default:
-            return nil
         }
+        if key.is("heap") {
+            return Parameters.decimal(board_heap_allocations()) + "/" + Parameters.decimal(board_heap_live())
+        }
+        if key.is("inputs") {
+            return Parameters.decimal(board_late_inputs()) + "/" + Parameters.decimal(board_input_overruns())
+        }
+        if key.is("board") { return String(cString: board_name()) }
+        return nil
     }
 }

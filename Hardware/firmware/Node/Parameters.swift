@@ -28,29 +28,31 @@ struct Parameters {
     /// Sets `key` to `value` (text as received), or says why not. Read-only keys refuse; the caller
     /// answers read-only keys of its own (diagnostics) before asking here.
     mutating func set(_ key: String, _ value: String) throws(Refusal) {
-        switch key {
-        case "debounce_ms": debounceMillis = try Self.number(value, maximum: 200, minimum: 0)
-        case "rate_hz": rateHz = try Self.number(value, maximum: 250, minimum: 1)
-        case "emit": emit = try Self.number(value, maximum: 3, minimum: 0)
-        case "node_id":
+        if key.is("debounce_ms") {
+            debounceMillis = try Self.number(value, maximum: 200, minimum: 0)
+        } else if key.is("rate_hz") {
+            rateHz = try Self.number(value, maximum: 250, minimum: 1)
+        } else if key.is("emit") {
+            emit = try Self.number(value, maximum: 3, minimum: 0)
+        } else if key.is("node_id") {
             guard Self.isNodeID(value) else { throw .outOfRange }
             nodeID = value
-        case "fw", "kind": throw .readOnly
-        default: throw .unknownKey
+        } else if key.is("fw") || key.is("kind") {
+            throw .readOnly
+        } else {
+            throw .unknownKey
         }
     }
 
     /// The value of `key` as sent in `R`, or `nil` for a key this table does not hold.
     func value(_ key: String) -> String? {
-        switch key {
-        case "debounce_ms": Self.decimal(debounceMillis)
-        case "rate_hz": Self.decimal(rateHz)
-        case "emit": Self.decimal(emit)
-        case "node_id": nodeID
-        case "fw": Self.firmware
-        case "kind": "IR2"
-        default: nil
-        }
+        if key.is("debounce_ms") { return Self.decimal(debounceMillis) }
+        if key.is("rate_hz") { return Self.decimal(rateHz) }
+        if key.is("emit") { return Self.decimal(emit) }
+        if key.is("node_id") { return nodeID }
+        if key.is("fw") { return Self.firmware }
+        if key.is("kind") { return "IR2" }
+        return nil
     }
 
     /// A canonical decimal (what PCNT writes: digits, no sign, no leading zero) within the range.
@@ -137,4 +139,19 @@ struct Parameters {
     }
 
     init() {}
+}
+
+extension String {
+    /// Byte-for-byte equality with an ASCII literal. Keys are ASCII; comparing bytes keeps Unicode
+    /// normalisation (and its tables, tens of kilobytes) out of the firmware.
+    func `is`(_ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { expected in
+            var index = 0
+            for byte in utf8 {
+                guard index < expected.count, expected[index] == byte else { return false }
+                index += 1
+            }
+            return index == expected.count
+        }
+    }
 }
