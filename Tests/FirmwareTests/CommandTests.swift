@@ -3,7 +3,7 @@
 import PCNT
 import Testing
 
-@Suite("Firmware in QEMU: commands", .enabled(if: Firmware.enabled, Firmware.skipMessage))
+@Suite("Firmware in QEMU: commands", .serialized, .enabled(if: Firmware.enabled, Firmware.skipMessage))
 struct CommandTests {
     @Test func everyParameterCanBeReadWithItsDefault() async throws {
         let node = try QEMUNode(clock: .fast)

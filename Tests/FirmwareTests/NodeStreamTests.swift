@@ -2,6 +2,7 @@
 // board's test port, everything it says read with the gateway's own decoder.
 
 import PCNT
+import TestSupport
 import Testing
 
 /// Edges of one beam, as the tests expect them.
@@ -19,7 +20,7 @@ private func statuses(_ sentences: [NodeSentence]) -> [(tick: UInt32, status: No
     }
 }
 
-@Suite("Firmware in QEMU: the stream", .enabled(if: Firmware.enabled, Firmware.skipMessage))
+@Suite("Firmware in QEMU: the stream", .serialized, .enabled(if: Firmware.enabled, Firmware.skipMessage))
 struct NodeStreamTests {
     @Test func bootSaysHelloThenKeepsTheLinkAliveWithKeepalivesAndStatusEveryTenSeconds() async throws {
         let node = try QEMUNode(clock: .fast)

@@ -38,7 +38,7 @@ final class QEMUNode: @unchecked Sendable {
         case fast
     }
 
-    private let process = Process()
+    private let pid: pid_t
     private let directory: TemporaryDirectory
     private let link: Int32
     private let testPort: Int32
@@ -52,7 +52,6 @@ final class QEMUNode: @unchecked Sendable {
         directory = try TemporaryDirectory("qemu-node")
         let linkPath = directory.file("uart0")
         let testPortPath = directory.file("uart1")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none"]
         if clock == .fast { arguments += ["-icount", "shift=3,sleep=off"] }
         arguments += [
@@ -60,14 +59,10 @@ final class QEMUNode: @unchecked Sendable {
             "-chardev", "socket,id=link,path=\(linkPath),server=on,wait=on", "-serial", "chardev:link",
             "-chardev", "socket,id=port,path=\(testPortPath),server=on,wait=on", "-serial", "chardev:port",
         ]
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        pid = try Self.spawn(arguments)
         // QEMU waits for both connections before the node boots, so nothing it says is lost.
-        link = try Self.connect(linkPath, process: process)
-        testPort = try Self.connect(testPortPath, process: process)
+        link = try Self.connect(linkPath, pid: pid)
+        testPort = try Self.connect(testPortPath, pid: pid)
         let thread = Thread { [self] in readLoop() }
         thread.start()
     }
@@ -76,11 +71,14 @@ final class QEMUNode: @unchecked Sendable {
 
     /// Stops QEMU (the node loses power).
     func stop() {
-        lock.withLock { closed = true }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        let first = lock.withLock {
+            defer { closed = true }
+            return !closed
         }
+        guard first else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
         shutdown(link, Int32(SHUT_RDWR))
     }
 
@@ -172,10 +170,38 @@ final class QEMUNode: @unchecked Sendable {
         }
     }
 
-    private static func connect(_ path: String, process: Process) throws -> Int32 {
+    /// Starts QEMU with a clean signal mask and default handlers: a test runner's threads block signals
+    /// that QEMU's own timers and shutdown rely on, and Foundation's `Process` passes the mask on.
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        guard result == 0 else { throw TestFailure("cannot start \(arguments[0]): error \(result)") }
+        return pid
+    }
+
+    private static func connect(_ path: String, pid: pid_t) throws -> Int32 {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            guard process.isRunning else { throw TestFailure("qemu-system-arm exited at start") }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == 0 else { throw TestFailure("qemu-system-arm exited at start") }
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)

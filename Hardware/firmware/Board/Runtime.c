@@ -19,10 +19,20 @@ static void reset_handler(void);
 static void fault_handler(void) {
     board_reset();
 }
+// The only NMI source enabled on these boards is the watchdog's early warning (MPS2 wires the CMSDK
+// watchdog's interrupt to NMI): wait for the watchdog's reset, so the next boot knows what happened.
+static void nmi_handler(void) {
+    for (;;) {}
+}
 
-__attribute__((section(".vectors"), used)) const void *const vector_table[16] = {
-    &_estack, reset_handler, fault_handler, fault_handler, fault_handler, fault_handler, fault_handler, 0,
+// Device interrupts a board may use; the others are never enabled.
+static void unused_irq(void) {}
+void USART2_IRQHandler(void) __attribute__((weak, alias("unused_irq")));  // STM32F4 IRQ 38
+
+__attribute__((section(".vectors"), used)) const void *const vector_table[16 + 64] = {
+    &_estack, reset_handler, nmi_handler, fault_handler, fault_handler, fault_handler, fault_handler, 0,
     0, 0, 0, fault_handler, fault_handler, 0, fault_handler, SysTick_Handler,
+    [16 + 38] = USART2_IRQHandler,
 };
 
 static void reset_handler(void) {
