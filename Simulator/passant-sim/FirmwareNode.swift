@@ -160,16 +160,22 @@ final class FirmwareNode: NodeSource {
         if finished { try finish() }
     }
 
-    /// The raw beam changes of the next second, as schedule lines `<tick>,<levels>`.
+    /// The raw beam changes, as schedule lines `<tick>,<levels>`, written up to ten minutes of node time
+    /// ahead of what the node has said: QEMU runs as fast as it can, also while a paced run waits to send,
+    /// and an input written after its tick would be late. What the firmware has no room for yet waits in
+    /// the socket.
     private func refillInputs() {
-        guard pendingOffset == pendingInput.count, inputHorizon < end else { return }
-        pendingInput.removeAll(keepingCapacity: true)
-        pendingOffset = 0
-        inputHorizon = min(inputHorizon + 1_000, end)
-        for transition in signals.advance(to: inputHorizon) {
-            let bit = transition.channel == .a ? 1 : 2
-            levels = transition.interrupted ? levels | bit : levels & ~bit
-            pendingInput += Array("\(transition.time),\(levels)\n".utf8)
+        if pendingOffset > 0 && pendingOffset == pendingInput.count {
+            pendingInput.removeAll(keepingCapacity: true)
+            pendingOffset = 0
+        }
+        while inputHorizon < min(end, lastTime + 600_000), pendingInput.count - pendingOffset < 1 << 16 {
+            inputHorizon = min(inputHorizon + 1_000, end)
+            for transition in signals.advance(to: inputHorizon) {
+                let bit = transition.channel == .a ? 1 : 2
+                levels = transition.interrupted ? levels | bit : levels & ~bit
+                pendingInput += Array("\(transition.time),\(levels)\n".utf8)
+            }
         }
     }
 
