@@ -100,7 +100,8 @@ final class FirmwareNode: NodeSource {
         try SystemCalls.setNonBlocking(testPort, "the QEMU node's test port")
         if debounceMillis != 20 {
             // Sent at once: the node applies it within its first milliseconds, before anyone walks.
-            pendingCommands += Command.set(request: 1, key: "debounce_ms", value: String(debounceMillis)).encoded
+            pendingCommands +=
+                Command.set(request: 1, key: "debounce_ms", value: String(debounceMillis)).encoded
         }
     }
 
@@ -229,7 +230,8 @@ final class FirmwareNode: NodeSource {
         let keys = ["allocs", "inputs", "heap"]
         for (index, key) in keys.enumerated() {
             try SystemCalls.writeAll(
-                link, Command.query(request: UInt16(60_000 + index), key: key).encoded, "the QEMU node's UART")
+                link, Command.query(request: UInt16(60_000 + index), key: key).encoded, "the QEMU node's UART"
+            )
         }
         var answers: [UInt16: String] = [:]
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -239,7 +241,9 @@ final class FirmwareNode: NodeSource {
             let count = buffer.withUnsafeMutableBytes { read(link, $0.baseAddress, $0.count) }
             if count <= 0 { continue }
             decoder.decode(buffer[0..<count]) { sentence in
-                if case .response(let response) = sentence.message, response.ok { answers[response.request] = response.value }
+                if case .response(let response) = sentence.message, response.ok {
+                    answers[response.request] = response.value
+                }
             }
         }
         diagnostics = keys.enumerated().map { ($0.element, answers[UInt16(60_000 + $0.offset)] ?? "?") }
@@ -284,7 +288,8 @@ final class FirmwareNode: NodeSource {
         var pid: pid_t = 0
         let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
         guard result == 0 else {
-            throw SystemError("posix_spawnp", "\(arguments[0]) (install it with scripts/setup)", errno: result)
+            throw SystemError(
+                "posix_spawnp", "\(arguments[0]) (install it with scripts/setup)", errno: result)
         }
         return pid
     }

@@ -1,12 +1,12 @@
 // Command-line options, grouped as in `--help`.
 
 import ArgumentParser
+import PCNT
+import PassantSimulator
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import PCNT
-import PassantSimulator
 
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Send to a new pseudo-terminal (the default).")
@@ -147,7 +147,9 @@ struct NodeOptions: ParsableArguments {
             return implementation == "sim" ? [] : ["--node must be 'sim' or 'qemu', not '\(implementation)'"]
         }
         var problems: [String] = []
-        if tickOffset != 0 || seqOffset != 0 { problems.append("--tick-offset and --seq-offset need --node sim") }
+        if tickOffset != 0 || seqOffset != 0 {
+            problems.append("--tick-offset and --seq-offset need --node sim")
+        }
         if faults.dropProbability > 0 || faults.corruptProbability > 0 || faults.garbageBurstsPerHour > 0
             || !faults.reboots.isEmpty
         {
@@ -166,8 +168,9 @@ struct NodeOptions: ParsableArguments {
             let candidate = directory + "/firmware/qemu-mps2-an386.elf"
             if access(candidate, R_OK) == 0 { return candidate }
         }
-        throw ValidationError("no firmware image found next to \(SystemCalls.executablePath()): build it with "
-            + "Hardware/firmware/build, or give --firmware-image")
+        throw ValidationError(
+            "no firmware image found next to \(SystemCalls.executablePath()): build it with "
+                + "Hardware/firmware/build, or give --firmware-image")
     }
 }
 

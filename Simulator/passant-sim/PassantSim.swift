@@ -88,7 +88,8 @@ struct Run: ParsableCommand {
         } else {
             source = RendererSource(
                 renderer: IR2NodeRenderer(
-                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis))
+                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed,
+                    end: durationMillis))
         }
         var truth = GroundTruth(
             startUnixMillis: startUnixMillis, binSeconds: Int64(output.binSeconds),

@@ -48,7 +48,8 @@ struct FirmwareInTheLoopTests {
         #expect(simulator.stderr.contains("firmware in QEMU"), "\(simulator.stderr)")
         #expect(simulator.stderr.contains("allocs 0, inputs 0/0"), "\(simulator.stderr)")
 
-        let (status, exported, errors) = try await run("passant", ["export", "--db", database, "--format", "json"])
+        let (status, exported, errors) = try await run(
+            "passant", ["export", "--db", database, "--format", "json"])
         #expect(status == 0, "\(errors)")
         let bins = try jsonLines(exported)
         let truth = try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8))

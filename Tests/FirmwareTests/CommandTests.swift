@@ -25,7 +25,8 @@ struct CommandTests {
         let node = try QEMUNode(clock: .fast)
         defer { node.stop() }
         let cases: [(key: String, value: String, ok: Bool, answer: String)] = [
-            ("debounce_ms", "30", true, "30"), ("debounce_ms", "0", true, "0"), ("debounce_ms", "200", true, "200"),
+            ("debounce_ms", "30", true, "30"), ("debounce_ms", "0", true, "0"),
+            ("debounce_ms", "200", true, "200"),
             ("debounce_ms", "201", false, "out-of-range"), ("debounce_ms", "abc", false, "out-of-range"),
             ("debounce_ms", "020", false, "out-of-range"), ("debounce_ms", "-1", false, "out-of-range"),
             ("rate_hz", "0", false, "out-of-range"), ("rate_hz", "250", true, "250"),
@@ -54,7 +55,10 @@ struct CommandTests {
         damaged[3] ^= 0x01  // bad CRC
         try node.send(raw: damaged + Array("noise\r\n$Q,2,em".utf8))
         #expect(try await node.ask(.query(request: 3, key: "emit")).value == "2")
-        #expect(!node.received.contains { if case .response(let r) = $0.message { r.request != 3 } else { false } })
+        #expect(
+            !node.received.contains {
+                if case .response(let r) = $0.message { r.request != 3 } else { false }
+            })
     }
 
     @Test func helloResendsTheIdentityWithTheNextSeqAndIsNoReboot() async throws {
@@ -72,7 +76,8 @@ struct CommandTests {
         #expect(hello.seq == all[index].seq &+ 1)
         #expect(
             hello.message
-                == .hello(Hello(protocolVersion: 1, nodeID: "door-7", firmware: "passant-fw-0.1.0", kind: .ir2)))
+                == .hello(
+                    Hello(protocolVersion: 1, nodeID: "door-7", firmware: "passant-fw-0.1.0", kind: .ir2)))
     }
 
     @Test func rebootAnswersFirstThenBootsWithSeqZeroAndKeepsOnlyWrittenParameters() async throws {
@@ -81,7 +86,8 @@ struct CommandTests {
         _ = try await node.ask(.set(request: 1, key: "node_id", value: "door-7"))
         _ = try await node.ask(.set(request: 2, key: "debounce_ms", value: "50"))
         #expect(
-            try await node.ask(.write(request: 3)) == Response(request: 3, ok: true, key: "saved", value: "1"))
+            try await node.ask(.write(request: 3)) == Response(request: 3, ok: true, key: "saved", value: "1")
+        )
         _ = try await node.ask(.set(request: 4, key: "emit", value: "0"))  // not written
         try await node.waitFor(within: 30, "a sentence after 12 s") { $0.tick >= 12_000 }
 
@@ -97,7 +103,8 @@ struct CommandTests {
         #expect(hello.tick <= 5)
         #expect(
             hello.message
-                == .hello(Hello(protocolVersion: 1, nodeID: "door-7", firmware: "passant-fw-0.1.0", kind: .ir2)))
+                == .hello(
+                    Hello(protocolVersion: 1, nodeID: "door-7", firmware: "passant-fw-0.1.0", kind: .ir2)))
         #expect(try await node.ask(.query(request: 6, key: "debounce_ms")).value == "50")
         #expect(try await node.ask(.query(request: 7, key: "emit")).value == "2")
         // A requested reboot is not a watchdog reset.
@@ -133,12 +140,15 @@ struct CommandTests {
         // The node's tick follows the host clock here: what a gateway on a real serial line sees.
         let node = try QEMUNode(clock: .realTime)
         defer { node.stop() }
-        _ = try await node.waitFor(within: 10, "HELLO") { if case .hello = $0.message { true } else { false } }
+        _ = try await node.waitFor(within: 10, "HELLO") {
+            if case .hello = $0.message { true } else { false }
+        }
         let started = node.received.last?.tick ?? 0
         let answer = try await node.ask(.query(request: 9, key: "debounce_ms"), within: 5)
         #expect(answer == Response(request: 9, ok: true, key: "debounce_ms", value: "20"))
         try node.drive([
-            BeamLevels(tick: started + 1_500, a: true, b: false), BeamLevels(tick: started + 1_700, a: false, b: false),
+            BeamLevels(tick: started + 1_500, a: true, b: false),
+            BeamLevels(tick: started + 1_700, a: false, b: false),
         ])
         try await node.waitFor(within: 10, "B clear") { $0.message == .beam(.a, interrupted: false) }
         let ticks = node.received.compactMap { if case .beam = $0.message { $0.tick } else { nil } }

@@ -35,7 +35,8 @@ struct NodeStreamTests {
         #expect(first.tick <= 5)
         #expect(
             first.message
-                == .hello(Hello(protocolVersion: 1, nodeID: "node-1", firmware: "passant-fw-0.1.0", kind: .ir2)))
+                == .hello(
+                    Hello(protocolVersion: 1, nodeID: "node-1", firmware: "passant-fw-0.1.0", kind: .ir2)))
         // seq +1 for every sentence, ticks never go back, never silent for more than a second.
         for (previous, next) in zip(sentences, sentences.dropFirst()) {
             #expect(next.seq == previous.seq &+ 1)
@@ -52,7 +53,8 @@ struct NodeStreamTests {
         #expect(reports.map(\.status.uptimeSeconds) == [10, 20, 30])
         #expect(
             reports.allSatisfy {
-                $0.status.flags == [] && $0.status.temperatureDeciCelsius == 250 && $0.status.supplyMillivolts == 5000
+                $0.status.flags == [] && $0.status.temperatureDeciCelsius == 250
+                    && $0.status.supplyMillivolts == 5000
             })
         #expect(node.rejects == PCNTRejects())
     }
@@ -117,8 +119,10 @@ struct NodeStreamTests {
             let start = UInt32(1_000 + person * 500)
             let forward = person % 2 == 0
             levels += [
-                BeamLevels(tick: start, a: forward, b: !forward), BeamLevels(tick: start + 150, a: true, b: true),
-                BeamLevels(tick: start + 260, a: !forward, b: forward), BeamLevels(tick: start + 400, a: false, b: false),
+                BeamLevels(tick: start, a: forward, b: !forward),
+                BeamLevels(tick: start + 150, a: true, b: true),
+                BeamLevels(tick: start + 260, a: !forward, b: forward),
+                BeamLevels(tick: start + 400, a: false, b: false),
             ]
         }
         try node.drive(levels)

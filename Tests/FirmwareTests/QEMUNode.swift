@@ -201,7 +201,9 @@ final class QEMUNode: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             var status: Int32 = 0
-            guard waitpid(pid, &status, WNOHANG) == 0 else { throw TestFailure("qemu-system-arm exited at start") }
+            guard waitpid(pid, &status, WNOHANG) == 0 else {
+                throw TestFailure("qemu-system-arm exited at start")
+            }
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)

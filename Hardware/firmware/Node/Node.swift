@@ -79,10 +79,14 @@ struct Node {
             let changed = sampled ^ levels
             levels = sampled
             let debounce = parameters.debounceMillis
-            if changed & 1 != 0, let edge = beamA.feed(time: tick, interrupted: sampled & 1 != 0, debounce: debounce) {
+            if changed & 1 != 0,
+                let edge = beamA.feed(time: tick, interrupted: sampled & 1 != 0, debounce: debounce)
+            {
                 send(.beam(.a, interrupted: beamA.stable), at: edge)
             }
-            if changed & 2 != 0, let edge = beamB.feed(time: tick, interrupted: sampled & 2 != 0, debounce: debounce) {
+            if changed & 2 != 0,
+                let edge = beamB.feed(time: tick, interrupted: sampled & 2 != 0, debounce: debounce)
+            {
                 send(.beam(.b, interrupted: beamB.stable), at: edge)
             }
         }
@@ -117,8 +121,12 @@ struct Node {
 
     private func status() -> NodeStatus {
         var flags: NodeStatus.Flags = []
-        if beamA.stable && lastTick &- beamA.stableSince >= Node.stuckAfterMillis { flags.insert(.beamAStuck) }
-        if beamB.stable && lastTick &- beamB.stableSince >= Node.stuckAfterMillis { flags.insert(.beamBStuck) }
+        if beamA.stable && lastTick &- beamA.stableSince >= Node.stuckAfterMillis {
+            flags.insert(.beamAStuck)
+        }
+        if beamB.stable && lastTick &- beamB.stableSince >= Node.stuckAfterMillis {
+            flags.insert(.beamBStuck)
+        }
         let supply = board_supply_mv()
         if supply < Node.lowSupplyMillivolts { flags.insert(.lowSupply) }
         if watchdogReset { flags.insert(.watchdogReset) }

@@ -73,7 +73,8 @@ struct Parameters {
         var count = 0
         for byte in text.utf8 {
             let allowed =
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+                || (byte >= 0x61 && byte <= 0x7A)
                 || byte == 0x2D
             guard allowed else { return false }
             count += 1
