@@ -150,6 +150,8 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
+        // The node firmware (Hardware/firmware, built from the same Sources/PCNT files) running in QEMU.
+        .testTarget(name: "FirmwareTests", dependencies: ["PCNT", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

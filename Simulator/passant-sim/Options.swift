@@ -5,6 +5,10 @@ import PCNT
 import PassantSimulator
 import TFmini
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Send to a new pseudo-terminal (the default).")
     var pty = false
@@ -142,6 +146,52 @@ struct NodeOptions: ParsableArguments {
 
     @Option(help: "First sequence number (e.g. 65500 to see seq wrap soon).")
     var seqOffset: UInt16 = 0
+
+    @Option(
+        name: .customLong("node"),
+        help: ArgumentHelp(
+            "Which node speaks: 'sim' (the simulator's own renderer) or 'qemu' (the real firmware, "
+                + "Hardware/firmware, in qemu-system-arm; its own node id and firmware version).",
+            valueName: "sim|qemu"))
+    var implementation = "sim"
+
+    @Option(
+        help: ArgumentHelp(
+            "The firmware image for --node qemu (default: .build/firmware/qemu-mps2-an386.elf of this "
+                + "checkout, built by Hardware/firmware/build).", valueName: "elf"))
+    var firmwareImage: String?
+
+    /// What cannot be combined with the node chosen.
+    func problems(faults: NodeFaults) -> [String] {
+        guard implementation == "qemu" else {
+            return implementation == "sim" ? [] : ["--node must be 'sim' or 'qemu', not '\(implementation)'"]
+        }
+        var problems: [String] = []
+        if tickOffset != 0 || seqOffset != 0 {
+            problems.append("--tick-offset and --seq-offset need --node sim")
+        }
+        if faults.dropProbability > 0 || faults.corruptProbability > 0 || faults.garbageBurstsPerHour > 0
+            || !faults.reboots.isEmpty
+        {
+            problems.append("--drop-rate, --corrupt-rate, --garbage-per-hour and --reboot-at need --node sim")
+        }
+        return problems
+    }
+
+    /// The firmware image: given, or the one Hardware/firmware/build made in this checkout's .build.
+    func image() throws -> String {
+        if let firmwareImage { return firmwareImage }
+        // The executable lives in .build/<triple>/<configuration>/; the image in .build/firmware/.
+        var directory = SystemCalls.executablePath()
+        for _ in 0..<4 {
+            directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+            let candidate = directory + "/firmware/qemu-mps2-an386.elf"
+            if access(candidate, R_OK) == 0 { return candidate }
+        }
+        throw ValidationError(
+            "no firmware image found next to \(SystemCalls.executablePath()): build it with "
+                + "Hardware/firmware/build, or give --firmware-image")
+    }
 }
 
 struct FaultOptions: ParsableArguments {

@@ -53,7 +53,8 @@ struct Run: ParsableCommand {
         guard ["pcnt", "ld06"].contains(lidar.protocol) else {
             throw ValidationError("--protocol \(lidar.protocol) is not simulated; choose pcnt or ld06")
         }
-        let problems = try walkway.parameters().problems + nodeConfiguration().problems
+        var problems = try walkway.parameters().problems + nodeConfiguration().problems
+        problems += node.problems(faults: try faults.faults())
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
@@ -67,6 +68,15 @@ struct Run: ParsableCommand {
     func simulatedSensor(end: Int64) throws -> SimulatedSensor {
         let parameters = try walkway.parameters()
         let nodeConfiguration = try nodeConfiguration()
+        if node.implementation == "qemu" {
+            let settings = nodeConfiguration
+            let signals = BeamSignals(
+                generator: PedestrianGenerator(parameters: parameters, seed: walkway.seed),
+                spacing: parameters.spacing, stuck: settings.faults.stuck)
+            return .firmware(
+                try FirmwareNode(
+                    image: try node.image(), signals: signals, end: end, debounceMillis: settings.debounceMillis))
+        }
         if lidar.protocol == "ld06" {
             return .ld06(
                 LD06Renderer(
@@ -149,7 +159,7 @@ struct Run: ParsableCommand {
         }
         // Commands sent before the start are answered at time 0.
         for (index, link) in links.enumerated() { hardware.input(link.takeInput(), link: index, at: 0) }
-        while let chunk = hardware.next() {
+        while let chunk = try hardware.next() {
             truth.record(hardware.takePedestrians())
             if paced {
                 try serve(until: startNanos + Int64(Double(chunk.time) * 1_000_000 / output.speed))

@@ -12,6 +12,8 @@ enum SimulatedSensor {
     case tfminiPair(TFminiPairRenderer, [TFminiCommandDecoder])
     /// An LD06 2D LiDAR: it streams and takes no commands.
     case ld06(LD06Renderer)
+    /// The real counter-node firmware in QEMU, its beams driven from the walkway.
+    case firmware(FirmwareNode)
 
     /// How many links (ports) the hardware needs.
     var linkCount: Int {
@@ -20,7 +22,7 @@ enum SimulatedSensor {
     }
 
     /// The next bytes, the link they leave on, and when (simulation ms); nil at the end.
-    mutating func next() -> (time: Int64, link: Int, bytes: [UInt8])? {
+    mutating func next() throws -> (time: Int64, link: Int, bytes: [UInt8])? {
         switch self {
         case .ir2(var renderer, let decoder):
             let chunk = renderer.next()
@@ -38,6 +40,8 @@ enum SimulatedSensor {
             let chunk = renderer.next()
             self = .ld06(renderer)
             return chunk.map { ($0.time, 0, $0.bytes) }
+        case .firmware(let node):
+            return try node.next().map { ($0.time, 0, $0.bytes) }
         }
     }
 
@@ -58,7 +62,7 @@ enum SimulatedSensor {
         case .tfminiPair(var renderer, var decoders):
             renderer.command(bytes, on: link == 0 ? .a : .b, at: time, decoder: &decoders[link])
             self = .tfminiPair(renderer, decoders)
-        case .ld06:
+        case .ld06, .firmware:
             break
         }
     }
@@ -77,6 +81,8 @@ enum SimulatedSensor {
         case .ld06(var renderer):
             defer { self = .ld06(renderer) }
             return renderer.takePedestrians()
+        case .firmware(let node):
+            return node.takePedestrians()
         }
     }
 
@@ -139,6 +145,8 @@ enum SimulatedSensor {
                     ("unread_bytes", .integer(Int64(discarded))),
                 ])
             )
+        case .firmware(let node):
+            return (node.summary, node.statistics(discarded: discarded))
         }
     }
 }

@@ -1,13 +1,42 @@
 // Formatting of PCNT sentences: `$<body>*<CRC>\r\n`. Used by the simulator and the firmware to speak as
 // a node, and by the gateway to send commands.
+//
+// Every sentence is written through a `PCNTByteSink`: on the gateway and in the simulator that is a
+// `[UInt8]`, in the node firmware a fixed buffer, so the firmware formats its sentences with this very
+// code and without touching the heap.
+
+/// Where encoded bytes go, one at a time.
+public protocol PCNTByteSink {
+    mutating func append(_ byte: UInt8)
+}
+
+extension Array: PCNTByteSink where Element == UInt8 {}
 
 extension NodeSentence {
     /// The sentence body, without `$`, `*`, CRC and line end.
     public var body: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
+        writeBody(to: &out)
+        return out
+    }
+
+    /// The complete sentence as sent on the wire, CRC and `\r\n` included.
+    public var encoded: [UInt8] { PCNTFormat.frame(body) }
+
+    /// Writes the complete sentence, `$` to `\n`, into `out`.
+    public func write<Sink: PCNTByteSink>(to out: inout Sink) {
+        var crc = CRCAccumulator()
+        writeBody(to: &crc)
+        out.append(UInt8(ascii: "$"))
+        writeBody(to: &out)
+        PCNTFormat.appendTrailer(&out, crc: crc.crc)
+    }
+
+    /// Writes the body, `TYPE,seq,t,…`, into `out`.
+    public func writeBody<Sink: PCNTByteSink>(to out: inout Sink) {
         switch message {
-        case .hello: out.append(contentsOf: "HELLO".utf8)
+        case .hello: PCNTFormat.appendText(&out, "HELLO")
         case .beam: out.append(UInt8(ascii: "B"))
         case .distances: out.append(UInt8(ascii: "D"))
         case .status: out.append(UInt8(ascii: "S"))
@@ -23,8 +52,10 @@ extension NodeSentence {
             PCNTFormat.appendField(&out, hello.firmware)
             PCNTFormat.appendField(&out, hello.kind.rawValue)
         case .beam(let channel, let interrupted):
-            PCNTFormat.appendField(&out, channel.rawValue)
-            PCNTFormat.appendField(&out, interrupted ? "1" : "0")
+            out.append(UInt8(ascii: ","))
+            out.append(channel == .a ? UInt8(ascii: "A") : UInt8(ascii: "B"))
+            out.append(UInt8(ascii: ","))
+            out.append(interrupted ? UInt8(ascii: "1") : UInt8(ascii: "0"))
         case .distances(let da, let sa, let db, let sb):
             PCNTFormat.appendField(&out, UInt64(da))
             PCNTFormat.appendField(&out, UInt64(sa))
@@ -44,17 +75,22 @@ extension NodeSentence {
             PCNTFormat.appendField(&out, response.key)
             PCNTFormat.appendField(&out, response.value)
         }
-        return out
     }
-
-    /// The complete sentence as sent on the wire, CRC and `\r\n` included.
-    public var encoded: [UInt8] { PCNTFormat.frame(body) }
 }
 
 extension Command {
     /// The command body, without `$`, `*`, CRC and line end.
     public var body: [UInt8] {
         var out: [UInt8] = []
+        writeBody(to: &out)
+        return out
+    }
+
+    /// The complete command as sent on the wire, CRC and `\r\n` included.
+    public var encoded: [UInt8] { PCNTFormat.frame(body) }
+
+    /// Writes the body, `TYPE,req,…`, into `out`.
+    public func writeBody<Sink: PCNTByteSink>(to out: inout Sink) {
         switch self {
         case .query(let request, let key):
             out.append(UInt8(ascii: "Q"))
@@ -75,11 +111,17 @@ extension Command {
             out.append(UInt8(ascii: "X"))
             PCNTFormat.appendField(&out, UInt64(request))
         }
-        return out
     }
+}
 
-    /// The complete command as sent on the wire, CRC and `\r\n` included.
-    public var encoded: [UInt8] { PCNTFormat.frame(body) }
+/// Runs the CRC over bytes written to it, keeping none of them: the first pass of `write(to:)`, so the
+/// CRC is known without buffering the body.
+struct CRCAccumulator: PCNTByteSink {
+    var crc: UInt16 = 0xFFFF
+
+    mutating func append(_ byte: UInt8) {
+        crc = CRC16.update(crc, byte)
+    }
 }
 
 /// Low-level formatting shared by sentences and commands.
@@ -90,60 +132,60 @@ public enum PCNTFormat {
         out.reserveCapacity(body.count + 8)
         out.append(UInt8(ascii: "$"))
         out.append(contentsOf: body)
-        out.append(UInt8(ascii: "*"))
-        appendHex(&out, UInt64(CRC16.ccittFalse(body)), minimumDigits: 4)
-        out.append(UInt8(ascii: "\r"))
-        out.append(UInt8(ascii: "\n"))
+        appendTrailer(&out, crc: CRC16.ccittFalse(body))
         return out
     }
 
-    static func appendField(_ out: inout [UInt8], _ value: UInt64) {
+    /// `*<CRC>\r\n`.
+    static func appendTrailer<Sink: PCNTByteSink>(_ out: inout Sink, crc: UInt16) {
+        out.append(UInt8(ascii: "*"))
+        appendHex(&out, UInt64(crc), minimumDigits: 4)
+        out.append(UInt8(ascii: "\r"))
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    static func appendField<Sink: PCNTByteSink>(_ out: inout Sink, _ value: UInt64) {
         out.append(UInt8(ascii: ","))
         appendDecimal(&out, value)
     }
 
-    static func appendSignedField(_ out: inout [UInt8], _ value: Int64) {
+    static func appendSignedField<Sink: PCNTByteSink>(_ out: inout Sink, _ value: Int64) {
         out.append(UInt8(ascii: ","))
         if value < 0 { out.append(UInt8(ascii: "-")) }
         appendDecimal(&out, value.magnitude)
     }
 
-    static func appendField(_ out: inout [UInt8], _ text: String) {
+    static func appendField<Sink: PCNTByteSink>(_ out: inout Sink, _ text: String) {
         out.append(UInt8(ascii: ","))
-        out.append(contentsOf: text.utf8)
+        appendText(&out, text)
     }
 
-    static func appendDecimal(_ out: inout [UInt8], _ value: UInt64) {
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+    static func appendText<Sink: PCNTByteSink>(_ out: inout Sink, _ text: String) {
+        for byte in text.utf8 { out.append(byte) }
+    }
+
+    /// Decimal digits of `value`, most significant first, without a buffer: the largest power of ten
+    /// not above `value` is found first.
+    public static func appendDecimal<Sink: PCNTByteSink>(_ out: inout Sink, _ value: UInt64) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0
-            for index in stride(from: count - 1, through: 0, by: -1) {
-                out.append(buffer[index])
-            }
+        while true {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            if divisor == 1 { break }
+            divisor /= 10
         }
     }
 
     /// Uppercase hex, at least `minimumDigits` digits.
-    static func appendHex(_ out: inout [UInt8], _ value: UInt64, minimumDigits: Int) {
-        let hex: StaticString = "0123456789ABCDEF"
+    static func appendHex<Sink: PCNTByteSink>(_ out: inout Sink, _ value: UInt64, minimumDigits: Int) {
         var digits = 1
         while digits < 16 && (value >> (4 * UInt64(digits))) != 0 { digits += 1 }
         digits = max(digits, minimumDigits)
-        hex.withUTF8Buffer { table in
-            for index in stride(from: digits - 1, through: 0, by: -1) {
-                out.append(table[Int((value >> (4 * UInt64(index))) & 0xF)])
-            }
+        for index in stride(from: digits - 1, through: 0, by: -1) {
+            let nibble = UInt8(truncatingIfNeeded: (value >> (4 * UInt64(index))) & 0xF)
+            out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10)
         }
     }
 }

@@ -141,3 +141,34 @@ public struct TestCertificates {
             """, in: directory.path)
     }
 }
+
+// MARK: - The counter-node firmware in QEMU
+
+extension Repository {
+    /// QEMU and the Arm toolchain, which `scripts/setup` installs.
+    public static let firmwareToolsPresent: Bool = ["qemu-system-arm", "arm-none-eabi-gcc"].allSatisfy { tool in
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
+    }
+
+    /// Firmware tests skip locally without the tools; in CI they always run, so a missing tool fails.
+    public static var firmwareTestsEnabled: Bool {
+        firmwareToolsPresent || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    public static let firmwareSkipMessage =
+        "qemu-system-arm or arm-none-eabi-gcc is missing: run scripts/setup (in CI these tests always run)"
+
+    /// The QEMU firmware image, built once per test run by `Hardware/firmware/build` into
+    /// `.build/firmware` (which rebuilds only after a change), where `passant-sim --node qemu` finds it.
+    public static let firmwareImage: Result<String, TestFailure> = {
+        let output = root + "/.build/firmware"
+        do {
+            try shell("Hardware/firmware/build '\(output)' >/dev/null", in: root)
+        } catch {
+            return .failure(TestFailure("Hardware/firmware/build failed: \(error)"))
+        }
+        return .success(output + "/qemu-mps2-an386.elf")
+    }()
+}
