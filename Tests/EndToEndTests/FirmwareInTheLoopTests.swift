@@ -17,12 +17,13 @@ struct FirmwareInTheLoopTests {
         let truthPath = directory.appendingPathComponent("truth.jsonl").path
         let database = directory.appendingPathComponent("passant.db").path
 
-        // Five minutes of people walking one at a time, at 8× real time (QEMU's -icount node is faster).
+        // Four minutes of people walking one at a time, at 5× real time: QEMU's -icount node runs 10–15× real
+        // time here, so it stays ahead of the pacing even on a busy machine.
         let simulator = try Program(
             "passant-sim",
             [
                 "--node", "qemu", "--firmware-image", image, "--pty", "--scenario", "sparse", "--rate-a-to-b",
-                "300", "--rate-b-to-a", "240", "--speed", "8", "--duration", "300", "--start", Self.start,
+                "300", "--rate-b-to-a", "240", "--speed", "5", "--duration", "240", "--start", Self.start,
                 "--seed", "11", "--truth", truthPath, "--bin-seconds", "60",
             ])
         let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
@@ -55,13 +56,13 @@ struct FirmwareInTheLoopTests {
         let truth = try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8))
         let counted = countsByStart(bins)
         let expected = countsByStart(truth, type: "bin")
-        #expect(expected.count == 5)
+        #expect(expected.count == 4)
         for (start, truthCounts) in expected {
             #expect(counted[start] == truthCounts, "bin \(start)")
         }
         let full = bins.filter { expected[$0["start"] as! String] != nil }
         #expect(full.allSatisfy { ($0["coverage"] as? Double ?? 0) >= 0.99 }, "\(full)")
-        #expect(expected.values.reduce(0) { $0 + $1.aToB + $1.bToA } > 25)
+        #expect(expected.values.reduce(0) { $0 + $1.aToB + $1.bToA } > 20)
     }
 
     @Test func theFirmwareReportsExactlyTheEdgesOfTheSimulatorsOwnNode() async throws {
