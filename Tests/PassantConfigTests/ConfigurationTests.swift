@@ -149,6 +149,7 @@ struct ConfigurationTests {
     let path = root.appendingPathComponent("passant.example.yaml").path
     let config = try Configuration.load(path: path, defaultNode: "pi")
     #expect(config.site == "marktplatz-ost")
-    #expect(config.sensors.map(\.name) == ["eingang-nord"])
+    #expect(config.sensors.map(\.name) == ["eingang-nord", "fassade-sued"])
+    #expect(config.sensors.map(\.protocol) == [.pcnt, .ld06])
     #expect(config.uplinks.map(\.name) == ["stadt-sta", "stadt-mqtt"])
 }
