@@ -85,11 +85,13 @@ struct Run: ParsableCommand {
             lidar.protocol == "ld06"
             ? .ld06(
                 LD06Renderer(
-                    walkway: parameters, settings: try lidar.settings(scenario: walkway.scenario, faults: faults),
+                    walkway: parameters,
+                    settings: try lidar.settings(scenario: walkway.scenario, faults: faults),
                     seed: walkway.seed, end: durationMillis))
             : .pcnt(
                 IR2NodeRenderer(
-                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed, end: durationMillis))
+                    walkway: parameters, configuration: nodeConfiguration, seed: walkway.seed,
+                    end: durationMillis))
         var truth = GroundTruth(
             startUnixMillis: startUnixMillis, binSeconds: Int64(output.binSeconds),
             spacing: parameters.spacing)
@@ -161,7 +163,8 @@ struct Run: ParsableCommand {
     /// The LD06 run's truth and summary: pedestrians as for PCNT, and the cyclists who passed the
     /// line (never pedestrians) in the summary line.
     private func finishLD06(
-        _ renderer: LD06Renderer, report: GroundTruthReport, until simulatedUntil: Int64, start: Int64, link: Link
+        _ renderer: LD06Renderer, report: GroundTruthReport, until simulatedUntil: Int64, start: Int64,
+        link: Link
     ) {
         let cyclists = renderer.cyclistCrossings.filter { $0.crossingTime * 1000 < Double(simulatedUntil) }
         let statistics = renderer.statistics
@@ -180,7 +183,8 @@ struct Run: ParsableCommand {
                 (
                     "sensor",
                     .object([
-                        ("packets", .integer(Int64(statistics.packets))), ("turns", .integer(Int64(statistics.turns))),
+                        ("packets", .integer(Int64(statistics.packets))),
+                        ("turns", .integer(Int64(statistics.turns))),
                         ("corrupted", .integer(Int64(statistics.corrupted))),
                         ("bytes", .integer(Int64(statistics.bytes))),
                         ("unread_bytes", .integer(Int64(link.discardedBytes))),

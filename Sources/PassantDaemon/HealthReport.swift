@@ -31,7 +31,8 @@ struct HealthReporter: Service {
         json += ",\"sensors\":["
         json += board.reports.map { report in
             let health = report.health
-            return "{\"name\":\(JSONText.string(report.name)),\"protocol\":\"\(health.protocol)\",\"link\":\"\(health.link.rawValue)\""
+            return
+                "{\"name\":\(JSONText.string(report.name)),\"protocol\":\"\(health.protocol)\",\"link\":\"\(health.link.rawValue)\""
                 + ",\"degraded\":\(health.degraded),\"sentences\":\(health.frames)"
                 + ",\"rejected\":\(health.rejectedFrames),\"lost\":\(health.lostFrames),\"reboots\":\(health.reboots)"
                 + ",\"bins_stored\":\(report.binsStored),\"bins_waiting\":\(report.binsWaiting)}"
