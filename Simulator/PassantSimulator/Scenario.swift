@@ -55,7 +55,8 @@ public struct Scenario: Sendable, Hashable {
     /// Mostly pairs and groups of three or four walking side by side.
     public static let groups = Scenario(
         name: "groups", summary: "400/h each way, 40% pairs and 30% groups of 3-4",
-        walkway: WalkwayParameters(ratePerHourAToB: 400, ratePerHourBToA: 400, pairShare: 0.4, groupShare: 0.3))
+        walkway: WalkwayParameters(
+            ratePerHourAToB: 400, ratePerHourBToA: 400, pairShare: 0.4, groupShare: 0.3))
 
     /// A shared path: walkers and, among them, cyclists at 4–7 m/s (LD06 only).
     public static let cyclists = Scenario(

@@ -252,10 +252,14 @@ struct FaultOptions: ParsableArguments {
 }
 
 struct LidarOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The sensor to simulate: pcnt (an IR2 counter node) or ld06 (a 2D LiDAR on the facade).", valueName: "protocol"))
+    @Option(
+        help: ArgumentHelp(
+            "The sensor to simulate: pcnt (an IR2 counter node) or ld06 (a 2D LiDAR on the facade).",
+            valueName: "protocol"))
     var `protocol` = "pcnt"
 
-    @Option(help: ArgumentHelp("Cyclists per hour each way (default: the scenario's).", valueName: "per-hour"))
+    @Option(
+        help: ArgumentHelp("Cyclists per hour each way (default: the scenario's).", valueName: "per-hour"))
     var cyclists: Double?
 
     @Option(help: ArgumentHelp("Turns per second, 5–13.", valueName: "hz"))

@@ -20,7 +20,10 @@ public struct LD06Rejects: Sendable, Hashable {
 
     /// The reasons by name, for health reports.
     public var byReason: [String: Int] {
-        ["bad_crc": badCRC, "bad_angle": badAngle, "implausible_span": implausibleSpan, "noise_bytes": noiseBytes]
+        [
+            "bad_crc": badCRC, "bad_angle": badAngle, "implausible_span": implausibleSpan,
+            "noise_bytes": noiseBytes,
+        ]
     }
 }
 
@@ -73,7 +76,8 @@ public struct LD06Decoder: Sendable {
                     index += 1
                     continue
                 }
-                let packet = LD06Packet(checked: UnsafeBufferPointer(rebasing: data[index..<(index + LD06Packet.length)]))
+                let packet = LD06Packet(
+                    checked: UnsafeBufferPointer(rebasing: data[index..<(index + LD06Packet.length)]))
                 index += LD06Packet.length
                 let fullTurn = UInt16(LD06Packet.fullTurn)
                 if packet.startAngle >= fullTurn || packet.endAngle >= fullTurn {

@@ -54,7 +54,8 @@ public struct LD06Step: Sendable, Hashable {
 /// such silences from the system clock instead.
 public struct ScanAssembler: Sendable {
     /// Milliseconds between packets at 4500 samples/s: 12/4.5.
-    public static let packetMillis = Double(LD06Packet.pointsPerPacket) * 1000 / Double(LD06Packet.samplesPerSecond)
+    public static let packetMillis =
+        Double(LD06Packet.pointsPerPacket) * 1000 / Double(LD06Packet.samplesPerSecond)
 
     /// A forward step this large is taken as the timestamp going back.
     public static let regressionMillis: Int64 = 25_000
@@ -95,7 +96,9 @@ public struct ScanAssembler: Sendable {
             current.append(ScanPoint(angle: angle, distance: point.distance, intensity: point.intensity))
         }
         // A runaway turn (the sensor not spinning, or angles stuck) must not grow without bound.
-        if current.count > 4 * LD06Packet.samplesPerSecond { emit(end: step.time, speed: Int(packet.speed), onScan) }
+        if current.count > 4 * LD06Packet.samplesPerSecond {
+            emit(end: step.time, speed: Int(packet.speed), onScan)
+        }
         return step
     }
 

@@ -37,11 +37,15 @@ public struct LidarConfiguration: Sendable, Hashable {
 
 extension Reader {
     /// The LiDAR keys of a sensor: required for `protocol: ld06`, refused for the others.
-    mutating func lidar(_ fields: [String: Node], node: Node, key: String, isLidar: Bool) -> LidarConfiguration? {
+    mutating func lidar(_ fields: [String: Node], node: Node, key: String, isLidar: Bool)
+        -> LidarConfiguration?
+    {
         let lidarKeys = ["line", "region", "background", "absorb_after_s", "fast_mover_mps", "max_range_m"]
         guard isLidar else {
             for name in lidarKeys {
-                if let value = fields[name] { fail(value, key: "\(key).\(name)", "is only for 'protocol: ld06' sensors") }
+                if let value = fields[name] {
+                    fail(value, key: "\(key).\(name)", "is only for 'protocol: ld06' sensors")
+                }
             }
             return nil
         }
@@ -70,7 +74,9 @@ extension Reader {
             if region == nil { valid = false }
         }
         let background = fields["background"].flatMap { path($0, key: "\(key).background") }
-        let absorb = fields["absorb_after_s"].flatMap { integer($0, key: "\(key).absorb_after_s", in: 10...86_400) }
+        let absorb = fields["absorb_after_s"].flatMap {
+            integer($0, key: "\(key).absorb_after_s", in: 10...86_400)
+        }
         let fast = fields["fast_mover_mps"].flatMap { decimal($0, key: "\(key).fast_mover_mps", in: 0...30) }
         let range = fields["max_range_m"].flatMap { decimal($0, key: "\(key).max_range_m", in: 0.5...12) }
         guard valid, let line, line.count == 2 else { return nil }

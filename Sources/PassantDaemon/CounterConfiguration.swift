@@ -50,7 +50,8 @@ extension LidarDetector.Configuration {
     /// The detector settings of a configured LD06.
     public init(_ lidar: LidarConfiguration, background: LidarBackground?) {
         self.init(
-            line: CountingLine(p: PlanePoint(x: lidar.p.x, y: lidar.p.y), q: PlanePoint(x: lidar.q.x, y: lidar.q.y)),
+            line: CountingLine(
+                p: PlanePoint(x: lidar.p.x, y: lidar.p.y), q: PlanePoint(x: lidar.q.x, y: lidar.q.y)),
             region: lidar.region.map { Region(corners: $0.map { PlanePoint(x: $0.x, y: $0.y) }) },
             background: background, absorbAfterMillis: Int64(lidar.absorbAfterSeconds) * 1000,
             fastMoverSpeed: lidar.fastMoverSpeed > 0 ? lidar.fastMoverSpeed : nil, maxRange: lidar.maxRange)

@@ -63,7 +63,8 @@ struct CalibrateBackground: ParsableCommand {
         }
         guard let destination = output ?? configured?.lidar?.backgroundPath else {
             throw ValidationError(
-                "sensor '\(configured?.name ?? "")' has no `background:` path in the configuration; add one or pass --output FILE")
+                "sensor '\(configured?.name ?? "")' has no `background:` path in the configuration; add one or pass --output FILE"
+            )
         }
 
         var decoder = LD06Decoder()
@@ -84,7 +85,8 @@ struct CalibrateBackground: ParsableCommand {
 
         if let capture {
             guard let file = FileHandle(forReadingAtPath: capture) else {
-                throw ValidationError("cannot open the capture '\(capture)'; check the path and its permissions")
+                throw ValidationError(
+                    "cannot open the capture '\(capture)'; check the path and its permissions")
             }
             while !done {
                 let chunk = file.readData(ofLength: 1 << 16)

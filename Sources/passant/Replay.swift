@@ -18,7 +18,10 @@ struct Replay: ParsableCommand {
     @Argument(help: "The capture file.")
     var capture: String
 
-    @Option(help: "The protocol spoken in the capture: pcnt or ld06 (default: the sensor's in --config, else pcnt).")
+    @Option(
+        help:
+            "The protocol spoken in the capture: pcnt or ld06 (default: the sensor's in --config, else pcnt)."
+    )
     var `protocol`: String?
 
     @Option(

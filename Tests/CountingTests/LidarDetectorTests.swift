@@ -136,7 +136,10 @@ struct LidarDetectorTests {
         #expect(background.ranges[180] == nil)
         let read = try LidarBackground(text: background.text)
         #expect(read.text == background.text)
-        #expect(zip(read.ranges, background.ranges).allSatisfy { a, b in a == nil ? b == nil : abs(a! - b!) < 0.001 })
+        #expect(
+            zip(read.ranges, background.ranges).allSatisfy { a, b in
+                a == nil ? b == nil : abs(a! - b!) < 0.001
+            })
         #expect(throws: LidarBackground.FormatError.self) { try LidarBackground(text: "0 100\n") }
     }
 }
@@ -173,9 +176,11 @@ struct LD06CounterTests {
                 let startAngle = UInt16((scan.points[start].angle * 100).rounded())
                 let endAngle = UInt16((scan.points[start + 11].angle * 100).rounded())
                 let timestamp = UInt16((packet * 8 / 3) % 30_000)
-                bytes += LD06Packet(
-                    speed: 3600, startAngle: startAngle, endAngle: endAngle, timestamp: timestamp, points: points
-                ).encoded
+                bytes +=
+                    LD06Packet(
+                        speed: 3600, startAngle: startAngle, endAngle: endAngle, timestamp: timestamp,
+                        points: points
+                    ).encoded
                 packet += 1
             }
         }
@@ -204,7 +209,8 @@ struct LD06CounterTests {
         #expect(bins.map(\.aToB) == [1, 1])
         #expect(bins.map(\.bToA) == [1, 0])
         #expect(bins[0].coverage >= 0.99 && bins[0].flags.isEmpty)
-        #expect(whole.health.frames > 18_000 && whole.health.rejectedFrames == 0 && whole.health.lostFrames == 0)
+        #expect(
+            whole.health.frames > 18_000 && whole.health.rejectedFrames == 0 && whole.health.lostFrames == 0)
 
         var split = Self.counter()
         var again: [CountBin] = []

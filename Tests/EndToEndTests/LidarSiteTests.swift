@@ -52,7 +52,8 @@ struct LidarSiteTests {
         let simulator = try Program(
             "passant-sim",
             [
-                "--protocol", "ld06", "--pty", "--scenario", "sparse", "--rate-a-to-b", "240", "--rate-b-to-a",
+                "--protocol", "ld06", "--pty", "--scenario", "sparse", "--rate-a-to-b", "240",
+                "--rate-b-to-a",
                 "180", "--speed", "10", "--duration", "300", "--start", Self.start, "--seed", "11", "--truth",
                 truthPath, "--bin-seconds", "60",
             ])
@@ -65,7 +66,8 @@ struct LidarSiteTests {
         #expect(try await daemon.exit(within: 20) == 0)
         #expect(!daemon.stderr.contains("learning the empty scene"), "the calibrated background is used")
 
-        let (status, exported, errors) = try await run("passant", ["export", "--db", database, "--format", "json"])
+        let (status, exported, errors) = try await run(
+            "passant", ["export", "--db", database, "--format", "json"])
         #expect(status == 0, "\(errors)")
         let counted = countsByStart(try jsonLines(exported))
         let expected = countsByStart(
@@ -87,8 +89,12 @@ struct LidarSiteTests {
             expectedA += truth.aToB
             expectedB += truth.bToA
         }
-        #expect(Double(abs(countedA - expectedA)) <= max(1, 0.05 * Double(expectedA)), "a_to_b \(countedA) of \(expectedA)")
-        #expect(Double(abs(countedB - expectedB)) <= max(1, 0.05 * Double(expectedB)), "b_to_a \(countedB) of \(expectedB)")
+        #expect(
+            Double(abs(countedA - expectedA)) <= max(1, 0.05 * Double(expectedA)),
+            "a_to_b \(countedA) of \(expectedA)")
+        #expect(
+            Double(abs(countedB - expectedB)) <= max(1, 0.05 * Double(expectedB)),
+            "b_to_a \(countedB) of \(expectedB)")
         #expect(daemon.stderr.contains("north"), "the daemon logs bins with the site's labels")
     }
 
@@ -106,14 +112,17 @@ struct LidarSiteTests {
         #expect(simStatus == 0, "\(simErrors)")
         // Without a configuration: the default line straight out from the sensor, the background
         // learned from the first 20 s.
-        let arguments = ["replay", capture, "--protocol", "ld06", "--start", Self.start, "--bin-seconds", "300"]
+        let arguments = [
+            "replay", capture, "--protocol", "ld06", "--start", Self.start, "--bin-seconds", "300",
+        ]
         let (first, bins, summary) = try await run("passant", arguments)
         let (second, again, _) = try await run("passant", arguments)
         #expect(first == 0 && second == 0, "\(summary)")
         #expect(bins == again)
         #expect(summary.contains("packets, 0 rejected, 0 lost"))
         let replayed = countsByStart(try jsonLines(bins))
-        let truth = countsByStart(try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
+        let truth = countsByStart(
+            try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
         let counted = replayed.values.reduce(0) { $0 + $1.aToB + $1.bToA }
         let walked = truth.values.reduce(0) { $0 + $1.aToB + $1.bToA }
         #expect(walked > 50)

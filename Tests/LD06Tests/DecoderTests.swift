@@ -87,7 +87,8 @@ struct DecoderTests {
     @Test func aDamagedPacketIsCountedAndTheStreamRecovers() {
         var damaged = packet(start: 880, timestamp: 3).encoded
         damaged[20] ^= 0x01
-        let stream = packet(start: 0, timestamp: 0).encoded + damaged + packet(start: 1760, timestamp: 6).encoded
+        let stream =
+            packet(start: 0, timestamp: 0).encoded + damaged + packet(start: 1760, timestamp: 6).encoded
         let (packets, decoder) = decodeAll([stream])
         #expect(packets.map(\.startAngle) == [0, 1760])
         #expect(decoder.rejects.badCRC == 1)
@@ -115,7 +116,8 @@ struct DecoderTests {
         for _ in 0..<100_000 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             // Plenty of headers among the noise.
-            garbage.append(state >> 60 == 0 ? 0x54 : (state >> 59 == 2 ? 0x2C : UInt8(truncatingIfNeeded: state >> 33)))
+            garbage.append(
+                state >> 60 == 0 ? 0x54 : (state >> 59 == 2 ? 0x2C : UInt8(truncatingIfNeeded: state >> 33)))
         }
         let good = packet(start: 0, timestamp: 0).encoded
         let (packets, decoder) = decodeAll([garbage + good])

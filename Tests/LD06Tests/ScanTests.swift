@@ -42,7 +42,9 @@ struct ScanTests {
     @Test func lostPacketsAreCountedFromTheTimestampGap() {
         var assembler = ScanAssembler()
         var scans: [LD06Scan] = []
-        for packet in turningPackets(count: 80, skip: [50, 51, 52]) { assembler.add(packet) { scans.append($0) } }
+        for packet in turningPackets(count: 80, skip: [50, 51, 52]) {
+            assembler.add(packet) { scans.append($0) }
+        }
         #expect(assembler.lostPacketsTotal == 3)
         #expect(scans.map(\.lostPackets) == [0, 3])
     }

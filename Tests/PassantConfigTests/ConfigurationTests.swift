@@ -1,5 +1,5 @@
-import Foundation
 import CountBins
+import Foundation
 import PassantConfig
 import Testing
 

@@ -49,7 +49,10 @@ struct LidarConfigurationTests {
                 port: /dev/ttyUSB0
                 protocol: ld06
             """)
-        #expect(found.contains { $0.hasPrefix("passant.yaml:3: sensors[0].line: is missing") && $0.contains("[[x, y], [x, y]]") }, "\(found)")
+        #expect(
+            found.contains {
+                $0.hasPrefix("passant.yaml:3: sensors[0].line: is missing") && $0.contains("[[x, y], [x, y]]")
+            }, "\(found)")
     }
 
     @Test func badPointsAreReportedWithKeyAndLine() {
@@ -64,9 +67,14 @@ struct LidarConfigurationTests {
                 region: [[0, 0], [1, x]]
                 fast_mover_mps: 99
             """)
-        #expect(found.contains("passant.yaml:6: sensors[0].line: P and Q are the same point; the line needs a length"), "\(found)")
+        #expect(
+            found.contains(
+                "passant.yaml:6: sensors[0].line: P and Q are the same point; the line needs a length"),
+            "\(found)")
         #expect(found.contains("passant.yaml:7: sensors[0].region[1]: must be a number, not 'x'"), "\(found)")
-        #expect(found.contains { $0.hasPrefix("passant.yaml:8: sensors[0].fast_mover_mps: must be between 0") }, "\(found)")
+        #expect(
+            found.contains { $0.hasPrefix("passant.yaml:8: sensors[0].fast_mover_mps: must be between 0") },
+            "\(found)")
     }
 
     @Test func lidarKeysOnAPCNTSensorAreRefused() {

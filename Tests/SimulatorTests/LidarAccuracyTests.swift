@@ -49,7 +49,9 @@ struct LidarAccuracyTests {
 struct LidarFigures {
     @Test(.enabled(if: Environment.figures)) func accuracyAndCostPerScenario() {
         let seconds = Int64(Environment.value("PASSANT_FIGURES_SECONDS").flatMap(Int.init) ?? 3600)
-        print("scenario     truth a→b/b→a   counted a→b/b→a   accuracy a→b  b→a   cyclists/fast  turn-backs  µs/turn  real-time×")
+        print(
+            "scenario     truth a→b/b→a   counted a→b/b→a   accuracy a→b  b→a   cyclists/fast  turn-backs  µs/turn  real-time×"
+        )
         for scenario in [Scenario.sparse, .moderate, .dense, .groups, .turnBacks, .cyclists] {
             let outcome = LidarSite.run(scenario, seconds: seconds, seed: 1, clock: cpuSeconds)
             let perTurn = outcome.counterSeconds / Double(max(1, outcome.turns)) * 1e6

@@ -57,11 +57,14 @@ enum LidarSite {
     }
 
     /// Renders `seconds` of `scenario` and counts it; the truth comes from the walkway model alone.
-    static func run(_ scenario: Scenario, seconds: Int64, seed: UInt64, clock: () -> Double = { 0 }) -> Outcome {
+    static func run(_ scenario: Scenario, seconds: Int64, seed: UInt64, clock: () -> Double = { 0 })
+        -> Outcome
+    {
         var settings = LD06Settings()
         settings.cyclistsPerHourAToB = scenario.cyclistsPerHour
         settings.cyclistsPerHourBToA = scenario.cyclistsPerHour
-        var renderer = LD06Renderer(walkway: scenario.walkway, settings: settings, seed: seed, end: seconds * 1000)
+        var renderer = LD06Renderer(
+            walkway: scenario.walkway, settings: settings, seed: seed, end: seconds * 1000)
         var truth = GroundTruth(startUnixMillis: epoch, binSeconds: 300, spacing: scenario.walkway.spacing)
         var counter = counter()
         var bins: [CountBin] = []
@@ -81,7 +84,9 @@ enum LidarSite {
         outcome.turnBacks = report.turnBacks.count
         outcome.countedAToB = bins.reduce(0) { $0 + $1.aToB }
         outcome.countedBToA = bins.reduce(0) { $0 + $1.bToA }
-        outcome.truthCyclists = renderer.cyclistCrossings.count { $0.crossingTime * 1000 < Double(seconds * 1000) }
+        outcome.truthCyclists = renderer.cyclistCrossings.count {
+            $0.crossingTime * 1000 < Double(seconds * 1000)
+        }
         outcome.fastMovers = counter.fastMovers.values.reduce(0, +)
         outcome.packets = renderer.statistics.packets
         outcome.turns = counter.turns

@@ -45,7 +45,9 @@ public struct CyclistGenerator: Sendable {
 
     /// The next cyclist to enter.
     public mutating func take() -> Cyclist? {
-        guard let index = next.indices.min(by: { next[$0] < next[$1] }), next[index].isFinite else { return nil }
+        guard let index = next.indices.min(by: { next[$0] < next[$1] }), next[index].isFinite else {
+            return nil
+        }
         let start = next[index]
         next[index] += random.exponential(rate: rates[index])
         let speed = random.uniform(4.0...7.0)

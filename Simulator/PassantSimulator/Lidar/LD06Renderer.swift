@@ -188,7 +188,8 @@ public struct LD06Renderer: Sendable {
             blobs.append(
                 Blob(x: x, y: y, radiusX: person.width * 0.4, radiusY: person.depth / 2, intensity: 120))
             let moving =
-                abs(person.trajectory.position(at: seconds + 0.05) - person.trajectory.position(at: seconds)) > 0.01
+                abs(person.trajectory.position(at: seconds + 0.05) - person.trajectory.position(at: seconds))
+                > 0.01
             let swing = moving ? 0.18 * sin(2 * .pi * 0.9 * seconds + Double(person.id)) : 0
             for side in [-1.0, 1.0] {
                 blobs.append(
@@ -200,7 +201,9 @@ public struct LD06Renderer: Sendable {
         for rider in ridersOnStage where rider.startTime <= seconds {
             // At hip height: the rider's legs, saddle and frame, long along the way.
             blobs.append(
-                Blob(x: edge + rider.lateral, y: rider.y(at: seconds), radiusX: 0.2, radiusY: 0.55, intensity: 160))
+                Blob(
+                    x: edge + rider.lateral, y: rider.y(at: seconds), radiusX: 0.2, radiusY: 0.55,
+                    intensity: 160))
         }
     }
 
@@ -223,7 +226,9 @@ public struct LD06Renderer: Sendable {
             for (j, other) in walking.enumerated() where j != i {
                 avoid(current[i] - current[j], positions[i] - positions[j], person.id > other.id)
             }
-            for rider in riders { avoid(current[i] - rider.lateral, positions[i] - rider.y(at: seconds), true) }
+            for rider in riders {
+                avoid(current[i] - rider.lateral, positions[i] - rider.y(at: seconds), true)
+            }
             current[i] += min(0.8, max(-0.8, push)) * dt
             current[i] = min(max(current[i], 0.2), walkway.walkwayWidth - 0.2)
         }
@@ -261,7 +266,9 @@ public struct LD06Renderer: Sendable {
         }
         let sigma = settings.rangeNoise + settings.rangeNoiseShare * nearest
         let measured = max(0.02, nearest + noise.normal(mean: 0, standardDeviation: sigma))
-        let strength = max(10, min(255, intensity - 6 * nearest + noise.normal(mean: 0, standardDeviation: 6)))
-        return LD06Point(distance: UInt16(min(65535, (measured * 1000).rounded())), intensity: UInt8(strength))
+        let strength = max(
+            10, min(255, intensity - 6 * nearest + noise.normal(mean: 0, standardDeviation: 6)))
+        return LD06Point(
+            distance: UInt16(min(65535, (measured * 1000).rounded())), intensity: UInt8(strength))
     }
 }

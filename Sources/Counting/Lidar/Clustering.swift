@@ -46,7 +46,8 @@ struct Clusterer: Sendable {
     /// Clusters of `points`, which must be in increasing angle and start after a gap (see
     /// `LidarDetector`: the turn is cut where no foreground is, not at 0°). `stepDegrees` is the sample
     /// spacing.
-    mutating func clusters(of points: [ForegroundPoint], stepDegrees: Double, into clusters: inout [Cluster]) {
+    mutating func clusters(of points: [ForegroundPoint], stepDegrees: Double, into clusters: inout [Cluster])
+    {
         clusters.removeAll(keepingCapacity: true)
         segments.removeAll(keepingCapacity: true)
         guard !points.isEmpty else { return }
@@ -78,7 +79,8 @@ struct Clusterer: Sendable {
             let indices = indexList(segment, count: points.count)
             guard indices.count >= settings.minimumPoints else { continue }
             let width = extent(points, segment)
-            let parts = width > settings.personWidth ? max(2, Int((width / settings.splitWidth).rounded())) : 1
+            let parts =
+                width > settings.personWidth ? max(2, Int((width / settings.splitWidth).rounded())) : 1
             if parts == 1 {
                 clusters.append(cluster(points, indices[...], width: width))
                 continue

@@ -23,8 +23,12 @@ public struct PlanePoint: Sendable, Hashable {
         self.init(x: metres * cos(radians), y: -metres * sin(radians))
     }
 
-    public static func + (a: PlanePoint, b: PlanePoint) -> PlanePoint { PlanePoint(x: a.x + b.x, y: a.y + b.y) }
-    public static func - (a: PlanePoint, b: PlanePoint) -> PlanePoint { PlanePoint(x: a.x - b.x, y: a.y - b.y) }
+    public static func + (a: PlanePoint, b: PlanePoint) -> PlanePoint {
+        PlanePoint(x: a.x + b.x, y: a.y + b.y)
+    }
+    public static func - (a: PlanePoint, b: PlanePoint) -> PlanePoint {
+        PlanePoint(x: a.x - b.x, y: a.y - b.y)
+    }
     public static func * (a: PlanePoint, k: Double) -> PlanePoint { PlanePoint(x: a.x * k, y: a.y * k) }
 
     public var length: Double { (x * x + y * y).squareRoot() }

@@ -97,7 +97,9 @@ public struct LidarDetector: Sendable {
             let bin = LidarBackground.bin(ofDegrees: point.angle)
             let range = point.distance == 0 ? Double.infinity : Double(point.distance) / 1000
             if !(nearest[bin] <= range) { nearest[bin] = range }
-            guard range <= configuration.maxRange, model.isForeground(bin: bin, metres: range) else { continue }
+            guard range <= configuration.maxRange, model.isForeground(bin: bin, metres: range) else {
+                continue
+            }
             let position = PlanePoint(degrees: point.angle, metres: range)
             if let region = configuration.region, !region.contains(position) { continue }
             foreground.append(ForegroundPoint(angle: point.angle, range: range, point: position))
@@ -143,7 +145,8 @@ public struct LidarDetector: Sendable {
     private mutating func learn(_ scan: LD06Scan) {
         if learningSince == nil { learningSince = scan.time }
         learner?.add(scan)
-        if let since = learningSince, scan.endTime - since >= configuration.learnMillis, let learned = learner {
+        if let since = learningSince, scan.endTime - since >= configuration.learnMillis, let learned = learner
+        {
             background = AdaptiveBackground(
                 learned.background, absorbMillis: configuration.absorbAfterMillis,
                 releaseMillis: configuration.releaseAfterMillis)
@@ -154,7 +157,8 @@ public struct LidarDetector: Sendable {
     private mutating func take(into crossings: inout [Crossing]) {
         for event in events {
             switch event {
-            case .crossed(let direction, let time): crossings.append(Crossing(direction: direction, time: time))
+            case .crossed(let direction, let time):
+                crossings.append(Crossing(direction: direction, time: time))
             case .fastMover(let direction, _): fastMovers[direction, default: 0] += 1
             }
         }

@@ -154,7 +154,9 @@ struct LidarTracker: Sendable {
             // part of them; a body-sized one must be nearer still to be taken for a fragment.
             let small = cluster.extent < settings.smallExtent
             let reach = small ? settings.smallFragmentDistance : settings.fragmentDistance
-            let fragment = tracks.contains { $0.confirmed && $0.position.distance(to: cluster.centre) < reach }
+            let fragment = tracks.contains {
+                $0.confirmed && $0.position.distance(to: cluster.centre) < reach
+            }
             if fragment { continue }
             tracks.append(
                 Track(
@@ -188,8 +190,10 @@ struct LidarTracker: Sendable {
             track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
         }
         track.typicalPoints =
-            track.hits == 1 ? Double(cluster.points) : 0.8 * track.typicalPoints + 0.2 * Double(cluster.points)
-        track.speed = track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
+            track.hits == 1
+            ? Double(cluster.points) : 0.8 * track.typicalPoints + 0.2 * Double(cluster.points)
+        track.speed =
+            track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
         track.measured = measurement
         track.hits += 1
         track.misses = 0

@@ -14,7 +14,10 @@ public struct LD06Counter: SensorCounter {
         /// Silence longer than this means the link or the sensor is down.
         public var linkTimeoutMillis: Int64
 
-        public init(bins: Aggregator.Configuration, detector: LidarDetector.Configuration, linkTimeoutMillis: Int64 = 1500) {
+        public init(
+            bins: Aggregator.Configuration, detector: LidarDetector.Configuration,
+            linkTimeoutMillis: Int64 = 1500
+        ) {
             self.bins = bins
             self.detector = detector
             self.linkTimeoutMillis = linkTimeoutMillis
