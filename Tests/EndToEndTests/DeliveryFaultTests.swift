@@ -21,13 +21,7 @@ struct DeliveryFaultTests {
         defer { try? FileManager.default.removeItem(at: directory) }
 
         let mqttPort = try freeLoopbackPort()
-        let brokerConfig = directory.appendingPathComponent("mosquitto.conf")
-        try "listener \(mqttPort) 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            .write(to: brokerConfig, atomically: true, encoding: .utf8)
-        let broker = try system("/usr/sbin/mosquitto", ["-c", brokerConfig.path])
-        broker.standardOutput = FileHandle.nullDevice
-        broker.standardError = FileHandle.nullDevice
-        try broker.run()
+        let broker = try startMosquitto(port: mqttPort, in: directory)
         defer { kill(broker.processIdentifier, SIGKILL) }
 
         let staPort = try freeLoopbackPort()
@@ -43,13 +37,7 @@ struct DeliveryFaultTests {
         try await waitForServer(staRoot, log: serverLog, within: 120)
 
         let received = directory.appendingPathComponent("received.txt")
-        FileManager.default.createFile(atPath: received.path, contents: nil)
-        let subscriber = try system(
-            "/usr/bin/mosquitto_sub",
-            ["-h", "127.0.0.1", "-p", "\(mqttPort)", "-q", "1", "-v", "-t", "passant/+/+/bins"])
-        subscriber.standardOutput = try FileHandle(forWritingTo: received)
-        subscriber.standardError = FileHandle.nullDevice
-        try subscriber.run()
+        let subscriber = try startSubscriber(port: mqttPort, topic: "passant/+/+/bins", into: received)
         defer { kill(subscriber.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(500))
 

@@ -13,3 +13,26 @@ func system(_ path: String, _ arguments: [String]) throws -> Process {
     process.standardInput = FileHandle.nullDevice
     return process
 }
+
+/// A real Mosquitto broker on loopback `port`, anonymous, without persistence. Kill it when done.
+func startMosquitto(port: Int, in directory: URL) throws -> Process {
+    let config = directory.appendingPathComponent("mosquitto.conf")
+    try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        .write(to: config, atomically: true, encoding: .utf8)
+    let broker = try system("/usr/sbin/mosquitto", ["-c", config.path])
+    broker.standardOutput = FileHandle.nullDevice
+    broker.standardError = FileHandle.nullDevice
+    try broker.run()
+    return broker
+}
+
+/// `mosquitto_sub` at QoS 1 on `topic`, printing `topic payload` lines into `file`. Kill it when done.
+func startSubscriber(port: Int, topic: String, into file: URL) throws -> Process {
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    let subscriber = try system(
+        "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-v", "-t", topic])
+    subscriber.standardOutput = try FileHandle(forWritingTo: file)
+    subscriber.standardError = FileHandle.nullDevice
+    try subscriber.run()
+    return subscriber
+}

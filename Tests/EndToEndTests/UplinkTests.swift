@@ -12,24 +12,12 @@ struct UplinkEndToEndTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = try freeLoopbackPort()
-        let brokerConfig = directory.appendingPathComponent("mosquitto.conf")
-        try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            .write(to: brokerConfig, atomically: true, encoding: .utf8)
-        let broker = try system("/usr/sbin/mosquitto", ["-c", brokerConfig.path])
-        broker.standardOutput = FileHandle.nullDevice
-        broker.standardError = FileHandle.nullDevice
-        try broker.run()
+        let broker = try startMosquitto(port: port, in: directory)
         defer { kill(broker.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(500))
 
         let received = directory.appendingPathComponent("received.txt")
-        FileManager.default.createFile(atPath: received.path, contents: nil)
-        let subscriber = try system(
-            "/usr/bin/mosquitto_sub",
-            ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-v", "-t", "passant/#"])
-        subscriber.standardOutput = try FileHandle(forWritingTo: received)
-        subscriber.standardError = FileHandle.nullDevice
-        try subscriber.run()
+        let subscriber = try startSubscriber(port: port, topic: "passant/#", into: received)
         defer { kill(subscriber.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(500))
 
