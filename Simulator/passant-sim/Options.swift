@@ -268,13 +268,32 @@ struct LidarOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Probability that a sample has no return.", valueName: "p"))
     var dropout: Double = 0.01
 
+    @Option(
+        help: ArgumentHelp(
+            "ld06: a technician walks from one point to another (metres, sensor frame) at 0.8 m/s.",
+            valueName: "x,y:x,y"))
+    var walkLine: String?
+
+    @Option(help: ArgumentHelp("ld06: when the --walk-line walk starts (s).", valueName: "seconds"))
+    var walkLineAt: Double = 3
+
     func settings(scenario name: String, faults: FaultOptions) throws -> LD06Settings {
         guard (5...13).contains(rotationHz) else { throw ValidationError("--rotation-hz must be 5–13") }
         guard (0...1).contains(dropout) else { throw ValidationError("--dropout must be between 0 and 1") }
         let rate = cyclists ?? Scenario.named(name)?.cyclistsPerHour ?? 0
         return LD06Settings(
             rotationHz: rotationHz, dropout: dropout, cyclistsPerHourAToB: rate, cyclistsPerHourBToA: rate,
-            corruptProbability: faults.corruptRate)
+            corruptProbability: faults.corruptRate, surveyor: try walkLine.map { try Self.surveyor($0, start: walkLineAt) })
+    }
+}
+
+extension LidarOptions {
+    static func surveyor(_ text: String, start: Double) throws -> Surveyor {
+        let ends = text.split(separator: ":").map { $0.split(separator: ",").compactMap { Double($0) } }
+        guard ends.count == 2, ends.allSatisfy({ $0.count == 2 }) else {
+            throw ValidationError("--walk-line takes x,y:x,y in metres, like 0.3,0:3.2,0; got '\(text)'")
+        }
+        return Surveyor(from: (ends[0][0], ends[0][1]), to: (ends[1][0], ends[1][1]), start: start)
     }
 }
 

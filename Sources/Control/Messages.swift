@@ -17,6 +17,9 @@ public struct ControlRequest: Codable, Sendable, Hashable {
         case reload
         /// Read, change or save a PCNT node's parameters (`P`, `W`, `Q`).
         case node
+        /// What a sensor sends for `seconds`, as read from its port(s): for `passant calibrate` while
+        /// passantd holds the port. Kept in memory by the CLI only while it learns the empty scene.
+        case listen
     }
 
     public var command: Command
@@ -26,10 +29,14 @@ public struct ControlRequest: Codable, Sendable, Hashable {
     public var action: String?
     /// `node set`: parameter name → value.
     public var parameters: [String: String]?
+    /// `listen`: for how long.
+    public var seconds: Double?
 
     public init(
-        _ command: Command, sensor: String? = nil, action: String? = nil, parameters: [String: String]? = nil
+        _ command: Command, sensor: String? = nil, action: String? = nil, parameters: [String: String]? = nil,
+        seconds: Double? = nil
     ) {
+        self.seconds = seconds
         self.command = command
         self.sensor = sensor
         self.action = action
@@ -45,10 +52,14 @@ public struct ControlReply: Codable, Sendable {
     public var node: NodeParameters?
     /// `reload`: what was read again.
     public var message: String?
+    /// `listen`: the bytes read from each port of the sensor (a TFmini pair: A then B), base64.
+    public var captures: [String]?
 
     public init(
-        error: String? = nil, status: StatusReport? = nil, node: NodeParameters? = nil, message: String? = nil
+        error: String? = nil, status: StatusReport? = nil, node: NodeParameters? = nil, message: String? = nil,
+        captures: [String]? = nil
     ) {
+        self.captures = captures
         self.error = error
         self.status = status
         self.node = node
@@ -101,6 +112,9 @@ public struct LiveMessage: Codable, Sendable, Hashable {
     /// `scan`: foreground points `[x, y]` and tracks `[x, y, vx, vy]`, metres.
     public var points: [[Double]]?
     public var tracks: [[Double]]?
+    /// `scan`: the counting line `[[x, y], [x, y]]` (P then Q) and the region's corners, metres.
+    public var line: [[Double]]?
+    public var region: [[Double]]?
     /// `link`: up, down, waiting.
     public var link: String?
 

@@ -12,6 +12,8 @@ struct ControlService: Service {
     let status: StatusSource
     let live: LiveFeed
     let nodes: NodeDesk
+    let calibrations: CalibrationDesk
+    let tap: PortTap
     let logger: Logger
 
     func run() async throws {
@@ -25,7 +27,8 @@ struct ControlService: Service {
         }
         logger.info("control socket \(path)")
         let stopping = StopSignal()
-        let handler = Handler(status: status, live: live, nodes: nodes, stopping: stopping)
+        let handler = Handler(
+            status: status, live: live, nodes: nodes, calibrations: calibrations, tap: tap, stopping: stopping)
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread {
@@ -47,6 +50,8 @@ private struct Handler: Sendable {
     let status: StatusSource
     let live: LiveFeed
     let nodes: NodeDesk
+    let calibrations: CalibrationDesk
+    let tap: PortTap
     let stopping: StopSignal
 
     func handle(_ request: ControlRequest, _ connection: ControlConnection) {
@@ -65,7 +70,21 @@ private struct Handler: Sendable {
         case .node:
             connection.send(node(request))
         case .reload:
-            connection.send(ControlReply(error: "this passantd does not support 'reload' yet"))
+            connection.send(calibrations.reload(sensor: request.sensor))
+        case .listen:
+            connection.send(listen(request))
+        }
+    }
+
+    /// `passant calibrate` while passantd runs: what one sensor's ports send for a while.
+    private func listen(_ request: ControlRequest) -> ControlReply {
+        guard let name = request.sensor, let sensor = status.configuration.sensors.first(where: { $0.name == name })
+        else { return ControlReply(error: "name the sensor to listen to") }
+        do {
+            let captures = try tap.listen(name, ports: sensor.ports.count, seconds: request.seconds ?? 20)
+            return ControlReply(captures: captures.map { Data($0).base64EncodedString() })
+        } catch {
+            return ControlReply(error: "\(error)")
         }
     }
 

@@ -13,7 +13,8 @@ public enum Daemon {
     public static let version = "0.1.0"
 
     public static func run(
-        configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger
+        configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger,
+        reread: @escaping @Sendable () throws -> Configuration
     ) async throws {
         let store: BinStore
         do {
@@ -25,12 +26,14 @@ public enum Daemon {
         let board = StatusBoard()
         let live = LiveFeed()
         let nodes = NodeDesk()
+        let calibrations = CalibrationDesk(configuration: configuration, read: reread)
+        let tap = PortTap()
         let notifier = SystemdNotifier(environment: environment)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.sensors.map { sensor in
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    live: live, nodes: nodes, logger: logger),
+                    live: live, nodes: nodes, calibrations: calibrations, tap: tap, logger: logger),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []
@@ -53,7 +56,9 @@ public enum Daemon {
         if let path = configuration.controlSocket {
             services.append(
                 .init(
-                    service: ControlService(path: path, status: status, live: live, nodes: nodes, logger: logger),
+                    service: ControlService(
+                        path: path, status: status, live: live, nodes: nodes, calibrations: calibrations,
+                        tap: tap, logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "control socket"))
         }
         if !mqttUplinks.isEmpty {

@@ -75,10 +75,12 @@ extension LiveMessage {
             self.init(kind: .crossing, sensor: sensor)
             self.direction = direction.rawValue
             label = direction == .aToB ? labels.aToB : labels.bToA
-        case .scan(let points, let tracks):
+        case .scan(let points, let tracks, let line, let region):
             self.init(kind: .scan, sensor: sensor)
             self.points = points.map { [$0.x, $0.y] }
             self.tracks = tracks.map { [$0.x, $0.y, $0.vx, $0.vy] }
+            self.line = [[line.p.x, line.p.y], [line.q.x, line.q.y]]
+            self.region = region?.corners.map { [$0.x, $0.y] }
         }
     }
 }

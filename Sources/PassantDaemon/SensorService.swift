@@ -25,17 +25,23 @@ public struct SensorService: Service {
     let board: StatusBoard
     let live: LiveFeed
     let nodes: NodeDesk
+    let calibrations: CalibrationDesk
+    let tap: PortTap
     let logger: Logger
 
     init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
-        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, logger: Logger
+        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, calibrations: CalibrationDesk, tap: PortTap,
+        logger: Logger
     ) {
+        self.tap = tap
         self.live = live
         self.nodes = nodes
+        self.calibrations = calibrations
         self.sensor = sensor
         let (setup, notes) = CounterSetup.setup(sensor: sensor, in: configuration)
         self.counter = setup
+        calibrations.register(sensor.name, setup: setup)
         self.clock = clock
         self.store = store
         self.board = board
@@ -132,12 +138,12 @@ struct SensorLoop {
                 do {
                     let count = try port.read(into: buffer, timeoutMillis: timeout)
                     if count > 0 {
+                        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                        service.tap.record(service.sensor.name, port: index, bytes)
                         // Read live, the arrival is known whatever the clock: counters anchor to it only
                         // with the system clock, but may tell a silent port by it (a TFmini pair).
                         let arrival = systemMillis()
-                        waiting += counter.receive(
-                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
-                        )
+                        waiting += counter.receive(bytes, port: index, arrival: arrival)
                         if watched { publishLive() }
                         service.nodes.deliver(counter.takeReplies())
                     }
@@ -150,6 +156,7 @@ struct SensorLoop {
             }
             if !anyOpen { usleep(100_000) }
             sendCommands()
+            recalibrate()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
         waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
@@ -208,6 +215,16 @@ struct SensorLoop {
         } catch {
             service.nodes.failed(commands, "cannot write to \(service.sensor.port): \(error)")
         }
+    }
+
+    /// Applies a calibration `passant calibrate` asked for (`reload`).
+    private mutating func recalibrate() {
+        guard let setup = service.calibrations.take(service.sensor.name) else { return }
+        let applied = counter.recalibrate(setup)
+        service.calibrations.answer(service.sensor.name, applied: applied)
+        if applied { logger.notice("new calibration applied (passant calibrate)") }
+        // Bins the settling closed go to the store with the others.
+        save()
     }
 
     /// Hands the counter's live events to the technicians watching.

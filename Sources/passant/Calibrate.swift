@@ -9,8 +9,13 @@ import SerialInput
 /// `passant calibrate`: teach a sensor its site.
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Teach a sensor its site: the empty scene it sees (rangefinder baseline, LiDAR background).",
-        subcommands: [CalibrateBaseline.self, CalibrateBackground.self])
+        abstract: "Teach a sensor its site: the empty scene it sees, and a LiDAR's counting line.",
+        discussion: """
+            Each calibration is written where passantd reads it (the file named in the configuration, or \
+            the configuration itself) and a running passantd is told to take it at once. While passantd \
+            runs, it lends the sensor's data for the calibration and goes on counting.
+            """,
+        subcommands: [CalibrateBaseline.self, CalibrateBackground.self, CalibrateLine.self])
 }
 
 /// `passant calibrate background`: learn an LD06's empty scene and write it where the configuration
@@ -22,11 +27,12 @@ struct CalibrateBackground: ParsableCommand {
         discussion: """
             Run it with the walkway as empty as you can get it; a few passers-by do no harm (a surface \
             must be there in at least a fifth of the turns to count as background). By default the \
-            sensor's port and background file come from --config; stop passantd first, since the port \
-            takes one reader.
+            sensor's port and background file come from --config; while passantd runs, it lends the \
+            sensor's data and takes the new background at once.
             """)
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var socket: SocketOptions
 
     @Option(help: "The ld06 sensor in the configuration (default: the first ld06 sensor).")
     var sensor: String?
@@ -83,7 +89,13 @@ struct CalibrateBackground: ParsableCommand {
             }
         }
 
-        if let capture {
+        let daemon = RunningDaemon(socket: try socket.path(config: options.config))
+        if capture == nil, port == nil, let configured,
+            let captured = try daemon.listen(sensor: configured.name, seconds: Double(seconds) + 1)
+        {
+            print("learned from passantd's stream of \(configured.name) (\(seconds) s)")
+            captured.first?.withUnsafeBytes { feed($0) }
+        } else if let capture {
             guard let file = FileHandle(forReadingAtPath: capture) else {
                 throw ValidationError(
                     "cannot open the capture '\(capture)'; check the path and its permissions")
@@ -117,7 +129,7 @@ struct CalibrateBackground: ParsableCommand {
         }
         guard done else {
             throw ValidationError(
-                "the capture holds only \(learner.turns) turns, less than \(seconds) s; record longer or pass a smaller --seconds"
+                "\(capture == nil ? "passantd's stream" : "the capture") holds only \(learner.turns) turns, less than \(seconds) s; record longer or pass a smaller --seconds"
             )
         }
         let background = learner.background
@@ -127,5 +139,6 @@ struct CalibrateBackground: ParsableCommand {
         print(
             "learned \(learner.turns) turns: a surface in \(surfaces.count) of 360 degrees (nearest \(nearest)); wrote \(destination)"
         )
+        if output == nil, let configured { print(daemon.reload(sensor: configured.name)) }
     }
 }

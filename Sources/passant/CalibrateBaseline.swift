@@ -19,11 +19,13 @@ struct CalibrateBaseline: ParsableCommand {
         discussion: """
             Reads the sensor's port(s) for --seconds (or capture files), takes each channel's median \
             distance as its baseline (or 'open' when most samples have no return), and writes the file \
-            named by the sensor's `baseline:` setting, which passantd reads at start. Keep the walkway \
-            as empty as you can meanwhile; a busy scene is reported. Stop passantd first: it holds the ports.
+            named by the sensor's `baseline:` setting. Keep the walkway as empty as you can meanwhile; a \
+            busy scene is reported. While passantd runs, it lends the sensor's data and takes the new \
+            baseline at once.
             """)
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var socket: SocketOptions
 
     @Option(help: "The sensor to calibrate (default: the only rangefinder sensor in the configuration).")
     var sensor: String?
@@ -83,7 +85,11 @@ struct CalibrateBaseline: ParsableCommand {
         }
 
         var learner = ChannelLearners(sensor: chosen)
-        if capture.isEmpty {
+        let daemon = RunningDaemon(socket: try socket.path(config: options.config))
+        if capture.isEmpty, let captured = try daemon.listen(sensor: chosen.name, seconds: seconds) {
+            print("learned from passantd's stream of \(chosen.name) over \(seconds) s")
+            for (index, bytes) in captured.enumerated() { learner.feed(bytes, port: index) }
+        } else if capture.isEmpty {
             try learner.listen(seconds: seconds)
         } else {
             for (index, file) in capture.enumerated() {
@@ -144,7 +150,8 @@ struct CalibrateBaseline: ParsableCommand {
         guard rename(temporary, target) == 0 else {
             throw CommandFailure("cannot replace \(target): \(String(cString: strerror(errno)))")
         }
-        print("wrote \(target); restart passantd to use it")
+        print("wrote \(target)")
+        print(daemon.reload(sensor: chosen.name))
     }
 }
 

@@ -70,7 +70,7 @@ struct MonitorView {
     var origin = ""
     var channels: [String: [Bool]] = [:]
     var distances: [String: [Int?]] = [:]
-    var scans: [String: (points: [[Double]], tracks: [[Double]])] = [:]
+    var scans: [String: TopView.Scan] = [:]
     var counts: [String: [String: Int]] = [:]
     var labels: [String: String] = [:]
     var recent: [String] = []
@@ -79,7 +79,7 @@ struct MonitorView {
         switch message.kind {
         case .channels: channels[message.sensor] = message.channels
         case .distances: distances[message.sensor] = message.distances
-        case .scan: scans[message.sensor] = (message.points ?? [], message.tracks ?? [])
+        case .scan: scans[message.sensor] = TopView.Scan(message)
         case .crossing:
             let direction = message.direction ?? "?"
             counts[message.sensor, default: [:]][direction, default: 0] += 1
@@ -140,34 +140,11 @@ struct MonitorView {
         }
         for (sensor, scan) in scans.sorted(by: { $0.key < $1.key }) {
             screen += "  \(sensor): \(scan.tracks.count) people tracked\n"
-            screen += TopView.render(points: scan.points, tracks: scan.tracks, width: 60, height: 12)
+            screen += TopView.render(scan, width: 72, height: 11)
         }
         screen += "\n  counted since start: \(totals.isEmpty ? "nobody yet" : totals)\n\n"
         for line in recent { screen += "  \(line)\n" }
         print(screen, terminator: "")
         fflush(nil)
-    }
-}
-
-/// A LiDAR scan seen from above in characters: `·` a point of the foreground, `@` a tracked person.
-enum TopView {
-    static func render(points: [[Double]], tracks: [[Double]], width: Int, height: Int) -> String {
-        let all = points + tracks
-        guard !all.isEmpty else { return "  (nothing in front of the sensor)\n" }
-        let xs = all.map { $0[0] }
-        let ys = all.map { $0[1] }
-        let (minX, maxX) = (min(xs.min()!, 0), max(xs.max()!, 0.5))
-        let (minY, maxY) = (min(ys.min()!, 0), max(ys.max()!, 0.5))
-        var grid = Array(repeating: Array(repeating: Character(" "), count: width), count: height)
-        func plot(_ x: Double, _ y: Double, _ mark: Character) {
-            let column = Int((x - minX) / (maxX - minX) * Double(width - 1))
-            let row = Int((maxY - y) / (maxY - minY) * Double(height - 1))
-            guard (0..<height).contains(row), (0..<width).contains(column) else { return }
-            grid[row][column] = mark
-        }
-        plot(0, 0, "S")
-        for point in points { plot(point[0], point[1], "·") }
-        for track in tracks { plot(track[0], track[1], "@") }
-        return grid.map { "  |" + String($0) + "|\n" }.joined()
     }
 }

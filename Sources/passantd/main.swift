@@ -55,8 +55,10 @@ struct Passantd: AsyncParsableCommand {
             clock = .fixed(epoch: epoch)
         }
         do {
+            let (path, node) = (config, hostName())
             try await Daemon.run(
-                configuration: configuration, clock: clock, environment: environment, logger: logger)
+                configuration: configuration, clock: clock, environment: environment, logger: logger,
+                reread: { try PassantConfig.Configuration.load(path: path, defaultNode: node) })
         } catch let error as Daemon.ConfigurationError {
             FileHandle.standardError.write(Data("passantd: configuration not usable:\n\(error)\n".utf8))
             throw ExitCode(78)

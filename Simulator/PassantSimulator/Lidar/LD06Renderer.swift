@@ -28,13 +28,16 @@ public struct LD06Settings: Sendable {
     public var cyclistsPerHourBToA: Double
     /// Probability that a packet has a damaged byte (bad CRC).
     public var corruptProbability: Double
+    /// A technician walking the counting line (`passant calibrate line --walk`).
+    public var surveyor: Surveyor?
 
     public init(
         scene: StreetScene = .street, rotationHz: Double = 10, speedJitter: Double = 0.003,
         rangeNoise: Double = 0.01, rangeNoiseShare: Double = 0.005, dropout: Double = 0.01,
         maxRange: Double = 12, cyclistsPerHourAToB: Double = 0, cyclistsPerHourBToA: Double = 0,
-        corruptProbability: Double = 0
+        corruptProbability: Double = 0, surveyor: Surveyor? = nil
     ) {
+        self.surveyor = surveyor
         self.scene = scene
         self.rotationHz = rotationHz
         self.speedJitter = speedJitter
@@ -197,6 +200,9 @@ public struct LD06Renderer: Sendable {
                         x: x + side * (person.width * 0.4 + 0.05), y: y + side * swing, radiusX: 0.045,
                         radiusY: 0.045, intensity: 140))
             }
+        }
+        if let position = settings.surveyor?.position(at: seconds) {
+            blobs.append(Blob(x: position.x, y: position.y, radiusX: 0.2, radiusY: 0.15, intensity: 120))
         }
         for rider in ridersOnStage where rider.startTime <= seconds {
             // At hip height: the rider's legs, saddle and frame, long along the way.

@@ -45,9 +45,9 @@ public struct LidarDetector: Sendable {
     private var learner: BackgroundLearner?
     private var learningSince: Int64?
     private var clusterer = Clusterer()
-    private var tracker: LidarTracker
+    private(set) var tracker: LidarTracker
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
-    private var foreground: [ForegroundPoint] = []
+    private(set) var foreground: [ForegroundPoint] = []
     private var clusters: [Cluster] = []
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).

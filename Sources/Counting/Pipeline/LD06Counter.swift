@@ -24,7 +24,7 @@ public struct LD06Counter: SensorCounter {
         }
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public private(set) var health = SensorHealth(protocol: "ld06")
 
     private var decoder = LD06Decoder()
@@ -38,6 +38,7 @@ public struct LD06Counter: SensorCounter {
     private var crossings: [Crossing] = []
     private var scans: [LD06Scan] = []
     private var closed: [CountBin] = []
+    private var live = LiveEvents()
 
     public init(configuration: Configuration, clock: ClockAnchor.Mode) {
         self.configuration = configuration
@@ -49,7 +50,9 @@ public struct LD06Counter: SensorCounter {
     public var sensorNow: Int64? { lastSensorTime.flatMap { anchor.utc($0) } }
 
     /// Fast movers (cyclists, scooters) counted per direction since start; never in the bins.
-    public var fastMovers: [Direction: Int] { detector.fastMovers }
+    public var fastMovers: [Direction: Int] { detector.fastMovers.merging(earlierFastMovers, uniquingKeysWith: +) }
+    /// Fast movers counted by detectors replaced since (`recalibrate`).
+    private var earlierFastMovers: [Direction: Int] = [:]
 
     /// Turns handled by the detector.
     public var turns: Int { detector.turns }
@@ -104,6 +107,21 @@ public struct LD06Counter: SensorCounter {
         aggregator.resume(bin)
     }
 
+    /// A new counting line, region or background: people in view are decided as at a link loss, and
+    /// the new detector starts from its background (or learns one when the file is missing).
+    public mutating func recalibrate(_ setup: CounterSetup) -> Bool {
+        guard case .ld06(let new) = setup, new.bins == configuration.bins else { return false }
+        settle()
+        earlierFastMovers = fastMovers
+        detector = LidarDetector(configuration: new.detector)
+        configuration = new
+        return true
+    }
+
+    public mutating func watch(_ watching: Bool) { live.watch(watching) }
+
+    public mutating func takeLiveEvents() -> [LiveEvent] { live.take() }
+
     private mutating func handle(_ packet: LD06Packet, arrival: Int64?) {
         let step = assembler.add(packet) { scan in scans.append(scan) }
         anchor.observe(sensorTime: step.time, arrival: arrival)
@@ -124,7 +142,10 @@ public struct LD06Counter: SensorCounter {
         recordHealth(until: utc, healthy: flags.isEmpty, flags: flags)
         health.link = .up
         lastSensorTime = step.time
-        for scan in scans { detector.handle(scan, into: &crossings) }
+        for scan in scans {
+            detector.handle(scan, into: &crossings)
+            if live.watched { live.append(detector.liveScan) }
+        }
         scans.removeAll(keepingCapacity: true)
         health.degraded = detector.isLearning
         countCrossings()
@@ -138,10 +159,11 @@ public struct LD06Counter: SensorCounter {
 
     private mutating func countCrossings() {
         for crossing in crossings {
+            live.append(.crossing(crossing.direction))
             if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
         }
         health.crossings += crossings.count
-        health.fastMovers = detector.fastMovers.values.reduce(0, +)
+        health.fastMovers = fastMovers.values.reduce(0, +)
         crossings.removeAll(keepingCapacity: true)
     }
 

@@ -10,8 +10,9 @@ public enum LiveEvent: Sendable, Hashable {
     case distances(a: Int?, b: Int?)
     /// Someone walked through.
     case crossing(Direction)
-    /// A LiDAR turn: foreground points and tracked people in the sensor frame, metres.
-    case scan(points: [PlanePoint], tracks: [PlaneTrack])
+    /// A LiDAR turn: foreground points and tracked people in the sensor frame, metres, with the
+    /// counting line and region they are judged against.
+    case scan(points: [PlanePoint], tracks: [PlaneTrack], line: CountingLine, region: Region?)
 }
 
 /// A tracked person in the sensor's plane: position (m) and velocity (m/s).

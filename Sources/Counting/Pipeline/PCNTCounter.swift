@@ -30,7 +30,7 @@ public struct PCNTCounter: SensorCounter {
         }
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public private(set) var health = SensorHealth(protocol: "pcnt")
 
     private var decoder = PCNTDecoder()
@@ -229,6 +229,15 @@ public struct PCNTCounter: SensorCounter {
         }
         detector.reset(at: time)
         range.reset()
+    }
+
+    public mutating func recalibrate(_ setup: CounterSetup) -> Bool {
+        guard case .pcnt(let new) = setup, new.bins == configuration.bins else { return false }
+        if let lastSensorTime { settleDetector(restartingAt: lastSensorTime) }
+        if new.detector != configuration.detector { detector = DualBeamDetector(configuration: new.detector) }
+        if new.range != configuration.range { range = RangePair(configuration: new.range) }
+        configuration = new
+        return true
     }
 
     private mutating func countCrossings() {

@@ -44,6 +44,11 @@ public protocol SensorCounter: Sendable {
     mutating func takeLiveEvents() -> [LiveEvent]
     /// Answers to commands sent to the node since the last call (PCNT `R`).
     mutating func takeReplies() -> [Response]
+    /// Takes new calibration and detection settings (a baseline, a background, a counting line) without
+    /// losing the open bins: what is in progress is decided as at a link loss first. Returns false
+    /// when `setup` changes more than that (another protocol, other bins, other models): then only a
+    /// restart applies it.
+    mutating func recalibrate(_ setup: CounterSetup) -> Bool
 }
 
 extension SensorCounter {
@@ -52,6 +57,8 @@ extension SensorCounter {
     public mutating func takeLiveEvents() -> [LiveEvent] { [] }
     /// A sensor that takes no commands.
     public mutating func takeReplies() -> [Response] { [] }
+    /// A sensor with nothing to calibrate.
+    public mutating func recalibrate(_ setup: CounterSetup) -> Bool { false }
 }
 
 extension SensorCounter {

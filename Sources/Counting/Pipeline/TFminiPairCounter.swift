@@ -65,7 +65,7 @@ public struct TFminiPairCounter: SensorCounter {
         var down = false
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public private(set) var health = SensorHealth(protocol: "tfmini-pair")
 
     private let clock: ClockAnchor.Mode
@@ -366,6 +366,18 @@ public struct TFminiPairCounter: SensorCounter {
         detector.reset(at: max(time, merged ?? time))
         ports[0].edges.removeAll()
         ports[1].edges.removeAll()
+    }
+
+    public mutating func recalibrate(_ setup: CounterSetup) -> Bool {
+        guard case .tfminiPair(let new) = setup, new.bins == configuration.bins, new.modelA == configuration.modelA,
+            new.modelB == configuration.modelB, new.unit == configuration.unit,
+            new.frameRateHz == configuration.frameRateHz
+        else { return false }
+        settleDetector(restartingAt: merged ?? 0)
+        if new.detector != configuration.detector { detector = DualBeamDetector(configuration: new.detector) }
+        if new.range != configuration.range { range = RangePair(configuration: new.range) }
+        configuration = new
+        return true
     }
 
     private mutating func countCrossings() {
