@@ -49,7 +49,7 @@ public struct Scenario: Sendable, Hashable {
 
     /// A technician's walk test: 5 walks A→B, then 5 back (`--walks` sets how many).
     public static let walkTest = Scenario(
-        name: "walk-test", summary: "a technician walking 5 times A→B, then 5 times back",
+        name: "walk-test", summary: "a technician walking 5 times A->B, then 5 times back",
         walkway: WalkwayParameters(walkTest: 5))
 
     /// Mostly pairs and groups of three or four walking side by side.

@@ -70,25 +70,25 @@ struct WalkwayOptions: ParsableArguments {
     @Option(help: "Seed of every random choice; the same seed gives the same bytes.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("People per hour walking A→B.", valueName: "per-hour"))
+    @Option(help: ArgumentHelp("People per hour walking A->B.", valueName: "per-hour"))
     var rateAToB: Double?
 
-    @Option(help: ArgumentHelp("People per hour walking B→A.", valueName: "per-hour"))
+    @Option(help: ArgumentHelp("People per hour walking B->A.", valueName: "per-hour"))
     var rateBToA: Double?
 
-    @Option(help: ArgumentHelp("Share of arrivals that are side-by-side pairs (0–1).", valueName: "share"))
+    @Option(help: ArgumentHelp("Share of arrivals that are side-by-side pairs (0-1).", valueName: "share"))
     var pairs: Double?
 
-    @Option(help: ArgumentHelp("Share of arrivals that are groups of 3–4 (0–1).", valueName: "share"))
+    @Option(help: ArgumentHelp("Share of arrivals that are groups of 3-4 (0-1).", valueName: "share"))
     var groups: Double?
 
     @Option(
         help: ArgumentHelp(
-            "Share of single walkers who stop in the beams for 1–8 s (0–1).", valueName: "share"))
+            "Share of single walkers who stop in the beams for 1-8 s (0-1).", valueName: "share"))
     var pauses: Double?
 
     @Option(
-        help: ArgumentHelp("Share of single walkers who turn back in the beams (0–1).", valueName: "share"))
+        help: ArgumentHelp("Share of single walkers who turn back in the beams (0-1).", valueName: "share"))
     var turnbacks: Double?
 
     @Option(help: ArgumentHelp("Distance between beam A and beam B in metres.", valueName: "metres"))
@@ -138,7 +138,7 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Firmware version in HELLO.")
     var firmware = "sim-1.0.0"
 
-    @Option(help: "Debounce in milliseconds (0–200).")
+    @Option(help: "Debounce in milliseconds (0-200).")
     var debounceMs: Int64 = 20
 
     @Option(help: "Node tick at simulation time 0 (e.g. 4294960000 to see the tick wrap after ~7 s).")
@@ -262,7 +262,7 @@ struct LidarOptions: ParsableArguments {
         help: ArgumentHelp("Cyclists per hour each way (default: the scenario's).", valueName: "per-hour"))
     var cyclists: Double?
 
-    @Option(help: ArgumentHelp("Turns per second, 5–13.", valueName: "hz"))
+    @Option(help: ArgumentHelp("Turns per second, 5-13.", valueName: "hz"))
     var rotationHz: Double = 10
 
     @Option(help: ArgumentHelp("Probability that a sample has no return.", valueName: "p"))
@@ -278,7 +278,7 @@ struct LidarOptions: ParsableArguments {
     var walkLineAt: Double = 3
 
     func settings(scenario name: String, faults: FaultOptions) throws -> LD06Settings {
-        guard (5...13).contains(rotationHz) else { throw ValidationError("--rotation-hz must be 5–13") }
+        guard (5...13).contains(rotationHz) else { throw ValidationError("--rotation-hz must be 5-13") }
         guard (0...1).contains(dropout) else { throw ValidationError("--dropout must be between 0 and 1") }
         let rate = cyclists ?? Scenario.named(name)?.cyclistsPerHour ?? 0
         return LD06Settings(
@@ -318,7 +318,7 @@ struct SensorOptions: ParsableArguments {
     @Flag(help: "Rangefinders: nothing opposite within range (no return when the walkway is empty).")
     var open = false
 
-    @Option(help: ArgumentHelp("Rangefinders: share of light the wall returns (0.01–1).", valueName: "share"))
+    @Option(help: ArgumentHelp("Rangefinders: share of light the wall returns (0.01-1).", valueName: "share"))
     var wallReflectivity: Double = 0.5
 
     @Option(
@@ -335,7 +335,7 @@ struct SensorOptions: ParsableArguments {
     @Option(help: "tfmini-pair: firmware version the sensors report, MAJOR.MINOR.PATCH.")
     var tfminiVersion = "2.1.4"
 
-    @Option(help: "tof2: sample pairs per second at start (rate_hz, 1–250).")
+    @Option(help: "tof2: sample pairs per second at start (rate_hz, 1-250).")
     var rateHz = 50
 
     enum Kind: String {
@@ -381,7 +381,7 @@ struct SensorOptions: ParsableArguments {
         _ = try geometry()
         _ = try models()
         _ = try version()
-        guard (1...250).contains(rateHz) else { throw ValidationError("--rate-hz must be 1–250") }
-        guard (1...1000).contains(frameRate) else { throw ValidationError("--frame-rate must be 1–1000") }
+        guard (1...250).contains(rateHz) else { throw ValidationError("--rate-hz must be 1-250") }
+        guard (1...1000).contains(frameRate) else { throw ValidationError("--frame-rate must be 1-1000") }
     }
 }

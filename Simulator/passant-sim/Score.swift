@@ -8,7 +8,7 @@ struct Score: ParsableCommand {
         abstract: "Compare counted bins (passant replay or export, JSON lines) with ground truth (--truth).",
         discussion: """
             Bins are matched by start time; both files must use the same bin length. Accuracy per \
-            direction is 1 − |counted − truth| / truth over the whole run; bin-wise accuracy is \
+            direction is 1 - |counted - truth| / truth over the whole run; bin-wise accuracy is \
             1 − Σ|counted − truth| / Σ truth over the bins. Two beams cannot separate people who are in \
             the beams at the same time, so the report also gives the share of people who passed alone.
             """)

@@ -44,7 +44,9 @@ final class PortTap: Sendable {
                 until: monotonicSeconds() + seconds, ports: Array(repeating: [], count: ports))
             return true
         }
-        guard started else { throw TapError("another passant already listens to \(sensor); try again shortly") }
+        guard started else {
+            throw TapError("another passant already listens to \(sensor); try again shortly")
+        }
         active.add(1, ordering: .relaxed)
         defer { active.subtract(1, ordering: .relaxed) }
         usleep(UInt32(seconds * 1_000_000))

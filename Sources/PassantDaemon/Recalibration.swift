@@ -55,7 +55,9 @@ final class CalibrationDesk: Sendable {
             fresh = try read()
         } catch {
             return ControlReply(
-                error: "the configuration has problems; passantd keeps counting with its current settings:\n\(error)")
+                error:
+                    "the configuration has problems; passantd keeps counting with its current settings:\n\(error)"
+            )
         }
         let (current, setups) = state.withLock { ($0.current, $0.setups) }
         var lines: [String] = []
@@ -78,7 +80,9 @@ final class CalibrationDesk: Sendable {
             queued[running.name] = (updated, setup)
         }
         for added in fresh.sensors where !current.sensors.contains(where: { $0.name == added.name }) {
-            if sensor == nil { lines.append("\(added.name): new in the configuration; restart passantd to start it") }
+            if sensor == nil {
+                lines.append("\(added.name): new in the configuration; restart passantd to start it")
+            }
         }
         state.withLock { state in
             for (name, entry) in queued {
@@ -107,7 +111,8 @@ final class CalibrationDesk: Sendable {
                 lines.append("\(name): these settings need a restart of passantd")
             case nil:
                 state.withLock { _ = $0.pending.removeValue(forKey: name) }
-                lines.append("\(name): the sensor loop did not answer in \(Int(timeoutSeconds)) s; nothing changed")
+                lines.append(
+                    "\(name): the sensor loop did not answer in \(Int(timeoutSeconds)) s; nothing changed")
             }
         }
         return ControlReply(message: lines.joined(separator: "\n"))
@@ -121,7 +126,8 @@ final class CalibrationDesk: Sendable {
         if old.protocol != new.protocol { return "the protocol" }
         if old.ports != new.ports || old.baud != new.baud { return "the port" }
         if old.labels != new.labels { return "the direction labels" }
-        if oldConfiguration.binLength != newConfiguration.binLength || oldConfiguration.node != newConfiguration.node
+        if oldConfiguration.binLength != newConfiguration.binLength
+            || oldConfiguration.node != newConfiguration.node
             || oldConfiguration.graceSeconds != newConfiguration.graceSeconds
         {
             return "the bins (bin_seconds, node or grace)"

@@ -50,7 +50,7 @@ struct CalibrateBackground: ParsableCommand {
     var seconds: Int = 20
 
     func validate() throws {
-        guard (2...600).contains(seconds) else { throw ValidationError("--seconds must be 2–600") }
+        guard (2...600).contains(seconds) else { throw ValidationError("--seconds must be 2-600") }
         if port != nil && capture != nil { throw ValidationError("choose one of --port and --capture") }
     }
 

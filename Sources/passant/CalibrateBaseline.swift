@@ -43,7 +43,7 @@ struct CalibrateBaseline: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        guard seconds >= 1 && seconds <= 600 else { throw ValidationError("--seconds must be 1–600") }
+        guard seconds >= 1 && seconds <= 600 else { throw ValidationError("--seconds must be 1-600") }
     }
 
     func run() throws {
@@ -116,7 +116,7 @@ struct CalibrateBaseline: ParsableCommand {
             var line = "channel \(channel): \(baseline), from \(l.samples) samples"
             if case .surface = baseline, let p10 = l.distanceQuantile(0.1), let p90 = l.distanceQuantile(0.9)
             {
-                line += ", 10–90 % of distances \(p10)–\(p90) mm"
+                line += ", 10-90 % of distances \(p10)–\(p90) mm"
                 let busy = l.shareNearer(than: margin)
                 if busy > 0.1 {
                     line += String(

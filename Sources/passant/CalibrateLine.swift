@@ -1,5 +1,6 @@
 import ArgumentParser
 import Control
+import Counting
 import Foundation
 import PassantConfig
 
@@ -9,8 +10,8 @@ struct CalibrateLine: ParsableCommand {
         commandName: "line",
         abstract: "Set an LD06's counting line and region: by coordinates, or by walking the line.",
         discussion: """
-            Coordinates are metres in the sensor's frame, x = d·cos θ and y = −d·sin θ for the raw \
-            angle θ (x straight out from the sensor's 0°). Side A is on the right looking from the \
+            Coordinates are metres in the sensor's frame: x = d cos(t) and y = -d sin(t) for a return at \
+            distance d and raw angle t (x points along the sensor's zero angle). Side A is on the right looking from the \
             line's first point to its second; a_to_b counts people crossing from A to B.
 
             With --walk, walk once, alone and at an easy pace, along where the line should be, from its \
@@ -31,7 +32,7 @@ struct CalibrateLine: ParsableCommand {
     @Option(help: ArgumentHelp("The line's second end (Q), metres.", valueName: "x,y"))
     var to: String?
 
-    @Option(help: ArgumentHelp("The region's corners, at least three, metres.", valueName: "x,y;x,y;x,y…"))
+    @Option(help: ArgumentHelp("The region's corners, at least three, metres.", valueName: "x,y;x,y;x,y..."))
     var region: String?
 
     @Flag(help: "Propose the line from a walk along it, seen by the sensor.")
@@ -47,19 +48,23 @@ struct CalibrateLine: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if walk && (from != nil || to != nil) { throw ValidationError("choose --walk or --from/--to, not both") }
+        if walk && (from != nil || to != nil) {
+            throw ValidationError("choose --walk or --from/--to, not both")
+        }
         if !walk && (from == nil) != (to == nil) { throw ValidationError("give both --from and --to") }
         if !walk && from == nil && region == nil {
             throw ValidationError("give --from and --to, --region, or --walk")
         }
-        guard seconds >= 5 && seconds <= 600 else { throw ValidationError("--seconds must be 5–600") }
+        guard seconds >= 5 && seconds <= 600 else { throw ValidationError("--seconds must be 5-600") }
     }
 
     func run() throws {
         let path = options.config ?? PassantConfig.Configuration.defaultPath
         let configuration = try loadConfiguration(path)
         let lidars = configuration.sensors.filter { $0.protocol == .ld06 }
-        guard let chosen = sensor.map({ name in lidars.first { $0.name == name } }) ?? (lidars.count == 1 ? lidars[0] : nil)
+        guard
+            let chosen = sensor.map({ name in lidars.first { $0.name == name } })
+                ?? (lidars.count == 1 ? lidars[0] : nil)
         else {
             throw ValidationError(
                 lidars.isEmpty
@@ -70,7 +75,7 @@ struct CalibrateLine: ParsableCommand {
         if walk {
             let line = try walkLine(sensor: chosen.name, configPath: path)
             print(
-                "walked \(String(format: "%.2f", line.length)) m, \(line.positions) positions, \(String(format: "%.2f", line.residual)) m from straight on average"
+                "walked \(WalkedLine.format(line.length)) m, \(line.positions) positions, \(WalkedLine.format(line.residual)) m from straight on average"
             )
             edits.append(("line", line.yaml))
         } else if let from, let to {
@@ -82,7 +87,9 @@ struct CalibrateLine: ParsableCommand {
             edits.append(("line", WalkedLine.yaml([p, q])))
         }
         if let region {
-            let corners = try region.split(separator: ";").map { try Self.point(String($0), option: "--region") }
+            let corners = try region.split(separator: ";").map {
+                try Self.point(String($0), option: "--region")
+            }
             guard corners.count >= 3 else { throw ValidationError("--region needs at least three corners") }
             edits.append(("region", WalkedLine.yaml(corners)))
         }
@@ -100,12 +107,13 @@ struct CalibrateLine: ParsableCommand {
             }
         }
         let original = try String(contentsOfFile: path, encoding: .utf8)
-        for edit in edits { try ConfigEdit.set(edit.key, to: edit.value, sensor: chosen.name, in: path) }
+        for edit in edits { try ConfigEdit.set([edit.key], to: edit.value, sensor: chosen.name, in: path) }
         do {
             _ = try PassantConfig.Configuration.load(path: path, defaultNode: hostName())
         } catch {
             try original.write(toFile: path, atomically: true, encoding: .utf8)
-            throw ValidationError("the new line makes the configuration unusable, so \(path) is unchanged:\n\(error)")
+            throw ValidationError(
+                "the new line makes the configuration unusable, so \(path) is unchanged:\n\(error)")
         }
         print("wrote \(path)")
         print(RunningDaemon(socket: try socket.path(config: options.config)).reload(sensor: chosen.name))
@@ -122,7 +130,9 @@ struct CalibrateLine: ParsableCommand {
         try source.run(
             sensor: sensor,
             started: { origin in
-                print("watching \(sensor) through \(origin): walk the line now, alone, from its first end to its second")
+                print(
+                    "watching \(sensor) through \(origin): walk the line now, alone, from its first end to its second"
+                )
                 fflush(nil)
             },
             tick: {

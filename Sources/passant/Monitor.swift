@@ -104,7 +104,8 @@ struct MonitorView {
     static func line(_ message: LiveMessage) -> String? {
         switch message.kind {
         case .crossing:
-            return "\(clock()) \(message.sensor) crossing \(message.label ?? "?") (\(message.direction ?? "?"))"
+            return
+                "\(clock()) \(message.sensor) crossing \(message.label ?? "?") (\(message.direction ?? "?"))"
         case .channels:
             let states = (message.channels ?? []).map { $0 ? "occupied" : "clear" }
             return "\(clock()) \(message.sensor) channels A \(states.first ?? "?") B \(states.last ?? "?")"
@@ -135,7 +136,8 @@ struct MonitorView {
             for (name, value) in zip(["A", "B"], values) {
                 let metres = value.map { Double($0) / 1000 }
                 let bar = metres.map { String(repeating: "▇", count: min(40, Int($0 * 4))) } ?? "(no return)"
-                screen += "  \(sensor)   \(name) \(metres.map { String(format: "%5.2f m", $0) } ?? "   –   ") \(bar)\n"
+                screen +=
+                    "  \(sensor)   \(name) \(metres.map { String(format: "%5.2f m", $0) } ?? "   –   ") \(bar)\n"
             }
         }
         for (sensor, scan) in scans.sorted(by: { $0.key < $1.key }) {

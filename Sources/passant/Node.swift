@@ -39,7 +39,7 @@ struct Node: ParsableCommand {
 
         @OptionGroup var common: Common
 
-        @Argument(help: "KEY=VALUE pairs: debounce_ms (0–200), rate_hz (1–250), emit (0–3), node_id.")
+        @Argument(help: "KEY=VALUE pairs: debounce_ms (0-200), rate_hz (1-250), emit (0-3), node_id.")
         var assignments: [String]
 
         func validate() throws {
@@ -66,7 +66,9 @@ struct Node: ParsableCommand {
     }
 }
 
-private func exchange(_ common: Node.Common, _ action: NodeCommands.Action, _ parameters: [String: String]) throws {
+private func exchange(_ common: Node.Common, _ action: NodeCommands.Action, _ parameters: [String: String])
+    throws
+{
     let client = ControlClient(path: try common.socket.path(config: common.options.config))
     let result: NodeParameters
     do {
@@ -84,7 +86,9 @@ private func exchange(_ common: Node.Common, _ action: NodeCommands.Action, _ pa
     } else {
         for key in result.values.keys.sorted() { print("\(key) = \(result.values[key]!)") }
         for key in result.refused.keys.sorted() { print("\(key): refused (\(result.refused[key]!))") }
-        if action == .save { print(result.saved ? "saved to the node's flash" : "the node did not confirm saving") }
+        if action == .save {
+            print(result.saved ? "saved to the node's flash" : "the node did not confirm saving")
+        }
     }
     if !result.refused.isEmpty || (action == .save && !result.saved) { throw ExitCode(1) }
 }
@@ -95,8 +99,9 @@ private func exchangeOnThePort(
 ) throws -> NodeParameters {
     let configuration = try loadConfiguration(common.configPath)
     let nodes = configuration.sensors.filter { $0.protocol == .pcnt }
-    guard let sensor = common.sensor.flatMap({ name in nodes.first { $0.name == name } })
-        ?? (common.sensor == nil && nodes.count == 1 ? nodes[0] : nil)
+    guard
+        let sensor = common.sensor.flatMap({ name in nodes.first { $0.name == name } })
+            ?? (common.sensor == nil && nodes.count == 1 ? nodes[0] : nil)
     else {
         throw ValidationError(
             "name a PCNT sensor with --sensor (here: \(nodes.map(\.name).joined(separator: ", ")))")

@@ -6,7 +6,7 @@ struct Ports: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the serial ports, with USB vendor/product, serial number and stable names.",
         discussion: """
-            Put the /dev/serial/by-id/… name in the configuration's port: (it survives replugging and \
+            Put the /dev/serial/by-id/... name in the configuration's port: (it survives replugging and \
             reboots; /dev/ttyUSB0 does not). Pseudo-terminals (the simulator) are not listed. Then \
             `passant probe PORT` says what a port speaks.
             """)

@@ -16,7 +16,7 @@ struct Probe: ParsableCommand {
             reads the port (the port is locked while it does). Exit status 1 when nothing was recognised.
             """)
 
-    @Argument(help: "The port: /dev/serial/by-id/…, /dev/ttyUSB0, a pseudo-terminal or tcp://host:port.")
+    @Argument(help: "The port: /dev/serial/by-id/..., /dev/ttyUSB0, a pseudo-terminal or tcp://host:port.")
     var port: String
 
     @Option(help: "Seconds to listen at each baud rate.")

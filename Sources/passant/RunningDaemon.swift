@@ -14,7 +14,7 @@ struct RunningDaemon {
             let reply = try ControlClient(path: socket).request(
                 ControlRequest(.listen, sensor: sensor, seconds: seconds), timeoutSeconds: seconds + 15)
             return (reply.captures ?? []).map { Array(Data(base64Encoded: $0) ?? Data()) }
-        } catch where error.kind == .notRunning {
+        } catch  where error.kind == .notRunning {
             return nil
         } catch {
             throw ValidationError("passantd runs but cannot lend \(sensor)'s port: \(error.message)")
@@ -25,11 +25,13 @@ struct RunningDaemon {
     func reload(sensor: String?) -> String {
         do {
             let reply = try ControlClient(path: socket).request(ControlRequest(.reload, sensor: sensor))
-            return "passantd: " + (reply.message ?? "reloaded").replacingOccurrences(of: "\n", with: "\npassantd: ")
-        } catch where error.kind == .notRunning {
+            return "passantd: "
+                + (reply.message ?? "reloaded").replacingOccurrences(of: "\n", with: "\npassantd: ")
+        } catch  where error.kind == .notRunning {
             return "passantd is not running; it reads the new calibration when it starts"
         } catch {
-            return "passantd did not take the new calibration: \(error.message); restart it (sudo systemctl restart passantd)"
+            return
+                "passantd did not take the new calibration: \(error.message); restart it (sudo systemctl restart passantd)"
         }
     }
 }

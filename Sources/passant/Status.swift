@@ -56,7 +56,9 @@ struct Status: ParsableCommand {
         let today = configuration.sensors.map { sensor in
             StatusReport.DayCounts(
                 sensor: sensor.name, labels: [sensor.labels.aToB, sensor.labels.bToA], midnight: midnight,
-                bins: bins.lazy.filter { $0.key.sensor == sensor.name }.map { ($0.key.start, $0.aToB, $0.bToA) })
+                bins: bins.lazy.filter { $0.key.sensor == sensor.name }.map {
+                    ($0.key.start, $0.aToB, $0.bToA)
+                })
         }
         let uplinks = configuration.uplinks.map { uplink in
             var status = StatusReport.Uplink(name: uplink.name)
@@ -77,7 +79,10 @@ struct Status: ParsableCommand {
 
 /// Where the daemon's control socket is: `--socket`, else the configuration's `control_socket`.
 struct SocketOptions: ParsableArguments {
-    @Option(help: "The daemon's control socket (default: the configuration's control_socket, /run/passant/control.sock).")
+    @Option(
+        help:
+            "The daemon's control socket (default: the configuration's control_socket, /run/passant/control.sock)."
+    )
     var socket: String?
 
     func path(config: String?) throws -> String {

@@ -16,8 +16,12 @@ enum StatusText {
                 text +=
                     "  \(pad("", 10)) \(String(format: "%.1f", sensor.framesPerSecond)) frames/s · rejected \(sensor.rejectedFrames) · lost \(sensor.lostFrames) · coverage \(coverage) · \(sensor.crossings) counted\n"
                 if let identity = sensor.identity { text += "  \(pad("", 10)) \(identity)\n" }
-                if sensor.degraded { text += "  \(pad("", 10)) DEGRADED: a beam or channel is blocked or faulty\n" }
-                if sensor.binsWaiting > 0 { text += "  \(pad("", 10)) \(sensor.binsWaiting) bins waiting for the store\n" }
+                if sensor.degraded {
+                    text += "  \(pad("", 10)) DEGRADED: a beam or channel is blocked or faulty\n"
+                }
+                if sensor.binsWaiting > 0 {
+                    text += "  \(pad("", 10)) \(sensor.binsWaiting) bins waiting for the store\n"
+                }
                 if let error = sensor.lastError { text += "  \(pad("", 10)) ! \(error)\n" }
             }
         }

@@ -53,7 +53,8 @@ enum TopView {
             grid[row][column] = mark
         }
         func draw(from: [Double], to: [Double], _ mark: Character) {
-            let length = ((to[0] - from[0]) * (to[0] - from[0]) + (to[1] - from[1]) * (to[1] - from[1])).squareRoot()
+            let length = ((to[0] - from[0]) * (to[0] - from[0]) + (to[1] - from[1]) * (to[1] - from[1]))
+                .squareRoot()
             let steps = max(1, Int(length / (scale / 2)))
             for step in 0...steps {
                 let t = Double(step) / Double(steps)
@@ -61,7 +62,9 @@ enum TopView {
             }
         }
         if let region = scan.region, region.count >= 3 {
-            for (index, corner) in region.enumerated() { draw(from: corner, to: region[(index + 1) % region.count], ":") }
+            for (index, corner) in region.enumerated() {
+                draw(from: corner, to: region[(index + 1) % region.count], ":")
+            }
         }
         if let line = scan.line, line.count == 2 {
             let (p, q) = (line[0], line[1])

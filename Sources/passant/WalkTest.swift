@@ -35,7 +35,9 @@ struct WalkTest: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...100).contains(walks) else { throw ValidationError("--expect must be 1 to 100 walks each way") }
+        guard (1...100).contains(walks) else {
+            throw ValidationError("--expect must be 1 to 100 walks each way")
+        }
     }
 
     func run() throws {
@@ -76,9 +78,14 @@ struct WalkTest: ParsableCommand {
                 "sensor": name, "expected_each_way": walks, "a_to_b": result.aToB, "b_to_a": result.bToA,
                 "crossings": crossings, "swapped": result.swapped, "passed": result.passed,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+                    as: UTF8.self))
         } else {
-            print("\n\(labels.aToB) (a_to_b): \(result.aToB) of \(walks) · \(labels.bToA) (b_to_a): \(result.bToA) of \(walks)")
+            print(
+                "\n\(labels.aToB) (a_to_b): \(result.aToB) of \(walks) · \(labels.bToA) (b_to_a): \(result.bToA) of \(walks)"
+            )
             if crossings.count < 2 * walks {
                 print("Stopped after \(Int(timeout)) s with \(crossings.count) of \(2 * walks) crossings.")
             }
@@ -94,7 +101,7 @@ struct WalkTest: ParsableCommand {
         }
         if result.swapped {
             if swapLabels {
-                try LabelSwap.apply(sensor: name, in: configPath)
+                try ConfigEdit.swapLabels(sensor: name, in: configPath)
                 print(
                     "Swapped the labels of \(name) in \(configPath); restart passantd to apply (sudo systemctl restart passantd)."
                 )

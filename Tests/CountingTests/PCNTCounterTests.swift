@@ -180,3 +180,55 @@ struct PCNTCounterTests {
         #expect(pipeline.health.rejects.badCRC == 1)
     }
 }
+
+@Suite("Recalibrating a running counter")
+struct RecalibrationTests {
+    @Test func newDetectionSettingsKeepTheOpenBinAndItsCounts() {
+        var pipeline = counter()
+        let first = NodeScript.node(seconds: 20, walkers: [(5, .aToB), (10, .bToA)])
+        var bins = pipeline.receive(first.bytes)
+        var settings = pipeline.configuration
+        settings.detector.maxTransitMillis = 2_500
+        let applied = pipeline.recalibrate(.pcnt(settings))
+        #expect(applied)
+        #expect(pipeline.configuration.detector.maxTransitMillis == 2_500)
+        // Nothing was closed by the change: the minute is still open, and goes on counting.
+        #expect(bins.isEmpty)
+        bins += pipeline.receive(NodeScript.continuation(from: first, seconds: 21...130, walkers: [(30, .aToB)]))
+        bins += pipeline.finish()
+        let firstMinute = bins.first { $0.key.start * 1000 == epoch }
+        #expect(firstMinute?.aToB == 2)
+        #expect(firstMinute?.bToA == 1)
+        #expect(firstMinute?.flags.contains(.closedEarly) == false)
+    }
+
+    @Test func otherBinsOrAnotherProtocolNeedARestart() {
+        var pipeline = counter()
+        _ = pipeline.receive(NodeScript.node(seconds: 5).bytes)
+        var settings = pipeline.configuration
+        settings.bins = .init(node: "gw", sensor: "door", length: .fiveMinutes, graceMillis: 5_000)
+        let otherBins = pipeline.recalibrate(.pcnt(settings))
+        #expect(!otherBins)
+        #expect(pipeline.configuration.bins.length == .oneMinute)
+        let lidar = LD06Counter.Configuration(
+            bins: pipeline.configuration.bins,
+            detector: .init(line: CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3, y: 0))))
+        let otherProtocol = pipeline.recalibrate(.ld06(lidar))
+        #expect(!otherProtocol)
+    }
+}
+
+extension NodeScript {
+    /// The node's sentences after `earlier`: keepalives for `seconds`, walkers at the given seconds,
+    /// seq numbers continuing.
+    fileprivate static func continuation(
+        from earlier: NodeScript, seconds: ClosedRange<UInt32>, walkers: [(UInt32, Direction)]
+    ) -> [UInt8] {
+        var script = NodeScript(seq: earlier.seq)
+        for second in seconds {
+            for (at, direction) in walkers where at == second - 1 { script.walk(direction, at: at * 1000 + 100) }
+            script.send(second * 1000, .keepalive)
+        }
+        return script.bytes
+    }
+}

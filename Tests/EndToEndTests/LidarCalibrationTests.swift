@@ -23,7 +23,10 @@ private struct LidarSite {
         let empty = directory.appendingPathComponent("empty.ld06").path
         let (status, _, errors) = try await run(
             "passant-sim",
-            ["--protocol", "ld06", "--output", empty, "--fast", "--rate-a-to-b", "0", "--rate-b-to-a", "0", "--duration", "25"])
+            [
+                "--protocol", "ld06", "--output", empty, "--fast", "--rate-a-to-b", "0", "--rate-b-to-a", "0",
+                "--duration", "25",
+            ])
         #expect(status == 0, "\(errors)")
         let simulator = try Program("passant-sim", ["--protocol", "ld06", "--pty"] + simulatorArguments)
         let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
@@ -44,8 +47,11 @@ private struct LidarSite {
             region: [[0.2, -2.5], [3.3, -2.5], [3.3, 2.5], [0.2, 2.5]]
             background: \(background)
         """.write(to: config, atomically: true, encoding: .utf8)
-        let site = LidarSite(directory: directory, config: config, background: background, simulator: simulator)
-        let (calibrated, said, calibrationErrors) = try await site.passant(["calibrate", "background", "--capture", empty])
+        let site = LidarSite(
+            directory: directory, config: config, background: background, simulator: simulator)
+        let (calibrated, said, calibrationErrors) = try await site.passant([
+            "calibrate", "background", "--capture", empty,
+        ])
         #expect(calibrated == 0, "\(calibrationErrors)")
         #expect(said.contains("passantd is not running; it reads the new calibration when it starts"))
         return site
@@ -77,12 +83,15 @@ struct LidarCalibrationTests {
     @Test func walkingTheLineProposesItAndPassantdTakesItAtOnce() async throws {
         // The technician walks from (0.5, 0.4) to (3.0, 0.6), 8 s after passantd starts reading.
         var site = try await LidarSite.start([
-            "--rate-a-to-b", "0", "--rate-b-to-a", "0", "--walk-line", "0.5,0.4:3.0,0.6", "--walk-line-at", "8",
+            "--rate-a-to-b", "0", "--rate-b-to-a", "0", "--walk-line", "0.5,0.4:3.0,0.6", "--walk-line-at",
+            "8",
             "--duration", "120",
         ])
         try await site.startDaemon()
 
-        let (status, text, errors) = try await site.passant(["calibrate", "line", "--walk", "--yes", "--seconds", "40"])
+        let (status, text, errors) = try await site.passant([
+            "calibrate", "line", "--walk", "--yes", "--seconds", "40",
+        ])
         #expect(status == 0, "\(text)\n\(errors)")
         #expect(text.contains("through passantd"))
         let proposed = try #require(text.split(separator: "\n").first { $0.hasPrefix("line: ") })
@@ -96,13 +105,16 @@ struct LidarCalibrationTests {
         #expect(distance(numbers[2], numbers[3], 3.0, 0.6) < 0.35, "\(proposed)")
         #expect(text.contains("passantd: facade: new calibration applied"))
         let written = try String(contentsOf: site.config, encoding: .utf8)
-        #expect(written.contains(String(proposed.dropFirst("line: ".count)) + "  # straight out from the facade"))
+        #expect(
+            written.contains(String(proposed.dropFirst("line: ".count)) + "  # straight out from the facade"))
         try await site.daemon?.log(containing: "new calibration applied", within: 5)
         try await site.stop()
     }
 
     @Test func theTopViewTheBackgroundAndTheLineAreSetWhilePassantdCounts() async throws {
-        var site = try await LidarSite.start(["--scenario", "sparse", "--rate-a-to-b", "900", "--rate-b-to-a", "900", "--duration", "600"])
+        var site = try await LidarSite.start([
+            "--scenario", "sparse", "--rate-a-to-b", "900", "--rate-b-to-a", "900", "--duration", "600",
+        ])
         try await site.startDaemon()
 
         // The top view: the sensor, the line, the region and people, in 80 columns.
@@ -117,7 +129,9 @@ struct LidarCalibrationTests {
         #expect(picture.allSatisfy { $0.count <= 80 })
 
         // The background, from passantd's own stream while it keeps the port.
-        let (learned, learnedText, learnErrors) = try await site.passant(["calibrate", "background", "--seconds", "5"])
+        let (learned, learnedText, learnErrors) = try await site.passant([
+            "calibrate", "background", "--seconds", "5",
+        ])
         #expect(learned == 0, "\(learnErrors)")
         #expect(learnedText.contains("learned from passantd's stream of facade"))
         #expect(learnedText.contains("wrote \(site.background)"))
@@ -136,8 +150,12 @@ struct LidarCalibrationTests {
         let text = try String(contentsOf: site.config, encoding: .utf8)
         try text.replacingOccurrences(of: "bin_seconds: 60", with: "bin_seconds: 300")
             .write(to: site.config, atomically: true, encoding: .utf8)
-        let (_, refused, _) = try await site.passant(["calibrate", "line", "--from=0.3,0.1", "--to=3.2,0.1", "--yes"])
-        #expect(refused.contains("facade: the bins (bin_seconds, node or grace) changed; restart passantd to apply that"))
+        let (_, refused, _) = try await site.passant([
+            "calibrate", "line", "--from=0.3,0.1", "--to=3.2,0.1", "--yes",
+        ])
+        #expect(
+            refused.contains(
+                "facade: the bins (bin_seconds, node or grace) changed; restart passantd to apply that"))
         let (statusCode, status, _) = try await site.passant(["status"])
         #expect(statusCode == 0)
         #expect(status.contains("facade") && status.contains("UP"))

@@ -10,14 +10,18 @@ public struct Surveyor: Sendable, Hashable {
     /// m/s.
     public var speed: Double
 
-    public init(from: (x: Double, y: Double), to: (x: Double, y: Double), start: Double = 3, speed: Double = 0.8) {
+    public init(
+        from: (x: Double, y: Double), to: (x: Double, y: Double), start: Double = 3, speed: Double = 0.8
+    ) {
         self.from = from
         self.to = to
         self.start = start
         self.speed = speed
     }
 
-    public var length: Double { ((to.x - from.x) * (to.x - from.x) + (to.y - from.y) * (to.y - from.y)).squareRoot() }
+    public var length: Double {
+        ((to.x - from.x) * (to.x - from.x) + (to.y - from.y) * (to.y - from.y)).squareRoot()
+    }
     public var end: Double { start + length / speed }
 
     /// Where the surveyor is at `seconds`, or nil before and after the walk.

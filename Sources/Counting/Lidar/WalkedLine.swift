@@ -1,35 +1,41 @@
-/// "Walk the line": a technician walks once along where the counting line should be, and the positions
-/// the LiDAR tracked are fitted with a straight segment. Pure, so it is tested without a sensor.
-struct WalkedLine {
+#if canImport(Glibc)
+    import Glibc  // atan2, cos and sin only
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// "Walk the line" (`passant calibrate line --walk`): a technician walks once along where the counting
+/// line should be, and the positions the LiDAR tracked are fitted with a straight segment.
+public struct WalkedLine: Sendable {
     /// Ends of the fitted segment, metres in the sensor frame: `p` where the walk began, `q` where it
     /// ended.
-    var p: (x: Double, y: Double)
-    var q: (x: Double, y: Double)
+    public var p: (x: Double, y: Double)
+    public var q: (x: Double, y: Double)
     /// How far the positions lie from the segment, root mean square, metres.
-    var residual: Double
-    var positions: Int
+    public var residual: Double
+    public var positions: Int
 
-    var length: Double { ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot() }
+    public var length: Double { ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot() }
 
-    enum Problem: Error, CustomStringConvertible {
+    public enum Problem: Error, CustomStringConvertible, Equatable {
         case tooFew(Int)
         case tooShort(Double)
         case notStraight(Double)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .tooFew(let count):
                 "saw a walker at only \(count) positions; walk at an easy pace (about 1 m/s) inside the region, alone in view"
             case .tooShort(let length):
-                "the walk covered \(String(format: "%.2f", length)) m; walk the whole line, at least 1 m"
+                "the walk covered \(WalkedLine.format(length)) m; walk the whole line, at least 1 m"
             case .notStraight(let residual):
-                "the walk strayed \(String(format: "%.2f", residual)) m from a straight line on average; walk straight, alone in view"
+                "the walk strayed \(WalkedLine.format(residual)) m from a straight line on average; walk straight, alone in view"
             }
         }
     }
 
     /// Fits the principal axis of `positions` (in the order walked).
-    init(fitting positions: [(x: Double, y: Double)]) throws(Problem) {
+    public init(fitting positions: [(x: Double, y: Double)]) throws(Problem) {
         guard positions.count >= 10 else { throw .tooFew(positions.count) }
         let n = Double(positions.count)
         let cx = positions.reduce(0) { $0 + $1.x } / n
@@ -63,13 +69,13 @@ struct WalkedLine {
         guard residual <= 0.25 else { throw .notStraight(residual) }
     }
 
-    /// A track is confirmed a few turns after the walk starts, and a body is 0.2–0.3 m deep: the walked
+    /// A track is confirmed a few turns after the walk starts, and a body is 0.2-0.3 m deep: the walked
     /// segment falls short of where the walker's body began and ended by about that much. The proposal
     /// adds it back at each end, so that people passing at either end of the line still cross it.
-    static let endAllowance = 0.25
+    public static let endAllowance = 0.25
 
     /// The same line, longer by `metres` at each end.
-    func extended(by metres: Double) -> WalkedLine {
+    public func extended(by metres: Double) -> WalkedLine {
         let (ux, uy) = ((q.x - p.x) / length, (q.y - p.y) / length)
         var line = self
         line.p = (p.x - ux * metres, p.y - uy * metres)
@@ -78,20 +84,19 @@ struct WalkedLine {
     }
 
     /// `[[x, y], [x, y]]` with centimetre precision, as the configuration takes it.
-    var yaml: String { Self.yaml([p, q]) }
+    public var yaml: String { Self.yaml([p, q]) }
 
-    static func yaml(_ points: [(x: Double, y: Double)]) -> String {
+    public static func yaml(_ points: [(x: Double, y: Double)]) -> String {
         "[" + points.map { "[\(format($0.x)), \(format($0.y))]" }.joined(separator: ", ") + "]"
     }
 
-    static func format(_ value: Double) -> String {
-        let rounded = (value * 100).rounded() / 100
-        return rounded == 0 ? "0" : String(format: "%.2f", rounded)
+    /// Metres with two decimals (no Foundation in the core).
+    public static func format(_ value: Double) -> String {
+        let centimetres = Int((value * 100).rounded())
+        if centimetres == 0 { return "0" }
+        let magnitude = abs(centimetres)
+        let fraction = magnitude % 100
+        return (centimetres < 0 ? "-" : "") + "\(magnitude / 100)." + (fraction < 10 ? "0" : "")
+            + "\(fraction)"
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
