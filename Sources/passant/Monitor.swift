@@ -142,7 +142,7 @@ struct MonitorView {
         }
         for (sensor, scan) in scans.sorted(by: { $0.key < $1.key }) {
             screen += "  \(sensor): \(scan.tracks.count) people tracked\n"
-            screen += TopView.render(scan, width: 72, height: 11)
+            screen += TopView.render(scan, width: 72, height: 8)
         }
         screen += "\n  counted since start: \(totals.isEmpty ? "nobody yet" : totals)\n\n"
         for line in recent { screen += "  \(line)\n" }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Control
+import Foundation
 import SerialInput
 
 /// `passant ports`: the serial ports on this machine, with what identifies each.
@@ -11,12 +13,19 @@ struct Ports: ParsableCommand {
             `passant probe PORT` says what a port speaks.
             """)
 
+    @Flag(help: "Print the ports as a JSON array (for scripts).")
+    var json = false
+
     func run() throws {
         let ports: [PortInfo]
         do {
             ports = try listPorts()
         } catch {
             throw ValidationError("cannot list the serial ports: \(error)")
+        }
+        if json {
+            print(String(decoding: try JSONEncoder.passant.encode(ports.map(Listed.init)), as: UTF8.self))
+            return
         }
         if ports.isEmpty {
             print("no serial ports found (is the USB adapter plugged in? is the Pi's UART enabled?)")
@@ -49,7 +58,34 @@ struct Ports: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    private static func hex(_ value: UInt16) -> String {
+    /// A port as `--json` lists it: USB ids as the four hex digits `lsusb` shows.
+    struct Listed: Encodable {
+        var name: String
+        var transport: String
+        var usbVendorID: String?
+        var usbProductID: String?
+        var manufacturer: String?
+        var product: String?
+        var description: String?
+        var serialNumber: String?
+        var byID: String?
+        var otherLinks: [String]
+
+        init(_ port: PortInfo) {
+            name = port.name
+            transport = port.transport.rawValue
+            usbVendorID = port.usbVendorID.map(Ports.hex)
+            usbProductID = port.usbProductID.map(Ports.hex)
+            manufacturer = port.manufacturer
+            product = port.product
+            description = port.portDescription
+            serialNumber = port.serialNumber
+            byID = port.byIDPath
+            otherLinks = port.otherLinks
+        }
+    }
+
+    static func hex(_ value: UInt16) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }

@@ -188,4 +188,39 @@ struct RangefinderSiteTests {
             #expect((bin["coverage"] as? Double ?? 0) >= 0.99)
         }
     }
+
+    @Test func theBaselineIsLearnedFromARunningPassantdAndTakenAtOnce() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let baseline = directory.appendingPathComponent("gate.baseline").path
+        let (simulator, a, b) = try await pair(["--wall", "2.6", "--rate-a-to-b", "0", "--rate-b-to-a", "0"])
+        let config = directory.appendingPathComponent("passant.yaml")
+        try """
+        site: e2e
+        control_socket: \(directory.path)/control.sock
+        store: {path: \(directory.path)/passant.db}
+        sensors:
+          - name: gate
+            protocol: tfmini-pair
+            channels: {a: {port: \(a)}, b: {port: \(b)}}
+            baseline: \(baseline)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try Program("passantd", ["--config", config.path])
+        try await daemon.log(containing: "control socket", within: 20)
+
+        // passantd holds both ports: it lends their data, and takes the new baseline without a restart.
+        let (status, text, errors) = try await run(
+            "passant", ["calibrate", "baseline", "--config", config.path, "--seconds", "3"])
+        #expect(status == 0, "\(text)\n\(errors)")
+        #expect(text.contains("learned from passantd's stream of gate"))
+        #expect(text.contains("channel A: surface at 26") && text.contains("channel B: surface at 26"))
+        #expect(text.contains("wrote \(baseline)"))
+        #expect(text.contains("passantd: gate: new calibration applied"))
+        try await daemon.log(containing: "new calibration applied", within: 5)
+
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.exit(within: 20) == 0)
+        simulator.signal(SIGTERM)
+        _ = try await simulator.exit(within: 10)
+    }
 }

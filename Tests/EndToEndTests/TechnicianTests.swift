@@ -187,6 +187,21 @@ struct TechnicianTests {
         try await site.stop()
     }
 
+    @Test func portsListsThisMachinesSerialPortsForPeopleAndForScripts() async throws {
+        let (status, text, errors) = try await run("passant", ["ports"])
+        #expect(status == 0, "\(errors)")
+        let (jsonStatus, json, _) = try await run("passant", ["ports", "--json"])
+        #expect(jsonStatus == 0)
+        let ports = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        // Each port the JSON names is listed for people too, with its transport.
+        for port in ports {
+            let name = try #require(port["name"] as? String)
+            #expect(name.hasPrefix("/dev/"))
+            #expect(text.contains("\(name)  \(port["transport"] as? String ?? "?")"))
+        }
+        if ports.isEmpty { #expect(text.contains("no serial ports found")) }
+    }
+
     @Test func configCheckNamesEveryProblemWithItsLine() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
