@@ -9,16 +9,9 @@ import Testing
     import Glibc
 #endif
 
-/// An LD06 simulated on a pty, its empty street calibrated, and passantd counting it with a control
-/// socket in a temporary directory.
-private struct LidarSite {
-    let directory: URL
-    let config: URL
-    let background: String
-    let simulator: Program
-    var daemon: Program?
-
-    static func start(_ simulatorArguments: [String]) async throws -> LidarSite {
+extension TechnicianSite {
+    /// An LD06 simulated on a pty, the sensor `facade`, its empty street already calibrated.
+    fileprivate static func lidar(_ simulatorArguments: [String]) async throws -> TechnicianSite {
         let directory = try temporaryDirectory()
         let empty = directory.appendingPathComponent("empty.ld06").path
         let (status, _, errors) = try await run(
@@ -28,61 +21,31 @@ private struct LidarSite {
                 "--duration", "25",
             ])
         #expect(status == 0, "\(errors)")
-        let simulator = try Program("passant-sim", ["--protocol", "ld06", "--pty"] + simulatorArguments)
-        let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
-        let config = directory.appendingPathComponent("passant.yaml")
-        let background = directory.appendingPathComponent("facade.background").path
-        try """
-        site: facade-test
-        node: gw
-        bin_seconds: 60
-        grace_seconds: 2
-        control_socket: \(directory.path)/control.sock
-        store: {path: \(directory.path)/passant.db}
-        sensors:
-          - name: facade
+        let site = try await start(["--protocol", "ld06"] + simulatorArguments, in: directory) { pty in
+            """
+            name: facade
             port: \(pty)
             protocol: ld06
             line: [[0.3, 0], [3.2, 0]]  # straight out from the facade
             region: [[0.2, -2.5], [3.3, -2.5], [3.3, 2.5], [0.2, 2.5]]
-            background: \(background)
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let site = LidarSite(
-            directory: directory, config: config, background: background, simulator: simulator)
-        let (calibrated, said, calibrationErrors) = try await site.passant([
-            "calibrate", "background", "--capture", empty,
-        ])
+            background: \(directory.path)/facade.background
+            """
+        }
+        let (calibrated, said, calibrationErrors) = try await site.passant(
+            ["calibrate", "background", "--capture", empty])
         #expect(calibrated == 0, "\(calibrationErrors)")
         #expect(said.contains("passantd is not running; it reads the new calibration when it starts"))
         return site
     }
 
-    mutating func startDaemon() async throws {
-        let daemon = try Program("passantd", ["--config", config.path])
-        try await daemon.log(containing: "control socket", within: 20)
-        self.daemon = daemon
-    }
-
-    func passant(_ arguments: [String], within seconds: Double = 90) async throws -> (Int32, String, String) {
-        try await run("passant", arguments + ["--config", config.path], within: seconds)
-    }
-
-    func stop() async throws {
-        if let daemon {
-            daemon.signal(SIGTERM)
-            _ = try await daemon.exit(within: 20)
-        }
-        simulator.signal(SIGTERM)
-        _ = try? await simulator.exit(within: 10)
-        try? FileManager.default.removeItem(at: directory)
-    }
+    fileprivate var background: String { directory.appendingPathComponent("facade.background").path }
 }
 
 @Suite("End to end, calibrating an LD06 while passantd counts", .serialized)
 struct LidarCalibrationTests {
     @Test func walkingTheLineProposesItAndPassantdTakesItAtOnce() async throws {
         // The technician walks from (0.5, 0.4) to (3.0, 0.6), 8 s after passantd starts reading.
-        var site = try await LidarSite.start([
+        var site = try await TechnicianSite.lidar([
             "--rate-a-to-b", "0", "--rate-b-to-a", "0", "--walk-line", "0.5,0.4:3.0,0.6", "--walk-line-at",
             "8",
             "--duration", "120",
@@ -112,7 +75,7 @@ struct LidarCalibrationTests {
     }
 
     @Test func theTopViewTheBackgroundAndTheLineAreSetWhilePassantdCounts() async throws {
-        var site = try await LidarSite.start([
+        var site = try await TechnicianSite.lidar([
             "--scenario", "sparse", "--rate-a-to-b", "900", "--rate-b-to-a", "900", "--duration", "600",
         ])
         try await site.startDaemon()

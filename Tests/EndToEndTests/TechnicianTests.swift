@@ -9,62 +9,23 @@ import Testing
     import Glibc
 #endif
 
-/// A simulated node on a pty, passantd counting it with a control socket in a temporary directory.
-private struct Site {
-    let directory: URL
-    let config: URL
-    let socket: String
-    let simulator: Program
-    var daemon: Program?
-
-    /// Starts the simulator with `simulatorArguments` and writes a configuration for its pty.
-    static func start(_ simulatorArguments: [String], labels: String = "{a_to_b: in, b_to_a: out}") async throws -> Site {
-        let directory = try temporaryDirectory()
-        let simulator = try Program("passant-sim", ["--pty"] + simulatorArguments)
-        let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
-        let config = directory.appendingPathComponent("passant.yaml")
-        let socket = directory.appendingPathComponent("control.sock").path
-        try """
-        # A test site.
-        site: ladder
-        node: gw
-        bin_seconds: 60
-        grace_seconds: 2
-        control_socket: \(socket)
-        store: {path: \(directory.path)/passant.db}
-        sensors:
-          - name: door
-            port: \(pty)
-            labels: \(labels)
-        """.write(to: config, atomically: true, encoding: .utf8)
-        return Site(directory: directory, config: config, socket: socket, simulator: simulator)
-    }
-
-    mutating func startDaemon() async throws {
-        let daemon = try Program("passantd", ["--config", config.path])
-        try await daemon.log(containing: "control socket", within: 20)
-        self.daemon = daemon
-    }
-
-    func passant(_ arguments: [String], within seconds: Double = 60) async throws -> (Int32, String, String) {
-        try await run("passant", arguments + ["--config", config.path], within: seconds)
-    }
-
-    func stop() async throws {
-        if let daemon {
-            daemon.signal(SIGTERM)
-            _ = try await daemon.exit(within: 20)
-        }
-        simulator.signal(SIGTERM)
-        _ = try? await simulator.exit(within: 10)
-        try? FileManager.default.removeItem(at: directory)
+extension TechnicianSite {
+    /// A simulated PCNT node: the sensor `door`.
+    fileprivate static func start(
+        _ simulatorArguments: [String], labels: String = "{a_to_b: in, b_to_a: out}"
+    )
+        async throws -> TechnicianSite
+    {
+        try await start(simulatorArguments) { pty in "name: door\nport: \(pty)\nlabels: \(labels)" }
     }
 }
 
 @Suite("End to end, the technician's commands", .serialized)
 struct TechnicianTests {
     @Test func statusShowsTheDaemonTheSensorTheStoreAndTodaysCounts() async throws {
-        var site = try await Site.start(["--scenario", "dense", "--speed", "1", "--duration", "600"])
+        var site = try await TechnicianSite.start([
+            "--scenario", "dense", "--speed", "1", "--duration", "600",
+        ])
         try await site.startDaemon()
         try await Task.sleep(for: .seconds(3))
 
@@ -72,7 +33,9 @@ struct TechnicianTests {
         #expect(status == 0, "\(errors)")
         #expect(text.contains("site ladder · node gw"))
         #expect(text.contains("door") && text.contains("UP"))
-        #expect(text.contains("pcnt node sim-1, firmware sim-1.0.0") || text.contains("node sim-1, firmware sim-1.0.0"))
+        #expect(
+            text.contains("pcnt node sim-1, firmware sim-1.0.0")
+                || text.contains("node sim-1, firmware sim-1.0.0"))
         #expect(text.contains("TODAY"))
 
         let (_, json, _) = try await site.passant(["status", "--json"])
@@ -98,7 +61,9 @@ struct TechnicianTests {
     }
 
     @Test func monitorShowsChannelsAndCrossingsFromTheDaemonAndFromThePortWhenItIsStopped() async throws {
-        var site = try await Site.start(["--scenario", "dense", "--speed", "4", "--duration", "3600"])
+        var site = try await TechnicianSite.start([
+            "--scenario", "dense", "--speed", "4", "--duration", "3600",
+        ])
         try await site.startDaemon()
 
         let (status, text, errors) = try await site.passant(["monitor", "--plain", "--duration", "6"])
@@ -111,7 +76,9 @@ struct TechnicianTests {
         site.daemon?.signal(SIGTERM)
         _ = try await site.daemon?.exit(within: 20)
         site.daemon = nil
-        let (localStatus, local, localErrors) = try await site.passant(["monitor", "--plain", "--duration", "6"])
+        let (localStatus, local, localErrors) = try await site.passant([
+            "monitor", "--plain", "--duration", "6",
+        ])
         #expect(localStatus == 0, "\(localErrors)")
         #expect(local.contains("opened directly (passantd is not running)"))
         #expect(local.contains("door crossing"))
@@ -119,7 +86,9 @@ struct TechnicianTests {
     }
 
     @Test func aWalkTestOfThreeWalksEachWayPasses() async throws {
-        var site = try await Site.start(["--scenario", "walk-test", "--walks", "3", "--speed", "4", "--duration", "120"])
+        var site = try await TechnicianSite.start([
+            "--scenario", "walk-test", "--walks", "3", "--speed", "4", "--duration", "120",
+        ])
         try await site.startDaemon()
 
         let (status, text, errors) = try await site.passant(["walk-test", "--expect", "3", "--timeout", "60"])
@@ -133,8 +102,9 @@ struct TechnicianTests {
     }
 
     @Test func aWalkTestOnSwappedBeamsSaysSoAndSwapsTheLabelsWhenAsked() async throws {
-        var site = try await Site.start([
-            "--scenario", "walk-test", "--walks", "3", "--walks-reversed", "--speed", "4", "--duration", "120",
+        var site = try await TechnicianSite.start([
+            "--scenario", "walk-test", "--walks", "3", "--walks-reversed", "--speed", "4", "--duration",
+            "120",
         ])
         try await site.startDaemon()
 
@@ -153,7 +123,9 @@ struct TechnicianTests {
     }
 
     @Test func nodeParametersAreReadChangedAndSavedThroughTheDaemonAndOnThePort() async throws {
-        var site = try await Site.start(["--scenario", "sparse", "--speed", "1", "--duration", "600"])
+        var site = try await TechnicianSite.start([
+            "--scenario", "sparse", "--speed", "1", "--duration", "600",
+        ])
         try await site.startDaemon()
 
         let (status, text, errors) = try await site.passant(["node", "get"])
@@ -162,12 +134,15 @@ struct TechnicianTests {
         #expect(text.contains("debounce_ms = 20"))
         #expect(text.contains("kind = IR2"))
 
-        let (setStatus, setText, setErrors) = try await site.passant(["node", "set", "debounce_ms=35", "emit=3"])
+        let (setStatus, setText, setErrors) = try await site.passant([
+            "node", "set", "debounce_ms=35", "emit=3",
+        ])
         #expect(setStatus == 0, "\(setErrors)")
         #expect(setText.contains("debounce_ms = 35") && setText.contains("emit = 3"))
         let (_, json, _) = try await site.passant(["node", "get", "--json"])
         let values = try #require(
-            (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["values"] as? [String: String])
+            (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["values"]
+                as? [String: String])
         #expect(values["debounce_ms"] == "35")
 
         let (refusedStatus, refusedText, _) = try await site.passant(["node", "set", "debounce_ms=900"])
