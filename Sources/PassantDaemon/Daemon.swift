@@ -52,7 +52,8 @@ public enum Daemon {
                     successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "uplink \(uplink.name)"))
         }
-        let status = StatusSource(configuration: configuration, board: board, store: store, deliveries: deliveries)
+        let status = StatusSource(
+            configuration: configuration, board: board, store: store, deliveries: deliveries)
         if let path = configuration.controlSocket {
             services.append(
                 .init(
@@ -61,6 +62,10 @@ public enum Daemon {
                         tap: tap, logger: logger),
                     successTerminationBehavior: .ignore, serviceName: "control socket"))
         }
+        services.append(
+            .init(
+                service: HangupReload(calibrations: calibrations, logger: logger),
+                successTerminationBehavior: .ignore, serviceName: "reload on SIGHUP"))
         if !mqttUplinks.isEmpty {
             services.append(
                 .init(

@@ -1,8 +1,11 @@
 import Control
 import Counting
 import Foundation
+import Logging
 import PassantConfig
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// `passant calibrate` ends with a `reload`: passantd reads its configuration file again (with the
 /// baseline and background files it names) and hands each sensor loop its new calibration — a counting
@@ -133,5 +136,27 @@ final class CalibrationDesk: Sendable {
             return "the bins (bin_seconds, node or grace)"
         }
         return nil
+    }
+}
+
+/// `systemctl reload passantd` (SIGHUP): the same reload as `passant calibrate` asks for, for every
+/// sensor, with what happened in the log.
+struct HangupReload: Service {
+    let calibrations: CalibrationDesk
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            logger.notice("SIGHUP: reading the configuration's calibrations again")
+            // The reload waits for the sensor loops: off the cooperative pool.
+            let reply = await withCheckedContinuation { (done: CheckedContinuation<ControlReply, Never>) in
+                DispatchQueue.global().async { done.resume(returning: calibrations.reload(sensor: nil)) }
+            }
+            if let error = reply.error {
+                logger.error("\(error)")
+            } else {
+                for line in (reply.message ?? "").split(separator: "\n") { logger.notice("\(line)") }
+            }
+        }
     }
 }

@@ -71,6 +71,12 @@ struct LidarCalibrationTests {
         #expect(
             written.contains(String(proposed.dropFirst("line: ".count)) + "  # straight out from the facade"))
         try await site.daemon?.log(containing: "new calibration applied", within: 5)
+
+        // An operator's own edit, then `systemctl reload passantd` (SIGHUP).
+        try written.replacingOccurrences(of: "[3.3, 2.5], [0.2, 2.5]]", with: "[3.3, 2.0], [0.2, 2.0]]")
+            .write(to: site.config, atomically: true, encoding: .utf8)
+        site.daemon?.signal(SIGHUP)
+        try await site.daemon?.log(containing: "facade: new calibration applied", within: 10)
         try await site.stop()
     }
 
