@@ -41,34 +41,48 @@ struct StatusSource: Sendable {
             return sensor
         }
         let uplinks = deliveries.map { delivery in
-            var uplink = StatusReport.Uplink(name: delivery.name)
-            uplink.queue = try? store.pendingCount(uplink: delivery.name)
-            uplink.newestDeliveredBin = (try? store.newestDelivered(uplink: delivery.name)).flatMap { $0 }
-                .map { UTCTime.format($0) }
+            var uplink = StoredStatus.uplink(delivery.name, in: store)
             let status = delivery.status.snapshot
             uplink.lastDelivery = status.lastDelivery.map { UTCTime.format($0) }
             uplink.lastError = status.lastError
             return uplink
         }
         return StatusReport(
-            version: Daemon.version, uptimeSeconds: Int(monotonicSeconds() - started), site: configuration.site,
+            version: Daemon.version, uptimeSeconds: Int(monotonicSeconds() - started),
+            site: configuration.site,
             node: configuration.node, binSeconds: configuration.binLength.rawValue, sensors: sensors,
             uplinks: uplinks,
             store: StatusReport.Store(
-                path: configuration.store.path, bytes: try? store.sizeInBytes, maxBytes: configuration.store.maxBytes),
-            today: withToday ? today() : [])
+                path: configuration.store.path, bytes: try? store.sizeInBytes,
+                maxBytes: configuration.store.maxBytes),
+            today: withToday ? StoredStatus.today(configuration, in: store) : [])
     }
+}
 
+/// What the store alone tells: today's counts and each uplink's queue. Part of the daemon's status,
+/// and all of `passant status` while passantd is stopped.
+public enum StoredStatus {
     /// Today's counts per sensor and hour, the day and hours as the gateway's time zone has them.
-    private func today() -> [StatusReport.DayCounts] {
-        let now = Date()
-        let midnight = Calendar.current.startOfDay(for: now)
-        let from = Int64(midnight.timeIntervalSince1970)
-        let bins = (try? store.bins(from: from, to: from + 86_400)) ?? []
+    public static func today(_ configuration: Configuration, in store: BinStore?) -> [StatusReport.DayCounts]
+    {
+        let midnight = Int64(Calendar.current.startOfDay(for: Date()).timeIntervalSince1970)
+        let bins = (try? store?.bins(from: midnight, to: midnight + 86_400)) ?? []
         return configuration.sensors.map { sensor in
             StatusReport.DayCounts(
-                sensor: sensor.name, labels: [sensor.labels.aToB, sensor.labels.bToA], midnight: from,
-                bins: bins.lazy.filter { $0.key.sensor == sensor.name }.map { ($0.key.start, $0.aToB, $0.bToA) })
+                sensor: sensor.name, labels: [sensor.labels.aToB, sensor.labels.bToA], midnight: midnight,
+                bins: bins.lazy.filter { $0.key.sensor == sensor.name }.map {
+                    ($0.key.start, $0.aToB, $0.bToA)
+                })
         }
+    }
+
+    /// An uplink's queue and the newest bin it delivered.
+    public static func uplink(_ name: String, in store: BinStore?) -> StatusReport.Uplink {
+        var uplink = StatusReport.Uplink(name: name)
+        uplink.queue = try? store?.pendingCount(uplink: name)
+        if let newest = try? store?.newestDelivered(uplink: name) {
+            uplink.newestDeliveredBin = UTCTime.format(newest)
+        }
+        return uplink
     }
 }

@@ -3,6 +3,7 @@ import Control
 import CountBins
 import Foundation
 import PassantConfig
+import PassantDaemon
 import Store
 
 /// `passant status`: is the site counting? The daemon, each sensor, each uplink, the store, and
@@ -51,22 +52,8 @@ struct Status: ParsableCommand {
     private func offlineReport() throws -> StatusReport {
         let configuration = try loadConfiguration(options.config ?? PassantConfig.Configuration.defaultPath)
         let store = try? BinStore(path: configuration.store.path)
-        let midnight = Int64(Calendar.current.startOfDay(for: Date()).timeIntervalSince1970)
-        let bins = (try? store?.bins(from: midnight, to: midnight + 86_400)) ?? []
-        let today = configuration.sensors.map { sensor in
-            StatusReport.DayCounts(
-                sensor: sensor.name, labels: [sensor.labels.aToB, sensor.labels.bToA], midnight: midnight,
-                bins: bins.lazy.filter { $0.key.sensor == sensor.name }.map {
-                    ($0.key.start, $0.aToB, $0.bToA)
-                })
-        }
-        let uplinks = configuration.uplinks.map { uplink in
-            var status = StatusReport.Uplink(name: uplink.name)
-            status.queue = try? store?.pendingCount(uplink: uplink.name)
-            status.newestDeliveredBin = (try? store?.newestDelivered(uplink: uplink.name)).flatMap { $0 }
-                .map { UTCTime.format($0) }
-            return status
-        }
+        let today = StoredStatus.today(configuration, in: store)
+        let uplinks = configuration.uplinks.map { StoredStatus.uplink($0.name, in: store) }
         return StatusReport(
             version: "not running", uptimeSeconds: 0, site: configuration.site, node: configuration.node,
             binSeconds: configuration.binLength.rawValue, sensors: [], uplinks: uplinks,
