@@ -151,7 +151,7 @@ let package = Package(
             name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
         // The node firmware (Hardware/firmware, built from the same Sources/PCNT files) running in QEMU.
-        .testTarget(name: "FirmwareTests", dependencies: ["PCNT", "TestSupport"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["PCNT", "PassantSimulator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,10 +27,9 @@ protocol NodeSource {
 final class FirmwareNode: NodeSource {
     private var signals: BeamSignals
     private let end: Int64
-    private let pid: pid_t
-    private let link: Int32
-    private let testPort: Int32
-    private let directory: String
+    private let board: QEMUBoard
+    private var link: Int32 { board.link }
+    private var testPort: Int32 { board.testPort }
 
     private var pendingInput: [UInt8] = []
     private var pendingOffset = 0
@@ -51,20 +50,7 @@ final class FirmwareNode: NodeSource {
     init(image: String, signals: BeamSignals, end: Int64, debounceMillis: Int64) throws {
         self.signals = signals
         self.end = end
-        var template = Array("/tmp/passant-sim-qemu-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", "a QEMU socket directory") }
-        directory = String(cString: made)
-        let linkPath = directory + "/link"
-        let portPath = directory + "/port"
-        pid = try Self.spawn([
-            "qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
-            "-icount", "shift=3,sleep=off", "-kernel", image,
-            "-chardev", "socket,id=link,path=\(linkPath),server=on,wait=on", "-serial", "chardev:link",
-            "-chardev", "socket,id=port,path=\(portPath),server=on,wait=on", "-serial", "chardev:port",
-        ])
-        // QEMU opens the sockets in order and boots the node only when both are connected.
-        link = try Self.connect(linkPath, pid: pid)
-        testPort = try Self.connect(portPath, pid: pid)
+        board = try QEMUBoard(image: image, clock: .fast)
         try SystemCalls.setNonBlocking(link, "the QEMU node's UART")
         try SystemCalls.setNonBlocking(testPort, "the QEMU node's test port")
         if debounceMillis != 20 {
@@ -75,8 +61,6 @@ final class FirmwareNode: NodeSource {
     }
 
     private var pendingCommands: [UInt8] = []
-
-    deinit { stop() }
 
     func takePedestrians() -> [Pedestrian] { signals.takePedestrians() }
 
@@ -220,71 +204,9 @@ final class FirmwareNode: NodeSource {
     }
 
     private func stop() {
-        guard !stopped else { return }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        SystemCalls.close(link)
-        SystemCalls.close(testPort)
-        unlink(directory + "/link")
-        unlink(directory + "/port")
-        rmdir(directory)
+        board.stop()
         stopped = true
     }
 
     private var stopped = false
-
-    private static func spawn(_ arguments: [String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // QEMU's timers and shutdown need signals: start it with none blocked and default handlers.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard result == 0 else {
-            throw SystemError(
-                "posix_spawnp", "\(arguments[0]) (install it with scripts/setup)", errno: result)
-        }
-        return pid
-    }
-
-    private static func connect(_ path: String, pid: pid_t) throws -> Int32 {
-        let deadline = SystemCalls.monotonicNanos() + 20_000_000_000
-        while SystemCalls.monotonicNanos() < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                throw SystemError("qemu-system-arm", "the firmware image (QEMU exited at start)", errno: 0)
-            }
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            if connected == 0 { return fd }
-            SystemCalls.close(fd)
-            usleep(20_000)
-        }
-        throw SystemError("connect", path)
-    }
 }

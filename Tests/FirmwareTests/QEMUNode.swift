@@ -4,6 +4,7 @@
 
 import Foundation
 import PCNT
+import PassantSimulator
 import TestSupport
 import Testing
 
@@ -29,40 +30,16 @@ struct BeamLevels {
 
 /// A counter node: the firmware in `qemu-system-arm -M mps2-an386`.
 final class QEMUNode: @unchecked Sendable {
-    enum Clock {
-        /// The node's tick follows the host's clock: for tests that answer what the node says.
-        case realTime
-        /// `-icount` without sleeping: the tick advances with the instructions run and jumps over idle
-        /// time, so the node runs many times faster than real time and the same inputs give the same
-        /// bytes. For tests whose inputs are all scheduled up front.
-        case fast
-    }
-
-    private let pid: pid_t
-    private let directory: TemporaryDirectory
-    private let link: Int32
-    private let testPort: Int32
+    private let board: QEMUBoard
+    private var link: Int32 { board.link }
+    private var testPort: Int32 { board.testPort }
     private let lock = NSLock()
     private var decoder = PCNTDecoder()
     private var sentences: [NodeSentence] = []
     private var closed = false
 
-    init(clock: Clock) throws {
-        let image = try Firmware.image.get()
-        directory = try TemporaryDirectory("qemu-node")
-        let linkPath = directory.file("uart0")
-        let testPortPath = directory.file("uart1")
-        var arguments = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none"]
-        if clock == .fast { arguments += ["-icount", "shift=3,sleep=off"] }
-        arguments += [
-            "-kernel", image,
-            "-chardev", "socket,id=link,path=\(linkPath),server=on,wait=on", "-serial", "chardev:link",
-            "-chardev", "socket,id=port,path=\(testPortPath),server=on,wait=on", "-serial", "chardev:port",
-        ]
-        pid = try Self.spawn(arguments)
-        // QEMU waits for both connections before the node boots, so nothing it says is lost.
-        link = try Self.connect(linkPath, pid: pid)
-        testPort = try Self.connect(testPortPath, pid: pid)
+    init(clock: QEMUBoard.Clock) throws {
+        board = try QEMUBoard(image: try Firmware.image.get(), clock: clock)
         let thread = Thread { [self] in readLoop() }
         thread.start()
     }
@@ -76,10 +53,7 @@ final class QEMUNode: @unchecked Sendable {
             return !closed
         }
         guard first else { return }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        shutdown(link, Int32(SHUT_RDWR))
+        board.stop()
     }
 
     /// Drives the beams: each entry is applied on the node at exactly its tick.
@@ -168,57 +142,5 @@ final class QEMUNode: @unchecked Sendable {
             guard written > 0 else { throw TestFailure("writing to QEMU failed: errno \(errno)") }
             offset += written
         }
-    }
-
-    /// Starts QEMU with a clean signal mask and default handlers: a test runner's threads block signals
-    /// that QEMU's own timers and shutdown rely on, and Foundation's `Process` passes the mask on.
-    private static func spawn(_ arguments: [String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in 0...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard result == 0 else { throw TestFailure("cannot start \(arguments[0]): error \(result)") }
-        return pid
-    }
-
-    private static func connect(_ path: String, pid: pid_t) throws -> Int32 {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            var status: Int32 = 0
-            guard waitpid(pid, &status, WNOHANG) == 0 else {
-                throw TestFailure("qemu-system-arm exited at start")
-            }
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            if connected == 0 { return fd }
-            close(fd)
-            usleep(20_000)
-        }
-        throw TestFailure("QEMU did not open \(path)")
     }
 }
