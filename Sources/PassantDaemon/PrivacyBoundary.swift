@@ -24,7 +24,7 @@ struct PrivacyBoundary<Generator: RandomNumberGenerator> {
     mutating func apply(_ bins: [CountBin]) -> (bins: [CountBin], resumeCounts: [BinKey: ResumeCounts]) {
         guard policy.isActive, !bins.isEmpty else { return (bins, [:]) }
         var resume: [BinKey: ResumeCounts] = [:]
-        let published = bins.map { bin in
+        let published = bins.map { bin -> CountBin in
             if bin.flags.contains(.closedEarly) { resume[bin.key] = ResumeCounts(bin) }
             return policy.apply(to: bin, using: &generator)
         }

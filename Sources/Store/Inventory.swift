@@ -85,6 +85,8 @@ extension BinStore {
                 lengths[row["seconds"]] = row["n"]
             }
             let small = max(1, minimumCount) - 1
+            let smallCountBins =
+                small == 0 ? 0 : try count("a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ?", [small, small])
             let newest = try BinRecord.order(BinRecord.Columns.start.desc).fetchOne(db)
             var newestResume: ResumeCounts?
             if let id = newest?.id,
@@ -97,8 +99,7 @@ extension BinStore {
                 suppressedBins: try count("flags & ? != 0", [BinFlags.suppressed.rawValue]),
                 noisedBins: try count("flags & ? != 0", [BinFlags.noised.rawValue]),
                 closedEarlyBins: try count("flags & ? != 0", [BinFlags.closedEarly.rawValue]),
-                smallCountBins: small == 0
-                    ? 0 : try count("a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ?", [small, small]),
+                smallCountBins: smallCountBins,
                 resumeCounts: try ResumeCountRecord.fetchCount(db),
                 staleResumeCounts: try Int.fetchOne(
                     db,

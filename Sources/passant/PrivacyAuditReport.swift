@@ -62,7 +62,7 @@ struct PrivacyAuditReport {
         self.inventory = inventory
         self.configuration = configuration
         check()
-        if let bin = inventory.newestBin, let configuration { examples = Self.examples(bin, configuration) }
+        if let bin = inventory.newestBin, let configuration { examples = Self.sentExamples(bin, configuration) }
     }
 
     private var policy: PrivacyPolicy? { configuration?.privacy }
@@ -108,7 +108,7 @@ struct PrivacyAuditReport {
         }
     }
 
-    private static func examples(_ bin: CountBin, _ configuration: PassantConfig.Configuration) -> [Example] {
+    private static func sentExamples(_ bin: CountBin, _ configuration: PassantConfig.Configuration) -> [Example] {
         let labels = configuration.sensors.first { $0.name == bin.key.sensor }?.labels ?? DirectionLabels()
         return configuration.uplinks.map { uplink in
             switch uplink {
@@ -220,7 +220,7 @@ struct PrivacyAuditReport {
                     "columns": table.columns.map { column in
                         var entry: [String: Any] = [
                             "name": column.name, "type": column.type,
-                            "meaning": Self.meanings["\(table.name).\(column.name)"] ?? NSNull(),
+                            "meaning": orNull(Self.meanings["\(table.name).\(column.name)"]),
                         ]
                         if let off = column.offMinuteValues { entry["finer_than_a_minute"] = off }
                         return entry
@@ -234,13 +234,13 @@ struct PrivacyAuditReport {
             "sent": examples.map {
                 ["uplink": $0.uplink, "type": $0.kind, "destination": $0.destination, "body": $0.body]
             },
-            "newest_bin": inventory.newestBin.map { $0.key.description } ?? NSNull(),
+            "newest_bin": orNull(inventory.newestBin?.key.description),
             "problems": problems, "warnings": warnings, "verdict": verdict,
         ]
         if let policy {
             object["policy"] = [
-                "minimum_count": policy.minimumCount, "epsilon": policy.epsilon ?? NSNull(),
-                "noise_variance": policy.noiseVariance ?? NSNull(),
+                "minimum_count": policy.minimumCount, "epsilon": orNull(policy.epsilon),
+                "noise_variance": orNull(policy.noiseVariance),
             ] as [String: Any]
         } else {
             object["policy"] = NSNull()
@@ -249,3 +249,6 @@ struct PrivacyAuditReport {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }
+
+/// A value for JSONSerialization: the value, or JSON null.
+private func orNull(_ value: Any?) -> Any { value ?? NSNull() }

@@ -130,7 +130,8 @@ struct PrivacyTests {
                 "--pty", "--scenario", "sparse", "--rate-a-to-b", "90", "--rate-b-to-a", "90", "--speed", "20",
                 "--duration", "600", "--start", start, "--seed", "23", "--truth", truthPath, "--bin-seconds", "60",
             ])
-        let pty = String(try await simulator.line(startingWith: "pty ", within: 20).dropFirst(4))
+        let ptyLine = try await simulator.line(startingWith: "pty ", within: 20)
+        let pty = String(ptyLine.dropFirst(4))
         let config = directory.appendingPathComponent("passant.yaml")
         try """
         site: e2e
