@@ -183,4 +183,63 @@ struct PrivacyTests {
         // With a sensor epoch no bin is resumed, so no true count is kept.
         #expect(report["resume_counts"] as? Int == 0)
     }
+
+    /// A daemon stopped within a bin and started again within it resumes from the true partial counts
+    /// (kept apart, never sent), and the bin is noised once more, as a whole, when it closes for good.
+    @Test func aBinClosedEarlyUnderThePolicyIsResumedFromItsTrueCountsWhichAreThenErased() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("passant.db").path
+        // The system clock decides the bins here: start early in a minute so both runs fall within it.
+        let second = Int(Date().timeIntervalSince1970) % 60
+        if second > 15 { try await Task.sleep(for: .seconds(62 - second)) }
+
+        func runDaemon(seconds: Double, expectResume: Bool) async throws -> String {
+            let simulator = try Program(
+                "passant-sim",
+                [
+                    "--pty", "--scenario", "sparse", "--rate-a-to-b", "1800", "--rate-b-to-a", "1800",
+                    "--speed", "1", "--duration", "300", "--seed", "5",
+                ])
+            let ptyLine = try await simulator.line(startingWith: "pty ", within: 20)
+            let config = directory.appendingPathComponent("passant.yaml")
+            try """
+            site: e2e
+            node: gw-e2e
+            bin_seconds: 60
+            grace_seconds: 2
+            store: {path: \(database)}
+            sensors:
+              - {name: door, port: \(ptyLine.dropFirst(4))}
+            privacy: {minimum_count: 2, noise: {epsilon: 1}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+            let daemon = try Program("passantd", ["--config", config.path])
+            if expectResume { try await daemon.log(containing: "that was closed early", within: 10) }
+            try await Task.sleep(for: .seconds(seconds))
+            daemon.signal(SIGTERM)
+            #expect(try await daemon.exit(within: 20) == 0)
+            simulator.signal(SIGTERM)
+            _ = try? await simulator.exit(within: 10)
+            return daemon.stderr
+        }
+
+        let minute = Int64(Date().timeIntervalSince1970) / 60 * 60
+        let key = BinKey(node: "gw-e2e", sensor: "door", start: minute, length: .oneMinute)
+        _ = try await runDaemon(seconds: 8, expectResume: false)
+        let store = try BinStore(path: database)
+        let early = try #require(try store.bin(for: key))
+        #expect(early.flags.isSuperset(of: [.closedEarly, .noised]), "\(early.flags.names)")
+        let truth = try #require(try store.resumeCounts(for: key), "true partial counts kept for the resume")
+        #expect(Int64(Date().timeIntervalSince1970) < key.end, "the first run overran its minute")
+
+        // Back within the minute: resumed; this time it runs past the bin's end, so the bin closes for good.
+        let waitForEnd = Double(key.end) + 4 - Date().timeIntervalSince1970
+        let log = try await runDaemon(seconds: max(1, waitForEnd), expectResume: true)
+        #expect(log.contains("resuming the bin from \(UTCTime.format(key.start))"))
+        let final = try #require(try store.bin(for: key))
+        #expect(!final.flags.contains(.closedEarly) && final.flags.contains(.noised), "\(final.flags.names)")
+        // Both runs' healthy time is in the bin: the resume continued the partial bin, not a fresh one.
+        #expect(final.coverage > early.coverage)
+        #expect(try store.resumeCounts(for: key) == nil, "true counts erased once the bin is final (were \(truth))")
+    }
 }
