@@ -339,10 +339,13 @@ struct SensorLoop {
         } catch {
             logger.error("cannot erase the true counts kept for closed-early bins: \(error)")
         }
-        guard let key = current, let stored = try? service.store.bin(for: key), stored.flags.contains(.closedEarly)
+        guard let key = current, let stored = try? service.store.bin(for: key),
+            stored.flags.contains(.closedEarly)
         else { return }
         let resumeCounts = (try? service.store.resumeCounts(for: key)) ?? nil
-        guard let bin = PrivacyBoundary<SystemRandomNumberGenerator>.resumable(stored, resumeCounts: resumeCounts)
+        guard
+            let bin = PrivacyBoundary<SystemRandomNumberGenerator>.resumable(
+                stored, resumeCounts: resumeCounts)
         else {
             logger.warning(
                 "the bin from \(UTCTime.format(key.start)) was closed early with the privacy policy applied and its true counts are gone; counting it afresh (its coverage will show the part missed)"

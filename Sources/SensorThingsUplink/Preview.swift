@@ -14,6 +14,7 @@ public enum ObservationPreview {
             ids[row.stream] = EntityID("Datastream of \(row.stream.description)")
         }
         let groups = CreateObservations.groups(rows, datastreams: ids, suspects: [])
-        return String(decoding: CreateObservations.body(groups, phenomenonTime: phenomenonTime), as: UTF8.self)
+        return String(
+            decoding: CreateObservations.body(groups, phenomenonTime: phenomenonTime), as: UTF8.self)
     }
 }

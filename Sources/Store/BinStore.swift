@@ -139,7 +139,9 @@ public struct BinStore: Sendable {
             } else {
                 try record.insert(db)
             }
-            if let id = record.id { try ResumeCountRecord.replace(binID: id, with: resumeCounts[bin.key], db) }
+            if let id = record.id {
+                try ResumeCountRecord.replace(binID: id, with: resumeCounts[bin.key], db)
+            }
         }
     }
 

@@ -59,7 +59,9 @@ extension BinStore {
                 let quoted = name.quotedDatabaseIdentifier
                 let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(quoted)") ?? 0
                 var columns: [StoreInventory.Column] = []
-                for row in try Row.fetchAll(db, sql: "SELECT name, type FROM pragma_table_info(?)", arguments: [name]) {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT name, type FROM pragma_table_info(?)", arguments: [name])
+                {
                     let column: String = row["name"]
                     let type: String = row["type"]
                     var entry = StoreInventory.Column(
@@ -78,7 +80,8 @@ extension BinStore {
                 tables.append(StoreInventory.Table(name: name, rows: rows, columns: columns))
             }
             func count(_ condition: String, _ arguments: StatementArguments = []) throws -> Int {
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bin WHERE \(condition)", arguments: arguments) ?? 0
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bin WHERE \(condition)", arguments: arguments)
+                    ?? 0
             }
             var lengths: [Int: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT seconds, COUNT(*) AS n FROM bin GROUP BY seconds") {
@@ -86,7 +89,8 @@ extension BinStore {
             }
             let small = max(1, minimumCount) - 1
             let smallCountBins =
-                small == 0 ? 0 : try count("a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ?", [small, small])
+                small == 0
+                ? 0 : try count("a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ?", [small, small])
             let newest = try BinRecord.order(BinRecord.Columns.start.desc).fetchOne(db)
             var newestResume: ResumeCounts?
             if let id = newest?.id,

@@ -58,7 +58,9 @@ extension BinStore {
     /// The true counts kept for the bin `key` when it was closed early under a privacy policy.
     public func resumeCounts(for key: BinKey) throws(StoreError) -> ResumeCounts? {
         try read("reading the resume counts of bin \(key.description)") { db in
-            guard let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self).fetchOne(db),
+            guard
+                let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self).fetchOne(
+                    db),
                 let row = try ResumeCountRecord.filter(ResumeCountRecord.Columns.binID == id).fetchOne(db),
                 let aToB = Int(exactly: row.aToB), let bToA = Int(exactly: row.bToA), aToB >= 0, bToA >= 0
             else { return nil }

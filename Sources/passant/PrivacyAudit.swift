@@ -11,7 +11,8 @@ struct Privacy: ParsableCommand {
 
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show exactly what the database holds and what would be sent, and check the privacy policy.",
+            abstract:
+                "Show exactly what the database holds and what would be sent, and check the privacy policy.",
             discussion: """
                 Reads the database (store.path of the configuration, or --db): its tables and columns as SQLite \
                 describes them, row counts, the bin lengths (the finest time it holds), the bins the policy \
@@ -41,8 +42,10 @@ struct Privacy: ParsableCommand {
             }
             let store = try BinStore(path: path)
             let minimum = configuration?.privacy.minimumCount ?? 1
-            let inventory = try store.inventory(minimumCount: minimum, now: Int64(Date().timeIntervalSince1970))
-            let report = PrivacyAuditReport(database: path, inventory: inventory, configuration: configuration)
+            let inventory = try store.inventory(
+                minimumCount: minimum, now: Int64(Date().timeIntervalSince1970))
+            let report = PrivacyAuditReport(
+                database: path, inventory: inventory, configuration: configuration)
             print(json ? report.json() : report.text(), terminator: "")
             if !report.problems.isEmpty { throw ExitCode(1) }
         }

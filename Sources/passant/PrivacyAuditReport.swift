@@ -62,7 +62,9 @@ struct PrivacyAuditReport {
         self.inventory = inventory
         self.configuration = configuration
         check()
-        if let bin = inventory.newestBin, let configuration { examples = Self.sentExamples(bin, configuration) }
+        if let bin = inventory.newestBin, let configuration {
+            examples = Self.sentExamples(bin, configuration)
+        }
     }
 
     private var policy: PrivacyPolicy? { configuration?.privacy }
@@ -78,7 +80,8 @@ struct PrivacyAuditReport {
                 }
                 if let off = column.offMinuteValues, off > 0 {
                     problems.append(
-                        "column \(name) holds \(off) values that are not whole minutes: a time finer than a bin is stored")
+                        "column \(name) holds \(off) values that are not whole minutes: a time finer than a bin is stored"
+                    )
                 }
             }
         }
@@ -108,7 +111,9 @@ struct PrivacyAuditReport {
         }
     }
 
-    private static func sentExamples(_ bin: CountBin, _ configuration: PassantConfig.Configuration) -> [Example] {
+    private static func sentExamples(_ bin: CountBin, _ configuration: PassantConfig.Configuration)
+        -> [Example]
+    {
         let labels = configuration.sensors.first { $0.name == bin.key.sensor }?.labels ?? DirectionLabels()
         return configuration.uplinks.map { uplink in
             switch uplink {
@@ -135,7 +140,8 @@ struct PrivacyAuditReport {
     // MARK: - Output
 
     func text() -> String {
-        var out = "passant privacy audit of \(database)\n\nStored (tables and columns as SQLite describes them):\n"
+        var out =
+            "passant privacy audit of \(database)\n\nStored (tables and columns as SQLite describes them):\n"
         for table in inventory.tables {
             out += "  \(table.name): \(table.rows) rows\n"
             for column in table.columns {
@@ -143,13 +149,16 @@ struct PrivacyAuditReport {
                 var line = "    \(column.name) \(column.type)"
                 line += " — " + (Self.meanings[name] ?? "UNKNOWN")
                 if let off = column.offMinuteValues {
-                    line += off == 0 ? " [time: whole minutes only]" : " [time: \(off) values finer than a minute]"
+                    line +=
+                        off == 0
+                        ? " [time: whole minutes only]" : " [time: \(off) values finer than a minute]"
                 }
                 out += line + "\n"
             }
         }
         out += "\nTime: " + timeSummary + "\n"
-        out += "Bins: \(inventory.bins) stored, \(inventory.suppressedBins) suppressed, \(inventory.noisedBins) noised, \(inventory.closedEarlyBins) closed early"
+        out +=
+            "Bins: \(inventory.bins) stored, \(inventory.suppressedBins) suppressed, \(inventory.noisedBins) noised, \(inventory.closedEarlyBins) closed early"
         if let policy, policy.minimumCount > 1 {
             out += ", \(inventory.smallCountBins) with a count from 1 to \(policy.minimumCount - 1)"
         }
@@ -173,7 +182,9 @@ struct PrivacyAuditReport {
             out += ": nothing, the store holds no bin\n"
         }
         out += "\nVerdict: \(verdict)"
-        out += problems.isEmpty && warnings.isEmpty ? "\n" : " (\(problems.count) problems, \(warnings.count) warnings)\n"
+        out +=
+            problems.isEmpty && warnings.isEmpty
+            ? "\n" : " (\(problems.count) problems, \(warnings.count) warnings)\n"
         for problem in problems { out += "  problem: \(problem)\n" }
         for warning in warnings { out += "  warning: \(warning)\n" }
         return out
@@ -189,7 +200,10 @@ struct PrivacyAuditReport {
         let fine = inventory.tables.flatMap { table in
             table.columns.filter { ($0.offMinuteValues ?? 0) > 0 }.map { "\(table.name).\($0.name)" }
         }
-        text += fine.isEmpty ? "; no column holds a time finer than a minute" : "; FINER TIMES in " + fine.joined(separator: ", ")
+        text +=
+            fine.isEmpty
+            ? "; no column holds a time finer than a minute"
+            : "; FINER TIMES in " + fine.joined(separator: ", ")
         return text
     }
 
@@ -227,7 +241,8 @@ struct PrivacyAuditReport {
                     },
                 ] as [String: Any]
             },
-            "bin_lengths": Dictionary(uniqueKeysWithValues: inventory.binLengths.map { (String($0.key), $0.value) }),
+            "bin_lengths": Dictionary(
+                uniqueKeysWithValues: inventory.binLengths.map { (String($0.key), $0.value) }),
             "bins": inventory.bins, "suppressed": inventory.suppressedBins, "noised": inventory.noisedBins,
             "closed_early": inventory.closedEarlyBins, "small_counts": inventory.smallCountBins,
             "resume_counts": inventory.resumeCounts, "stale_resume_counts": inventory.staleResumeCounts,
@@ -238,14 +253,16 @@ struct PrivacyAuditReport {
             "problems": problems, "warnings": warnings, "verdict": verdict,
         ]
         if let policy {
-            object["policy"] = [
-                "minimum_count": policy.minimumCount, "epsilon": orNull(policy.epsilon),
-                "noise_variance": orNull(policy.noiseVariance),
-            ] as [String: Any]
+            object["policy"] =
+                [
+                    "minimum_count": policy.minimumCount, "epsilon": orNull(policy.epsilon),
+                    "noise_variance": orNull(policy.noiseVariance),
+                ] as [String: Any]
         } else {
             object["policy"] = NSNull()
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -66,7 +66,9 @@ struct PrivacyPolicyTests {
             // Five standard errors of the mean.
             #expect(abs(mean) < 5 * (variance / Double(draws)).squareRoot(), "ε \(epsilon): mean \(mean)")
             let measured = sumOfSquares / Double(draws) - mean * mean
-            #expect(abs(measured / variance - 1) < 0.03, "ε \(epsilon): variance \(measured), expected \(variance)")
+            #expect(
+                abs(measured / variance - 1) < 0.03,
+                "ε \(epsilon): variance \(measured), expected \(variance)")
             // P(Z = 0) = (1−α)/(1+α), and each step away from 0 is α times as likely, on both sides.
             let zero = Double(histogram[0] ?? 0) / Double(draws)
             #expect(abs(zero - (1 - alpha) / (1 + alpha)) < 0.005, "ε \(epsilon): P(0) \(zero)")

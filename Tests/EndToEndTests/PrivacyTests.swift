@@ -11,7 +11,8 @@ struct PrivacyTests {
 
     static func bin(minute: Int64, _ aToB: Int, _ bToA: Int, flags: BinFlags = []) -> CountBin {
         CountBin(
-            key: BinKey(node: "gw-1", sensor: "door", start: base + minute * 60, length: .oneMinute), aToB: aToB,
+            key: BinKey(node: "gw-1", sensor: "door", start: base + minute * 60, length: .oneMinute),
+            aToB: aToB,
             bToA: bToA, coverage: 1, flags: flags)
     }
 
@@ -92,14 +93,17 @@ struct PrivacyTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("passant.db").path
         try BinStore(path: database).save([
-            Self.bin(minute: 0, 0, 4, flags: [.noised, .suppressed]), Self.bin(minute: 1, 3, 0, flags: [.noised]),
+            Self.bin(minute: 0, 0, 4, flags: [.noised, .suppressed]),
+            Self.bin(minute: 1, 3, 0, flags: [.noised]),
         ])
         let strict = try Self.config(
             directory, database: database, privacy: "privacy: {minimum_count: 3, noise: {epsilon: 1}}")
         let (status, output, errors) = try await run("passant", ["privacy", "audit", "-c", strict])
         #expect(status == 0, "\(output)\(errors)")
         #expect(output.contains("Verdict: ok\n"))
-        #expect(output.contains("geometric noise ε = 1.0 per bin and direction (standard deviation 1.36 per count)"))
+        #expect(
+            output.contains(
+                "geometric noise ε = 1.0 per bin and direction (standard deviation 1.36 per count)"))
         #expect(output.contains("Bins: 2 stored, 1 suppressed, 2 noised"))
 
         let none = try Self.config(directory, database: database, privacy: "")
@@ -109,7 +113,8 @@ struct PrivacyTests {
         #expect(noneOutput.contains("warning: no privacy policy"))
 
         // Noise configured but bins stored without it (before the policy was set): a problem.
-        let noiseOnly = try Self.config(directory, database: database, privacy: "privacy: {noise: {epsilon: 0.5}}")
+        let noiseOnly = try Self.config(
+            directory, database: database, privacy: "privacy: {noise: {epsilon: 0.5}}")
         try BinStore(path: database).save([Self.bin(minute: 2, 8, 8)])
         let (noiseStatus, noiseOutput, _) = try await run("passant", ["privacy", "audit", "-c", noiseOnly])
         #expect(noiseStatus == 1)
@@ -127,8 +132,10 @@ struct PrivacyTests {
         let simulator = try Program(
             "passant-sim",
             [
-                "--pty", "--scenario", "sparse", "--rate-a-to-b", "90", "--rate-b-to-a", "90", "--speed", "20",
-                "--duration", "600", "--start", start, "--seed", "23", "--truth", truthPath, "--bin-seconds", "60",
+                "--pty", "--scenario", "sparse", "--rate-a-to-b", "90", "--rate-b-to-a", "90", "--speed",
+                "20",
+                "--duration", "600", "--start", start, "--seed", "23", "--truth", truthPath, "--bin-seconds",
+                "60",
             ])
         let ptyLine = try await simulator.line(startingWith: "pty ", within: 20)
         let pty = String(ptyLine.dropFirst(4))
@@ -156,7 +163,8 @@ struct PrivacyTests {
         let (status, exported, errors) = try await run("passant", ["export", "--db", database])
         #expect(status == 0, "\(errors)")
         let stored = try jsonLines(exported)
-        let truth = countsByStart(try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
+        let truth = countsByStart(
+            try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
         #expect(truth.count == 10)
         var suppressedBins = 0
         for (binStart, walked) in truth {
@@ -166,13 +174,17 @@ struct PrivacyTests {
             #expect(bin["b_to_a"] as? Int == published(walked.bToA), "bin \(binStart): walked \(walked)")
             let small = (1...2).contains(walked.aToB) || (1...2).contains(walked.bToA)
             let flags = bin["flags"] as? [String] ?? []
-            #expect(flags.contains("suppressed") == small, "bin \(binStart): walked \(walked), flags \(flags)")
+            #expect(
+                flags.contains("suppressed") == small, "bin \(binStart): walked \(walked), flags \(flags)")
             if small { suppressedBins += 1 }
         }
         // A quiet street: several minutes saw one or two people in a direction.
         #expect(suppressedBins >= 3)
         // No stored bin, full or closed early, holds a 1 or a 2.
-        #expect(stored.allSatisfy { ![1, 2].contains($0["a_to_b"] as? Int) && ![1, 2].contains($0["b_to_a"] as? Int) })
+        #expect(
+            stored.allSatisfy {
+                ![1, 2].contains($0["a_to_b"] as? Int) && ![1, 2].contains($0["b_to_a"] as? Int)
+            })
 
         let (auditStatus, audit, auditErrors) = try await run(
             "passant", ["privacy", "audit", "-c", config.path, "--json"])
@@ -240,6 +252,8 @@ struct PrivacyTests {
         #expect(!final.flags.contains(.closedEarly) && final.flags.contains(.noised), "\(final.flags.names)")
         // Both runs' healthy time is in the bin: the resume continued the partial bin, not a fresh one.
         #expect(final.coverage > early.coverage)
-        #expect(try store.resumeCounts(for: key) == nil, "true counts erased once the bin is final (were \(truth))")
+        #expect(
+            try store.resumeCounts(for: key) == nil,
+            "true counts erased once the bin is final (were \(truth))")
     }
 }

@@ -25,8 +25,9 @@ struct PrivacyConfigurationTests {
     }
 
     @Test func minimumCountAndEpsilonAreRead() throws {
-        #expect(try policy("privacy:\n  minimum_count: 3\n  noise: {epsilon: 0.5}")
-            == PrivacyPolicy(minimumCount: 3, epsilon: 0.5))
+        #expect(
+            try policy("privacy:\n  minimum_count: 3\n  noise: {epsilon: 0.5}")
+                == PrivacyPolicy(minimumCount: 3, epsilon: 0.5))
         #expect(try policy("privacy:\n  minimum_count: 5") == PrivacyPolicy(minimumCount: 5))
         #expect(try policy("privacy:\n  noise:\n    epsilon: 2") == PrivacyPolicy(epsilon: 2))
     }
@@ -41,7 +42,10 @@ struct PrivacyConfigurationTests {
         #expect(
             problems("privacy:\n  noise: {epsilon: lots}")
                 == ["passant.yaml:5: privacy.noise.epsilon: must be a number, not 'lots'"])
-        #expect(problems("privacy:\n  noise: {}").first?.contains("privacy.noise.epsilon: is missing") == true)
-        #expect(problems("privacy:\n  minimum: 3").first?.contains("privacy.minimum: is not a known setting") == true)
+        #expect(
+            problems("privacy:\n  noise: {}").first?.contains("privacy.noise.epsilon: is missing") == true)
+        #expect(
+            problems("privacy:\n  minimum: 3").first?.contains("privacy.minimum: is not a known setting")
+                == true)
     }
 }

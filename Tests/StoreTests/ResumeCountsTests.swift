@@ -7,7 +7,9 @@ import Testing
 
 @Suite("BinStore: resume counts and inventory")
 struct ResumeCountsTests {
-    @Test("the true counts of a bin closed early are kept beside its published value until it is saved for good")
+    @Test(
+        "the true counts of a bin closed early are kept beside its published value until it is saved for good"
+    )
     func keptUntilFinal() throws {
         let store = try BinStore.inMemory(uplinks: ["mqtt"])
         let published = bin(minute: 0, aToB: 0, bToA: 0, flags: [.closedEarly, .suppressed])
@@ -20,7 +22,10 @@ struct ResumeCountsTests {
         let final = bin(minute: 0, aToB: 7, bToA: 3, flags: [.noised])
         try store.save([final])
         #expect(try store.resumeCounts(for: final.key) == nil)
-        #expect(try store.databaseWriter.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resume_count") } == 0)
+        #expect(
+            try store.databaseWriter.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resume_count")
+            } == 0)
     }
 
     @Test("saving the same published value again still erases the true counts")
@@ -39,7 +44,8 @@ struct ResumeCountsTests {
         let current = bin(minute: 5, aToB: 0, bToA: 0, flags: [.closedEarly])
         let other = bin("gate", minute: 0, aToB: 0, bToA: 0, flags: [.closedEarly])
         let counts = ResumeCounts(aToB: 1, bToA: 1)
-        try store.save([old, current, other], resumeCounts: [old.key: counts, current.key: counts, other.key: counts])
+        try store.save(
+            [old, current, other], resumeCounts: [old.key: counts, current.key: counts, other.key: counts])
         #expect(try store.eraseResumeCounts(sensor: "door", except: current.key) == 1)
         #expect(try store.resumeCounts(for: old.key) == nil)
         #expect(try store.resumeCounts(for: current.key) == counts)
@@ -68,14 +74,17 @@ struct ResumeCountsTests {
             bin(minute: 15, length: .fifteenMinutes, aToB: 30, bToA: 12),
         ])
         var inventory = try store.inventory(minimumCount: 3, now: baseTime + 3600)
-        #expect(inventory.tables.map(\.name) == [
-            "bin", "delivery", "dropped_range", "dropped_range_delivery", "grdb_migrations", "resume_count",
-        ])
+        #expect(
+            inventory.tables.map(\.name) == [
+                "bin", "delivery", "dropped_range", "dropped_range_delivery", "grdb_migrations",
+                "resume_count",
+            ])
         let binTable = inventory.tables[0]
         #expect(binTable.rows == 4)
-        #expect(binTable.columns.map(\.name) == [
-            "id", "node", "sensor", "start", "seconds", "a_to_b", "b_to_a", "coverage", "flags",
-        ])
+        #expect(
+            binTable.columns.map(\.name) == [
+                "id", "node", "sensor", "start", "seconds", "a_to_b", "b_to_a", "coverage", "flags",
+            ])
         #expect(binTable.columns.filter(\.holdsTime).map(\.name) == ["start"])
         #expect(binTable.columns.first { $0.name == "start" }?.offMinuteValues == 0)
         #expect(inventory.binLengths == [60: 3, 900: 1])
