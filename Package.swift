@@ -108,7 +108,7 @@ let package = Package(
             name: "passant",
             dependencies: [
                 "Counting", "CountBins", "PCNT", "Store", "PassantConfig", "PassantDaemon", "Control", "SerialInput",
-                "TFmini", "PortProbe", "LD06",
+                "TFmini", "PortProbe", "LD06", "MQTTUplink", "SensorThingsUplink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -146,10 +146,10 @@ let package = Package(
             dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
-        .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig"]),
+        .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig", "CountBins"]),
         .testTarget(
             name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport", "Store", "CountBins"]),
         // The node firmware (Hardware/firmware, built from the same Sources/PCNT files) running in QEMU.
         .testTarget(name: "FirmwareTests", dependencies: ["PCNT", "PassantSimulator", "TestSupport"]),
     ],

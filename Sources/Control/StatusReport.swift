@@ -45,8 +45,10 @@ public struct StatusReport: Codable, Sendable, Hashable {
         public var degraded: Bool
         /// Coverage of the bin being counted, so far.
         public var coverage: Double?
-        /// People counted since the daemon started.
-        public var crossings: Int
+        /// People counted since the daemon started: on the control socket only. Nil in the health message
+        /// sent upstream, where two reports a minute apart would give the true count of that minute,
+        /// finer than a bin and past the privacy policy.
+        public var crossings: Int?
         public var binsStored: Int
         public var binsWaiting: Int
         public var lastError: String?

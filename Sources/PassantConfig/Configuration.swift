@@ -15,6 +15,8 @@ public struct Configuration: Sendable, Hashable {
     public var uplinks: [UplinkConfiguration] = []
     /// `control_socket`: the Unix socket `passant` talks to the daemon through; `none` for none.
     public var controlSocket: String? = Self.defaultControlSocket
+    /// `privacy:`: small-count suppression and noise, applied to each bin once when it closes.
+    public var privacy: PrivacyPolicy = .off
 
     public static let defaultControlSocket = "/run/passant/control.sock"
 

@@ -49,7 +49,7 @@ extension Configuration {
 
         let top = reader.mapping(
             root, key: "",
-            allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks", "control_socket"])
+            allowed: ["site", "node", "bin_seconds", "grace_seconds", "store", "sensors", "uplinks", "control_socket", "privacy"])
         let site = reader.identifier(top["site"], key: "site", parent: root, required: true) ?? ""
         let node = reader.identifier(top["node"], key: "node", parent: root, required: false) ?? defaultNode
         var binLength = BinLength.fifteenMinutes
@@ -146,10 +146,12 @@ extension Configuration {
             }
         }
 
+        let privacy = top["privacy"].map { reader.privacy($0, key: "privacy") } ?? .off
+
         if !reader.errors.isEmpty { throw ConfigurationErrors(reader.errors) }
         return Configuration(
             site: site, node: node, binLength: binLength, graceSeconds: grace, store: store, sensors: sensors,
-            uplinks: uplinks, controlSocket: controlSocket)
+            uplinks: uplinks, controlSocket: controlSocket, privacy: privacy)
     }
 }
 

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Publishes the gateway's health on each MQTT uplink's health topic, every `health_interval_s`: the
 /// status `passant status` shows, without today's counts — version, uptime, each sensor's link,
-/// frames, current-bin coverage and counters, each uplink's queue depth, newest delivered bin, last
+/// frames, current-bin coverage and counters (not the people counted), each uplink's queue depth, newest delivered bin, last
 /// delivery and last error, the store's size. Counters and states only.
 struct HealthReporter: Service {
     let status: StatusSource
@@ -18,7 +18,10 @@ struct HealthReporter: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            guard let json = try? JSONEncoder.passant.encode(status.report(withToday: false)) else { continue }
+            var report = status.report(withToday: false)
+            // Running totals stay local: differences of them would be counts finer than a bin, unprivatised.
+            for index in report.sensors.indices { report.sensors[index].crossings = nil }
+            guard let json = try? JSONEncoder.passant.encode(report) else { continue }
             let text = String(decoding: json, as: UTF8.self)
             for target in targets where target.healthInterval != nil { target.publishHealth(text) }
         }

@@ -22,6 +22,8 @@ public struct SensorService: Service {
     let counter: CounterSetup
     let clock: ClockAnchor.Mode
     let store: BinStore
+    /// The site's `privacy:` policy, applied to each bin once as it closes.
+    let privacy: PrivacyPolicy
     let board: StatusBoard
     let live: LiveFeed
     let nodes: NodeDesk
@@ -44,6 +46,7 @@ public struct SensorService: Service {
         calibrations.register(sensor.name, setup: setup)
         self.clock = clock
         self.store = store
+        self.privacy = configuration.privacy
         self.board = board
         var logger = logger
         logger[metadataKey: "sensor"] = "\(sensor.name)"
@@ -89,6 +92,11 @@ struct SensorLoop {
     var ports: [PortState]
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
     var waiting: [CountBin] = []
+    /// The true counts of waiting bins closed early under a privacy policy, for a resume (see
+    /// `PrivacyBoundary`).
+    var waitingResumeCounts: [BinKey: ResumeCounts] = [:]
+    /// Noise from getrandom(2): drawn once per bin as it closes, then stored.
+    var privacy: PrivacyBoundary<SystemRandomNumberGenerator>
     var stored = 0
     var lastStoreError: String?
     var lastSecond = 0.0
@@ -106,6 +114,7 @@ struct SensorLoop {
         self.service = service
         self.stop = stop
         counter = service.counter.makeCounter(clock: service.clock)
+        privacy = PrivacyBoundary(policy: service.privacy, generator: SystemRandomNumberGenerator())
         ports = service.sensor.ports.map { PortState(name: $0) }
     }
 
@@ -143,7 +152,7 @@ struct SensorLoop {
                         // Read live, the arrival is known whatever the clock: counters anchor to it only
                         // with the system clock, but may tell a silent port by it (a TFmini pair).
                         let arrival = systemMillis()
-                        waiting += counter.receive(bytes, port: index, arrival: arrival)
+                        closed(counter.receive(bytes, port: index, arrival: arrival))
                         if watched { publishLive() }
                         service.nodes.deliver(counter.takeReplies())
                     }
@@ -159,7 +168,7 @@ struct SensorLoop {
             recalibrate()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
-        waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
+        closed(counter.finish(now: followsSystemClock ? systemMillis() : nil))
         for _ in 0..<3 where !waiting.isEmpty { save() }
         if !waiting.isEmpty {
             logger.error(
@@ -170,7 +179,7 @@ struct SensorLoop {
     }
 
     private mutating func everySecond(now: Double) {
-        if followsSystemClock { waiting += counter.tick(now: systemMillis()) }
+        if followsSystemClock { closed(counter.tick(now: systemMillis())) }
         save()
         let health = counter.health
         if let pair = health.rangefinders {
@@ -294,10 +303,19 @@ struct SensorLoop {
         }
     }
 
+    /// Bins the counter closed: past the privacy policy (once), then waiting for the store.
+    private mutating func closed(_ bins: [CountBin]) {
+        if bins.isEmpty { return }
+        let (published, resumeCounts) = privacy.apply(bins)
+        waiting += published
+        // Only a daemon on the system clock resumes a bin after a restart; otherwise the truth goes now.
+        if followsSystemClock { waitingResumeCounts.merge(resumeCounts) { _, new in new } }
+    }
+
     private mutating func save() {
         guard !waiting.isEmpty else { return }
         do {
-            try service.store.save(waiting)
+            try service.store.save(waiting, resumeCounts: waitingResumeCounts)
             for bin in waiting {
                 logger.info(
                     "bin \(UTCTime.format(bin.key.start)) \(bin.key.length.rawValue)s: \(service.sensor.labels.aToB) \(bin.aToB), \(service.sensor.labels.bToA) \(bin.bToA), coverage \(bin.coverage)\(bin.flags.isEmpty ? "" : ", " + bin.flags.names.joined(separator: " "))"
@@ -305,6 +323,7 @@ struct SensorLoop {
             }
             stored += waiting.count
             waiting.removeAll()
+            waitingResumeCounts.removeAll()
             if lastStoreError != nil {
                 logger.notice("the store accepts bins again")
                 lastStoreError = nil
@@ -319,16 +338,38 @@ struct SensorLoop {
         }
     }
 
-    /// After a restart within a bin, continue the bin the previous run closed early.
+    /// After a restart within a bin, continue the bin the previous run closed early. True counts kept
+    /// for any other bin can never be used again and are erased (see `PrivacyBoundary`).
     private mutating func resumeEarlyClosedBin() {
-        guard followsSystemClock else { return }
-        let now = systemMillis()
-        let start = service.counter.bins.length.start(containing: now)
-        let key = BinKey(
-            node: service.counter.bins.node, sensor: service.sensor.name, start: start,
-            length: service.counter.bins.length)
-        guard let bin = try? service.store.bin(for: key), bin.flags.contains(.closedEarly) else { return }
+        let current: BinKey?
+        if followsSystemClock {
+            let start = service.counter.bins.length.start(containing: systemMillis())
+            current = BinKey(
+                node: service.counter.bins.node, sensor: service.sensor.name, start: start,
+                length: service.counter.bins.length)
+        } else {
+            current = nil
+        }
+        do {
+            try service.store.eraseResumeCounts(sensor: service.sensor.name, except: current)
+        } catch {
+            logger.error("cannot erase the true counts kept for closed-early bins: \(error)")
+        }
+        guard let key = current, let stored = try? service.store.bin(for: key),
+            stored.flags.contains(.closedEarly)
+        else { return }
+        let resumeCounts = (try? service.store.resumeCounts(for: key)) ?? nil
+        guard
+            let bin = PrivacyBoundary<SystemRandomNumberGenerator>.resumable(
+                stored, resumeCounts: resumeCounts)
+        else {
+            logger.warning(
+                "the bin from \(UTCTime.format(key.start)) was closed early with the privacy policy applied and its true counts are gone; counting it afresh (its coverage will show the part missed)"
+            )
+            return
+        }
         counter.resume(bin)
-        logger.info("resuming the bin from \(UTCTime.format(start)) that was closed early")
+        // Kept in memory from here: if this run stops early again, `closed` keeps them anew.
+        logger.info("resuming the bin from \(UTCTime.format(key.start)) that was closed early")
     }
 }

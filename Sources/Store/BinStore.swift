@@ -93,19 +93,24 @@ public struct BinStore: Sendable {
     /// retried once in a transaction that first makes room (bins every uplink in `uplinks` confirmed
     /// first, then the oldest, with a gap record; see `enforce`). Room made is returned; `nil` when
     /// none was needed.
+    ///
+    /// - Parameter resumeCounts: the true counts of bins in `bins` closed early under a privacy
+    ///   policy (see `ResumeCounts`). Saving a bin without one erases the one it had.
     @discardableResult
-    public func save(_ bins: [CountBin]) throws(StoreError) -> RetentionReport? {
+    public func save(_ bins: [CountBin], resumeCounts: [BinKey: ResumeCounts] = [:]) throws(StoreError)
+        -> RetentionReport?
+    {
         if bins.isEmpty { return nil }
         let operation = "saving \(bins.count) bins"
         do {
-            try writer.write { db in try Self.insertOrReplace(bins, db) }
+            try writer.write { db in try Self.insertOrReplace(bins, resumeCounts, db) }
             return nil
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             let full = error.message ?? "database or disk is full"
             do {
                 return try writer.write { db in
                     let room = try Self.makeRoom(db, forBins: bins.count, uplinks: uplinks)
-                    try Self.insertOrReplace(bins, db)
+                    try Self.insertOrReplace(bins, resumeCounts, db)
                     return room
                 }
             } catch {
@@ -120,16 +125,22 @@ public struct BinStore: Sendable {
         }
     }
 
-    private static func insertOrReplace(_ bins: [CountBin], _ db: Database) throws {
+    private static func insertOrReplace(
+        _ bins: [CountBin], _ resumeCounts: [BinKey: ResumeCounts], _ db: Database
+    ) throws {
         for bin in bins {
             var record = BinRecord(bin)
             if let existing = try BinRecord.matching(bin.key).fetchOne(db) {
-                if existing.hasSameValues(as: record) { continue }
                 record.id = existing.id
-                try record.update(db)
-                try DeliveryRecord.filter(DeliveryRecord.Columns.binID == existing.id).deleteAll(db)
+                if !existing.hasSameValues(as: record) {
+                    try record.update(db)
+                    try DeliveryRecord.filter(DeliveryRecord.Columns.binID == existing.id).deleteAll(db)
+                }
             } else {
                 try record.insert(db)
+            }
+            if let id = record.id {
+                try ResumeCountRecord.replace(binID: id, with: resumeCounts[bin.key], db)
             }
         }
     }

@@ -58,5 +58,18 @@ var storeMigrator: DatabaseMigrator {
         }
     }
 
+    // The true counts of a bin closed early at shutdown while a privacy policy is in force. The bin's
+    // own row holds what may be published (noised, suppressed); this row holds what the counter saw,
+    // only so that a restart within the same bin can resume counting from the truth instead of adding
+    // true counts to a noised value. Never read by an uplink or an export; erased when the bin closes
+    // for good, or at the next start when the bin can no longer be resumed. At most one row per sensor.
+    migrator.registerMigration("v3 resume counts") { db in
+        try db.create(table: "resume_count") { t in
+            t.primaryKey("bin_id", .integer).references("bin", onDelete: .cascade)
+            t.column("a_to_b", .integer).notNull()
+            t.column("b_to_a", .integer).notNull()
+        }
+    }
+
     return migrator
 }

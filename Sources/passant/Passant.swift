@@ -10,7 +10,7 @@ struct Passant: AsyncParsableCommand {
         version: Daemon.version,
         subcommands: [
             Status.self, Monitor.self, WalkTest.self, Node.self, Ports.self, Probe.self, Calibrate.self,
-            Config.self, Replay.self, Export.self,
+            Config.self, Replay.self, Export.self, Privacy.self,
         ])
 }
 

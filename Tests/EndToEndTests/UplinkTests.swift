@@ -83,6 +83,9 @@ struct UplinkEndToEndTests {
         }
         let sensors = try #require(health?["sensors"] as? [[String: Any]])
         #expect(sensors.first?["name"] as? String == "door")
+        // Running totals of people stay on the gateway: two of them would give a count finer than a bin.
+        #expect(sensors.first?["crossings"] == nil)
+        #expect(sensors.first?["frames"] != nil)
         #expect((health?["uplinks"] as? [[String: Any]])?.first?["queue"] != nil)
     }
 }
