@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountBins
 import Foundation
 import PassantConfig
 
@@ -30,6 +31,7 @@ struct Config: ParsableCommand {
                 problems = []
                 summary =
                     "\(path): usable — site \(configuration.site), node \(configuration.node), \(configuration.sensors.count) sensor(s), \(configuration.uplinks.count) uplink(s), \(configuration.binLength.rawValue) s bins"
+                summary += "\n" + Self.privacy(configuration.privacy)
                 warnings = Self.warnings(configuration)
             } catch {
                 problems = error.errors
@@ -52,6 +54,23 @@ struct Config: ParsableCommand {
                 print("\(problems.count) problem(s); passantd would refuse this file (exit status 78)")
             }
             if !problems.isEmpty { throw ExitCode(1) }
+        }
+
+        /// The site's privacy policy in a line (see PRIVACY.md and `passant privacy audit`).
+        static func privacy(_ policy: PrivacyPolicy) -> String {
+            guard policy.isActive else {
+                return "privacy: bins are stored and sent as counted (no minimum_count, no noise)"
+            }
+            var parts: [String] = []
+            if policy.minimumCount > 1 {
+                parts.append("counts below \(policy.minimumCount) published as 0 and flagged suppressed")
+            }
+            if let epsilon = policy.epsilon, let variance = policy.noiseVariance {
+                parts.append(
+                    "geometric noise with epsilon \(epsilon) per count (standard deviation "
+                        + String(format: "%.2f", variance.squareRoot()) + ")")
+            }
+            return "privacy: " + parts.joined(separator: "; ")
         }
 
         /// Things that parse but will not work on this machine: secrets from unset variables or
