@@ -73,9 +73,8 @@ struct Clusterer: Sendable {
         var personWidth = 0.65
         /// Largest gap between two parts of one person, metres.
         var mergeGap = 0.35
-        /// Width per person when a wide segment is split, metres: at hip height a body with its arms is
-        /// some 0.5–0.65 m across (shoulders ~0.45 m), so two people in a row look 1–1.4 m wide.
-        var splitWidth = 0.6
+        /// Width per person when a wide segment is split, metres.
+        var splitWidth = 0.5
         var bodyRadius = 0.1
         /// How much farther one part of a person can be than another (a torso is 0.2–0.35 m deep, an arm
         /// swings beside it): segments farther apart in range are different people.
