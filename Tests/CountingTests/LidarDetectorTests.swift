@@ -11,8 +11,9 @@ import Testing
 private struct Street {
     static let line = CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3.0, y: 0))
 
-    /// A turn at `time` ms with bodies of radius 0.2 m at `people` (sensor frame, metres).
-    static func scan(at time: Int64, people: [PlanePoint]) -> LD06Scan {
+    /// A turn at `time` ms with bodies of radius 0.2 m at `people` (sensor frame, metres), and bicycles
+    /// (ellipses 0.4 m wide, 1.8 m long along y) at `bicycles`.
+    static func scan(at time: Int64, people: [PlanePoint], bicycles: [PlanePoint] = []) -> LD06Scan {
         var points: [ScanPoint] = []
         for index in 0..<450 {
             let degrees = Double(index) * 0.8
@@ -26,6 +27,16 @@ private struct Street {
                 let discriminant = b * b - c
                 if discriminant >= 0, b - discriminant.squareRoot() > 0 {
                     nearest = min(nearest, b - discriminant.squareRoot())
+                }
+            }
+            for centre in bicycles {
+                // ((t·dx − x)/0.2)² + ((t·dy − y)/0.9)² = 1
+                let (ax, ay, cx, cy) = (dx / 0.2, dy / 0.9, centre.x / 0.2, centre.y / 0.9)
+                let a = ax * ax + ay * ay
+                let b = -2 * (ax * cx + ay * cy)
+                let discriminant = b * b - 4 * a * (cx * cx + cy * cy - 1)
+                if discriminant >= 0, (-b - discriminant.squareRoot()) / (2 * a) > 0 {
+                    nearest = min(nearest, (-b - discriminant.squareRoot()) / (2 * a))
                 }
             }
             let millimetres = nearest.isFinite && nearest < 12 ? UInt16(nearest * 1000) : 0
@@ -42,14 +53,16 @@ private struct Street {
 
     /// Runs `walk(t)` (positions at time t in seconds) for `seconds`, one turn every 100 ms.
     static func count(
-        seconds: Double, absorbAfterMillis: Int64 = 120_000, _ walk: (Double) -> [PlanePoint]
+        seconds: Double, absorbAfterMillis: Int64 = 120_000, bicycles: (Double) -> [PlanePoint] = { _ in [] },
+        _ walk: (Double) -> [PlanePoint]
     ) -> (crossings: [Crossing], detector: LidarDetector) {
         var detector = LidarDetector(
             configuration: .init(line: line, background: background, absorbAfterMillis: absorbAfterMillis))
         var crossings: [Crossing] = []
         var time = 0.0
         while time < seconds {
-            detector.handle(scan(at: Int64(time * 1000), people: walk(time)), into: &crossings)
+            detector.handle(
+                scan(at: Int64(time * 1000), people: walk(time), bicycles: bicycles(time)), into: &crossings)
             time += 0.1
         }
         detector.reset(into: &crossings)
@@ -104,6 +117,45 @@ struct LidarDetectorTests {
             [PlanePoint(x: 1.2, y: -2.5 + 1.2 * t), PlanePoint(x: 1.8, y: -2.45 + 1.2 * t)]
         }
         #expect(result.crossings.map(\.direction) == [.aToB, .aToB])
+    }
+
+    @Test func twoPeopleAbreastHalfAMetreApartAreTwo() {
+        // One behind the other as the sensor sees them: the nearer hides the farther at the line.
+        for speed in [0.8, 1.3, 1.8] {
+            let result = Street.count(seconds: 5 / speed + 1) { t in
+                [PlanePoint(x: 1.2, y: -2.5 + speed * t), PlanePoint(x: 1.7, y: -2.5 + speed * t)]
+            }
+            #expect(result.crossings.map(\.direction) == [.aToB, .aToB], "at \(speed) m/s")
+        }
+    }
+
+    @Test func aQueueOfThreeCloseBehindEachOtherIsThree() {
+        // Bodies 0.4 m across, 0.45 m apart centre to centre: they touch in the sensor's view.
+        let result = Street.count(seconds: 7) { t in
+            (0..<3).map { PlanePoint(x: 1.6, y: 2.5 - 1.1 * t + 0.45 * Double($0)) }
+        }
+        #expect(result.crossings.map(\.direction) == [.bToA, .bToA, .bToA])
+    }
+
+    @Test func someoneHiddenBehindAStandingPersonIsCountedOnce() {
+        // Someone waits on the line near the facade; a slow walker passes behind them and is hidden from
+        // the sensor for about a second, then reappears on the other side.
+        let result = Street.count(seconds: 11) { t in
+            [PlanePoint(x: 0.9, y: 0.02), PlanePoint(x: 2.2, y: -2.8 + 0.6 * t)]
+        }
+        #expect(result.crossings.map(\.direction) == [.aToB])
+    }
+
+    @Test func aBicycleIsOneFastMoverNeverAWalker() {
+        for (x, speed) in [(1.0, 4.0), (1.6, 5.5), (2.3, 7.0)] {
+            let result = Street.count(
+                seconds: 10 / speed, bicycles: { t in [PlanePoint(x: x, y: 5 - speed * t)] }
+            ) {
+                _ in []
+            }
+            #expect(result.crossings.isEmpty, "at \(x) m, \(speed) m/s")
+            #expect(result.detector.fastMovers == [.bToA: 1], "at \(x) m, \(speed) m/s")
+        }
     }
 
     @Test func peopleWalkingPastEachOtherKeepTheirDirections() {

@@ -1,5 +1,11 @@
 // Foreground points of one turn grouped into person candidates.
 
+#if canImport(Glibc)
+    import Glibc  // atan2 only: the C math library, not Foundation
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A foreground return in the sensor frame.
 struct ForegroundPoint: Sendable {
     var angle: Double
@@ -13,6 +19,36 @@ struct Cluster: Sendable, Hashable {
     /// Distance between the cluster's extreme points, metres.
     var extent: Double
     var points: Int
+    /// The nearest return's range, metres: anything behind it, within its bearings, is in its shadow.
+    var nearestRange = 0.0
+    /// The bearings it covers, degrees as in the turn (the first may be above 360 after the turn was
+    /// rotated to start in a gap, see `LidarDetector`).
+    var fromAngle = 0.0
+    var toAngle = 0.0
+
+    /// Whether `point` lies in this cluster's shadow as seen from the sensor: behind it by more than
+    /// `depth` and within its bearings widened by `halfWidth` metres (the hidden body's own half-width).
+    func shadows(_ point: PlanePoint, depth: Double, halfWidth: Double) -> Bool {
+        let range = point.length
+        guard range > nearestRange + depth else { return false }
+        let margin = halfWidth / max(range, 0.1) * 180 / .pi
+        var bearing = atan2(-point.y, point.x) * 180 / .pi
+        if bearing < 0 { bearing += 360 }
+        for candidate in [bearing, bearing + 360]
+        where candidate >= fromAngle - margin
+            && candidate <= toAngle + margin
+        {
+            return true
+        }
+        return false
+    }
+}
+
+/// What the tracker expects this turn: a confirmed person's predicted centre and speed. Clusters that
+/// two of them claim are split between them; one claimed by a single fast mover is never split.
+struct TrackHint: Sendable, Hashable {
+    var position: PlanePoint
+    var speed: Double
 }
 
 /// Groups one turn's foreground points (in angle order) into person candidates:
@@ -20,8 +56,11 @@ struct Cluster: Sendable, Hashable {
 ///    range because neighbouring samples lie further apart far away (`r·Δφ`).
 /// 2. **Merge** neighbouring segments while the union stays as wide as one person: the torso and an arm
 ///    or a leg separated by a gap are one person.
-/// 3. **Split** segments wider than a person into person-wide parts: two people side by side who touch
-///    in the sensor's view are still two.
+/// 3. **Split** a segment that two confirmed tracks claim (their predicted centres lie within
+///    `claimDistance` of its returns) between them, each return to the nearest: people in a queue or
+///    abreast whose bodies touch in the view stay apart. Otherwise split a segment wider than a person
+///    into person-wide parts, unless fast movers alone claim it (a bicycle is longer than a person is
+///    wide).
 /// The centre is pushed back along the ray by `bodyRadius`, because the sensor sees the near side of a
 /// body, not its middle.
 struct Clusterer: Sendable {
@@ -37,19 +76,37 @@ struct Clusterer: Sendable {
         /// Width per person when a wide segment is split, metres.
         var splitWidth = 0.5
         var bodyRadius = 0.1
+        /// How much farther one part of a person can be than another (a torso is 0.2–0.35 m deep, an arm
+        /// swings beside it): segments farther apart in range are different people.
+        var bodyDepth = 0.3
+        /// A confirmed track claims returns within this of its predicted centre (a body radius plus
+        /// what a prediction over one turn may be off by, at walking speeds).
+        var claimDistance = 0.35
+        /// A segment claimed by two tracks is split between them only if it is at least this wide: two
+        /// bodies side by side in the view are each at least some 0.2 m wide.
+        var twoPeopleWidth = 0.4
+        /// A track faster than this (m/s) is a vehicle: nobody walks at 2.5 m/s.
+        var vehicleSpeed = 2.5
         var minimumPoints = 2
     }
 
     var settings = Settings()
     private var segments: [(start: Int, end: Int)] = []
+    private var merged: [(start: Int, end: Int)] = []
+    private var claimants: [Int] = []
+    private var owner: [Int] = []
+    private var cumulative: [Double] = []
 
     /// Clusters of `points`, which must be in increasing angle and start after a gap (see
     /// `LidarDetector`: the turn is cut where no foreground is, not at 0°). `stepDegrees` is the sample
-    /// spacing.
-    mutating func clusters(of points: [ForegroundPoint], stepDegrees: Double, into clusters: inout [Cluster])
-    {
+    /// spacing. `hints` are the confirmed tracks' predicted positions (see `TrackHint`).
+    mutating func clusters(
+        of points: [ForegroundPoint], stepDegrees: Double, hints: [TrackHint] = [],
+        into clusters: inout [Cluster]
+    ) {
         clusters.removeAll(keepingCapacity: true)
         segments.removeAll(keepingCapacity: true)
+        merged.removeAll(keepingCapacity: true)
         guard !points.isEmpty else { return }
         let step = stepDegrees * .pi / 180
         var start = 0
@@ -62,11 +119,12 @@ struct Clusterer: Sendable {
             }
         }
         segments.append((start, points.count - 1))
-        // Merge neighbours that together are still one person wide.
-        var merged: [(start: Int, end: Int)] = []
+        // Merge neighbours that together are still one person wide and one body deep: an arm beside the
+        // torso is at about its range, someone seen past a nearer person's edge is a body depth behind.
         for segment in segments {
             if let previous = merged.last,
                 gap(points, previous, segment) <= settings.mergeGap,
+                abs(nearestRange(points, previous) - nearestRange(points, segment)) <= settings.bodyDepth,
                 extent(points, (previous.start, segment.end)) <= settings.personWidth
             {
                 merged[merged.count - 1].end = segment.end
@@ -76,43 +134,110 @@ struct Clusterer: Sendable {
         }
 
         for segment in merged {
-            let indices = indexList(segment, count: points.count)
-            guard indices.count >= settings.minimumPoints else { continue }
+            guard segment.end - segment.start + 1 >= settings.minimumPoints else { continue }
             let width = extent(points, segment)
+            // The people the tracker expects here: two or more are split between them, whatever the width.
+            claimants.removeAll(keepingCapacity: true)
+            for (index, hint) in hints.enumerated()
+            where isClaimed(points, segment, by: hint.position) {
+                claimants.append(index)
+            }
+            // Claimed by fast movers only (a bicycle is some 1.8 m long): one vehicle, never cut into
+            // walkers.
+            let vehicle =
+                !claimants.isEmpty && claimants.allSatisfy { hints[$0].speed > settings.vehicleSpeed }
+            if claimants.count >= 2 && width >= settings.twoPeopleWidth && !vehicle {
+                splitBetween(points, segment, hints: hints, into: &clusters)
+                continue
+            }
             let parts =
-                width > settings.personWidth ? max(2, Int((width / settings.splitWidth).rounded())) : 1
+                width > settings.personWidth && !vehicle
+                ? max(2, Int((width / settings.splitWidth).rounded())) : 1
             if parts == 1 {
-                clusters.append(cluster(points, indices[...], width: width))
+                clusters.append(cluster(points, segment.start...segment.end, width: width))
                 continue
             }
             // Split by length along the segment.
-            var cumulative: [Double] = [0]
-            for k in 1..<indices.count {
+            cumulative.removeAll(keepingCapacity: true)
+            cumulative.append(0)
+            for k in (segment.start + 1)...segment.end {
                 cumulative.append(
-                    cumulative[k - 1] + points[indices[k]].point.distance(to: points[indices[k - 1]].point))
+                    cumulative[cumulative.count - 1] + points[k].point.distance(to: points[k - 1].point))
             }
             let total = cumulative[cumulative.count - 1]
             var from = 0
+            let count = segment.end - segment.start + 1
             for part in 1...parts {
                 let limit = total * Double(part) / Double(parts)
                 var to = from
-                while to + 1 < indices.count && cumulative[to + 1] <= limit + 1e-9 { to += 1 }
-                if part == parts { to = indices.count - 1 }
+                while to + 1 < count && cumulative[to + 1] <= limit + 1e-9 { to += 1 }
+                if part == parts { to = count - 1 }
                 if to - from + 1 >= settings.minimumPoints {
-                    let slice = indices[from...to]
+                    let slice = (segment.start + from)...(segment.start + to)
                     clusters.append(
                         cluster(
                             points, slice,
-                            width: points[slice.first!].point.distance(to: points[slice.last!].point)))
+                            width: points[slice.lowerBound].point.distance(to: points[slice.upperBound].point)
+                        ))
                 }
                 from = to + 1
-                if from >= indices.count { break }
+                if from >= count { break }
             }
         }
     }
 
-    private func indexList(_ segment: (start: Int, end: Int), count: Int) -> [Int] {
-        Array(segment.start...segment.end)
+    /// A track claims a segment when its predicted centre lies within `claimDistance` of one of its
+    /// returns: about a body radius behind the surface, plus what the prediction may be off by.
+    private func isClaimed(
+        _ points: [ForegroundPoint], _ segment: (start: Int, end: Int), by position: PlanePoint
+    )
+        -> Bool
+    {
+        let limit = settings.claimDistance * settings.claimDistance
+        for index in segment.start...segment.end {
+            let d = points[index].point - position
+            if d.x * d.x + d.y * d.y <= limit { return true }
+        }
+        return false
+    }
+
+    /// Gives each return of `segment` to the nearest claimant and makes one cluster per claimant: people
+    /// in a queue or abreast whose bodies touch in the sensor's view are followed one by one.
+    private mutating func splitBetween(
+        _ points: [ForegroundPoint], _ segment: (start: Int, end: Int), hints: [TrackHint],
+        into clusters: inout [Cluster]
+    ) {
+        owner.removeAll(keepingCapacity: true)
+        for index in segment.start...segment.end {
+            var best = claimants[0]
+            var bestDistance = Double.infinity
+            for claimant in claimants {
+                let distance = points[index].point.distance(to: hints[claimant].position)
+                if distance < bestDistance {
+                    bestDistance = distance
+                    best = claimant
+                }
+            }
+            owner.append(best)
+        }
+        // Points are in angle order, and bodies side by side in the view own runs of them.
+        var from = 0
+        while from < owner.count {
+            var to = from
+            while to + 1 < owner.count && owner[to + 1] == owner[from] { to += 1 }
+            if to - from + 1 >= settings.minimumPoints {
+                let slice = (segment.start + from)...(segment.start + to)
+                clusters.append(
+                    cluster(points, slice, width: extent(points, (slice.lowerBound, slice.upperBound))))
+            }
+            from = to + 1
+        }
+    }
+
+    private func nearestRange(_ points: [ForegroundPoint], _ segment: (start: Int, end: Int)) -> Double {
+        var nearest = Double.infinity
+        for index in segment.start...segment.end { nearest = min(nearest, points[index].range) }
+        return nearest
     }
 
     private func gap(_ points: [ForegroundPoint], _ a: (start: Int, end: Int), _ b: (start: Int, end: Int))
@@ -127,19 +252,25 @@ struct Clusterer: Sendable {
         let last = points[segment.end].point
         var nearest = first
         var nearestRange = Double.infinity
-        for index in indexList(segment, count: points.count) where points[index].range < nearestRange {
+        for index in segment.start...segment.end where points[index].range < nearestRange {
             nearestRange = points[index].range
             nearest = points[index].point
         }
         return max(first.distance(to: last), first.distance(to: nearest), last.distance(to: nearest))
     }
 
-    private func cluster(_ points: [ForegroundPoint], _ indices: ArraySlice<Int>, width: Double) -> Cluster {
+    private func cluster(_ points: [ForegroundPoint], _ indices: ClosedRange<Int>, width: Double) -> Cluster {
         var sum = PlanePoint(x: 0, y: 0)
-        for index in indices { sum = sum + points[index].point }
+        var nearest = Double.infinity
+        for index in indices {
+            sum = sum + points[index].point
+            nearest = min(nearest, points[index].range)
+        }
         let centroid = sum * (1 / Double(indices.count))
         let range = centroid.length
         let centre = range > 0 ? centroid * ((range + settings.bodyRadius) / range) : centroid
-        return Cluster(centre: centre, extent: width, points: indices.count)
+        return Cluster(
+            centre: centre, extent: width, points: indices.count, nearestRange: nearest,
+            fromAngle: points[indices.lowerBound].angle, toAngle: points[indices.upperBound].angle)
     }
 }

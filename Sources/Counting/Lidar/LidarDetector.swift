@@ -49,6 +49,7 @@ public struct LidarDetector: Sendable {
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
     private(set) var foreground: [ForegroundPoint] = []
     private var clusters: [Cluster] = []
+    private var hints: [TrackHint] = []
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).
     public private(set) var fastMovers: [Direction: Int] = [:]
@@ -109,7 +110,11 @@ public struct LidarDetector: Sendable {
         model.observe(nearest: nearest, time: time)
         background = model
         let step = max(0.3, Double(scan.speed) / Double(LD06Packet.samplesPerSecond))
-        clusterer.clusters(of: foreground, stepDegrees: step, into: &clusters)
+        // The tracks' predictions guide the clustering: people whose bodies touch in the view are split
+        // between the tracks that expect them, a bicycle is kept whole.
+        tracker.predict(to: time)
+        tracker.hints(into: &hints)
+        clusterer.clusters(of: foreground, stepDegrees: step, hints: hints, into: &clusters)
         tracker.update(clusters, time: time, events: &events)
         take(into: &crossings)
     }

@@ -21,6 +21,9 @@ enum LineEvent: Sendable, Hashable {
 ///   passed the line; then the other side becomes its origin. A track that comes back before that
 ///   (a turn-back, jitter on the line) counts nothing. A track that ends on the far side, past the
 ///   hysteresis but short of the commit distance (lost in a crowd), counts too.
+/// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
+///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
+/// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - A track whose speed at the line exceeds `fastMoverSpeed` counts as a fast mover, never as a walker.
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
@@ -46,6 +49,21 @@ struct LidarTracker: Sendable {
         var smallFragmentDistance = 0.8
         /// How far beyond P and Q (metres) a crossing still counts.
         var lineOverhang = 0.3
+        /// A confirmed track unseen while its predicted position is hidden behind a nearer cluster
+        /// coasts this long (two people abreast walking past the sensor hide one another for a second
+        /// or two at walking speed; a slow pair longer).
+        var occlusionMillis: Int64 = 4000
+        /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
+        /// (a body depth), and its own half-width, metres.
+        var shadowDepth = 0.25
+        var shadowHalfWidth = 0.2
+        /// In association, an offset across a moving track's heading weighs this many times one along it.
+        var acrossWeight = 1.5
+        /// Faster than this (m/s) is a vehicle, not a walker (walking is 0.5–2 m/s).
+        var vehicleSpeed = 2.5
+        /// Two vehicle tracks closer than this along their way, moving alike, are one bicycle seen in
+        /// two parts (a bicycle is some 1.8 m long), metres.
+        var vehicleLength = 1.9
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -74,6 +92,8 @@ struct LidarTracker: Sendable {
         var steadyVelocity = PlanePoint(x: 0, y: 0)
         /// Points per detection, averaged: a detection with far fewer is a partly hidden body.
         var typicalPoints = 0.0
+        /// Since when the track is unseen with its predicted position in a nearer cluster's shadow.
+        var shadowedSince: Int64?
     }
 
     let line: CountingLine
@@ -90,19 +110,34 @@ struct LidarTracker: Sendable {
     /// Sensor time of the earliest line passage not decided yet: bins after it must wait.
     var pendingSince: Int64? { tracks.compactMap(\.lineTime).min() }
 
-    /// Tracks confirmed and alive (for tests and the live monitor).
-    var confirmedCount: Int { tracks.count { $0.confirmed } }
-
-    /// One turn's clusters at sensor time `time`.
-    mutating func update(_ clusters: [Cluster], time: Int64, events: inout [LineEvent]) {
-        // Predict.
-        for index in tracks.indices {
+    /// Moves every track to where it should be at sensor time `time` (constant velocity). Done by
+    /// `update` too; call it first to get this turn's `hints`.
+    mutating func predict(to time: Int64) {
+        for index in tracks.indices where tracks[index].lastUpdate != time {
             let dt = Double(time - tracks[index].lastUpdate) / 1000
             // Unseen: carry on as over the last second, not as the last (perhaps partial) detections.
             let velocity = tracks[index].misses > 0 ? tracks[index].steadyVelocity : tracks[index].velocity
             tracks[index].position = tracks[index].position + velocity * dt
             tracks[index].lastUpdate = time
         }
+    }
+
+    /// Where the people the tracker is sure of should be now (after `predict`), for the clusterer:
+    /// confirmed tracks, and fast movers as soon as their speed is known.
+    func hints(into hints: inout [TrackHint]) {
+        hints.removeAll(keepingCapacity: true)
+        for track in tracks
+        where track.confirmed || (track.hits >= 2 && track.speed > settings.vehicleSpeed) {
+            hints.append(TrackHint(position: track.position, speed: track.speed))
+        }
+    }
+
+    /// Tracks confirmed and alive (for tests and the live monitor).
+    var confirmedCount: Int { tracks.count { $0.confirmed } }
+
+    /// One turn's clusters at sensor time `time`.
+    mutating func update(_ clusters: [Cluster], time: Int64, events: inout [LineEvent]) {
+        predict(to: time)
         // Associate: confirmed tracks first, so a tentative track (a fragment, noise) never takes a
         // known person's cluster; then tentative tracks among the clusters left.
         var taken = Array(repeating: false, count: clusters.count)
@@ -117,10 +152,20 @@ struct LidarTracker: Sendable {
                     track.hits == 1
                     ? settings.newTrackGate
                     : settings.gate + 0.3 * track.speed * unseen + 0.5 * unseen
+                // Walkers keep their line better than their pace: a step sideways off the predicted path
+                // costs `acrossWeight` times a step along it, so two people passing each other a little
+                // apart (one hidden behind the other) are not swapped.
+                let moving = track.hits > 1 && track.speed > 0.3
+                let heading =
+                    moving ? track.velocity * (1 / max(track.velocity.length, 1e-9)) : PlanePoint(x: 1, y: 0)
+                let weight = moving ? settings.acrossWeight : 1
                 costs.append(
                     clusters.indices.map { column in
                         guard !taken[column] else { return .infinity }
-                        let distance = clusters[column].centre.distance(to: track.position)
+                        let offset = clusters[column].centre - track.position
+                        let along = offset.x * heading.x + offset.y * heading.y
+                        let across = (offset.x * heading.y - offset.y * heading.x) * weight
+                        let distance = (along * along + across * across).squareRoot()
                         return distance <= gate ? distance : .infinity
                     })
             }
@@ -132,14 +177,22 @@ struct LidarTracker: Sendable {
                     count(&tracks[index], time: time, events: &events)
                 } else {
                     tracks[index].misses += 1
+                    if tracks[index].confirmed, isShadowed(tracks[index].position, by: clusters) {
+                        tracks[index].shadowedSince = tracks[index].shadowedSince ?? time
+                    } else {
+                        tracks[index].shadowedSince = nil
+                    }
                 }
             }
         }
-        // End tracks unseen for too long; a track lost just past the line still counts.
+        // End tracks unseen for too long; a track lost just past the line still counts. One hidden
+        // behind someone nearer the sensor is not lost: it coasts for as long as the shadow lasts,
+        // up to `occlusionMillis`.
         var survivors: [Track] = []
         for track in tracks {
             let unseen = time - track.lastSeen
-            let ended = track.confirmed ? unseen > settings.coastMillis : track.misses >= 2
+            let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
+            let ended = track.confirmed ? unseen > limit : track.misses >= 2
             if ended {
                 finish(track, events: &events)
             } else {
@@ -148,6 +201,7 @@ struct LidarTracker: Sendable {
         }
         tracks = survivors
         removeDuplicates(events: &events)
+        mergeVehicles()
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
             // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
@@ -197,6 +251,7 @@ struct LidarTracker: Sendable {
         track.measured = measurement
         track.hits += 1
         track.misses = 0
+        track.shadowedSince = nil
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
     }
@@ -251,6 +306,57 @@ struct LidarTracker: Sendable {
             events.append(.crossed(direction, time: time))
         }
     }
+
+    private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
+        clusters.contains {
+            $0.shadows(position, depth: settings.shadowDepth, halfWidth: settings.shadowHalfWidth)
+        }
+    }
+
+    /// A bicycle seen from the side is longer than a person is wide and may be cut in two; two fast
+    /// tracks that move alike within a bicycle's length of each other along their way are one vehicle,
+    /// followed from the middle of its parts.
+    private mutating func mergeVehicles() {
+        guard tracks.count > 1 else { return }
+        var removed = Array(repeating: false, count: tracks.count)
+        for i in tracks.indices where !removed[i] && isVehicle(tracks[i]) {
+            // The parts of one vehicle become one track at their middle, kept by the oldest part.
+            var sum = tracks[i].position
+            var velocity = tracks[i].velocity
+            var parts = 1
+            for j in tracks.indices where j > i && !removed[j] && isVehicle(tracks[j]) {
+                let a = tracks[i]
+                let b = tracks[j]
+                // The same way (within some 60°), one behind the other within a bicycle's length.
+                guard
+                    a.velocity.x * b.velocity.x + a.velocity.y * b.velocity.y
+                        > 0.5 * a.velocity.length * b.velocity.length
+                else { continue }
+                let heading = (a.velocity + b.velocity) * (1 / max((a.velocity + b.velocity).length, 1e-9))
+                let offset = b.position - a.position
+                let along = abs(offset.x * heading.x + offset.y * heading.y)
+                let across = abs(offset.x * heading.y - offset.y * heading.x)
+                guard along < settings.vehicleLength, across < 0.6 else { continue }
+                removed[j] = true
+                sum = sum + b.position
+                velocity = velocity + b.velocity
+                parts += 1
+                if b.hits > tracks[i].hits {
+                    tracks[i].hits = b.hits
+                    tracks[i].confirmed = tracks[i].confirmed || b.confirmed
+                }
+            }
+            if parts > 1 {
+                tracks[i].position = sum * (1 / Double(parts))
+                tracks[i].velocity = velocity * (1 / Double(parts))
+            }
+        }
+        if removed.contains(true) {
+            tracks = tracks.enumerated().filter { !removed[$0.offset] }.map(\.element)
+        }
+    }
+
+    private func isVehicle(_ track: Track) -> Bool { track.hits >= 2 && track.speed > settings.vehicleSpeed }
 
     private mutating func removeDuplicates(events: inout [LineEvent]) {
         guard tracks.count > 1 else { return }

@@ -1,0 +1,77 @@
+import CountBins
+import Counting
+import LD06
+import PassantSimulator
+import Testing
+
+/// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
+/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s.
+@Suite("LD06 diagnosis")
+struct LidarDiagnosis {
+    @Test(.enabled(if: Environment.value("PASSANT_DIAGNOSE") != nil)) func missesByKind() {
+        let name = Environment.value("PASSANT_DIAGNOSE")!
+        let seconds = Int64(Environment.value("PASSANT_FIGURES_SECONDS").flatMap(Int.init) ?? 900)
+        let seed = UInt64(Environment.value("PASSANT_SEED").flatMap(Int.init) ?? 1)
+        guard let scenario = Scenario.named(name) else { return }
+        var settings = LD06Settings()
+        settings.cyclistsPerHourAToB = scenario.cyclistsPerHour
+        settings.cyclistsPerHourBToA = scenario.cyclistsPerHour
+        var renderer = LD06Renderer(
+            walkway: scenario.walkway, settings: settings, seed: seed, end: seconds * 1000)
+        var truth = GroundTruth(startUnixMillis: 0, binSeconds: 300, spacing: scenario.walkway.spacing)
+        var decoder = LD06Decoder()
+        var assembler = ScanAssembler()
+        var detector = LidarDetector(
+            configuration: .init(
+                line: LidarSite.line, region: LidarSite.region, background: LidarSite.background))
+        var crossings: [Crossing] = []
+        while let chunk = renderer.next() {
+            truth.record(renderer.takePedestrians())
+            decoder.decode(chunk.bytes) { packet in
+                assembler.add(packet) { scan in detector.handle(scan, into: &crossings) }
+            }
+        }
+        truth.record(renderer.takePedestrians())
+        detector.reset(into: &crossings)
+        let report = truth.report(until: seconds * 1000)
+        var lines: [String] = []
+        for direction in [Direction.aToB, .bToA] {
+            let wanted = report.crossings.filter { ($0.direction == .aToB) == (direction == .aToB) }
+            var found = crossings.filter { $0.direction == direction }.map(\.time).sorted()
+            var missed: [GroundTruthReport.Crossing] = []
+            for event in wanted {
+                if let index = found.indices.min(by: {
+                    abs(found[$0] - event.time) < abs(found[$1] - event.time)
+                }),
+                    abs(found[index] - event.time) <= 1500
+                {
+                    found.remove(at: index)
+                } else {
+                    missed.append(event)
+                }
+            }
+            var byKind: [String: (Int, Int)] = [:]
+            for event in wanted {
+                let kind = event.paused ? "paused" : "size \(event.groupSize)"
+                byKind[kind, default: (0, 0)].0 += 1
+            }
+            for event in missed {
+                let kind = event.paused ? "paused" : "size \(event.groupSize)"
+                byKind[kind, default: (0, 0)].1 += 1
+            }
+            lines.append(
+                "\(name) \(direction): truth \(wanted.count), counted \(crossings.count { $0.direction == direction }), "
+                    + "missed \(missed.count), extra \(found.count), fast \(detector.fastMovers[direction] ?? 0)"
+            )
+            for (kind, value) in byKind.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(kind): \(value.1) missed of \(value.0)")
+            }
+            lines.append(
+                "  missed at: "
+                    + missed.prefix(40).map { "\($0.time)/\($0.person)g\($0.groupSize)" }.joined(
+                        separator: " "))
+            lines.append("  extra at: " + found.prefix(40).map { "\($0)" }.joined(separator: " "))
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
