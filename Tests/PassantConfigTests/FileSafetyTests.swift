@@ -37,6 +37,7 @@ private let passwordFromEnvironment = """
       - type: sensorthings
         name: sta
         url: https://sta.example/v1.1
+        thing: {longitude: 8.54, latitude: 47.37}
         auth: {bearer: {file: /etc/passant/sta-token}}
     """
 
@@ -82,6 +83,7 @@ struct FileSafetyTests {
                   - type: sensorthings
                     name: sta
                     url: https://sta.example/v1.1
+                    thing: {longitude: 8.54, latitude: 47.37}
                     auth: {username: gw, password: battery-staple}
                 """, mode: 0o660)
         defer { file.remove() }
@@ -136,7 +138,7 @@ struct TLSDefaultTests {
         let encrypted = try parse("{type: mqtt, host: broker.example, tls: {}, username: gw, password: {env: PW}}")
         #expect(encrypted.cleartextSecretWarnings.isEmpty)
         let http = try parse(
-            "{type: sensorthings, name: sta, url: 'http://sta.example/v1.1', auth: {bearer: {env: T}}}")
+            "{type: sensorthings, name: sta, url: 'http://sta.example/v1.1', thing: {longitude: 8.5, latitude: 47.3}, auth: {bearer: {env: T}}}")
         #expect(http.cleartextSecretWarnings == ["uplink sta: the credentials go over plain http; use an https:// url"])
     }
 }
