@@ -6,6 +6,22 @@ import TestSupport
     import Glibc
 #endif
 
+/// A /proc file read to its end. (/proc files report size 0 and hand out a page per read: a single read
+/// sees only the first ~4 KB of a busy machine's socket table.)
+private func readProcFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 /// The inode numbers of the sockets process `pid` holds open (from the `socket:[N]` links in /proc/PID/fd).
 private func socketInodes(of pid: Int32) throws -> Set<String> {
     let directory = "/proc/\(pid)/fd"
@@ -24,7 +40,7 @@ private func socketInodes(of pid: Int32) throws -> Set<String> {
 private func listeningSockets(of pid: Int32, among inodes: Set<String>) throws -> [String] {
     var listening: [String] = []
     for table in ["tcp", "tcp6", "udp", "udp6"] {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8) else { continue }
+        guard let text = readProcFile("/proc/\(pid)/net/\(table)") else { continue }
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
             guard fields.count > 9, inodes.contains(String(fields[9])) else { continue }
@@ -38,14 +54,18 @@ private func listeningSockets(of pid: Int32, among inodes: Set<String>) throws -
 
 @Suite("security basics")
 struct SecurityTests {
-    /// passantd with two uplinks and its control socket up: it holds sockets, but none of them listens on
-    /// the network; its secrets, from the environment and from the file, never reach its log.
+    /// passantd with two uplinks and its control socket (mode 0660) up: it holds sockets, but none of them
+    /// listens on the network; its secrets, from the environment and from the file, never reach its log.
     @Test func passantdListensOnNoNetworkSocketAndNeverLogsItsSecrets() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let brokerPort = try freeLoopbackPort()
         let broker = try startMosquitto(port: brokerPort, in: directory)
         defer { broker.terminate() }
+        let brokerDeadline = Date().addingTimeInterval(10)
+        while !acceptsConnections(port: brokerPort) && Date() < brokerDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let absentPort = try freeLoopbackPort()
         let environmentSecret = "env-secret-\(UUID().uuidString.prefix(8))"
         let fileSecret = "file-secret-\(UUID().uuidString.prefix(8))"
@@ -76,20 +96,34 @@ struct SecurityTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await Task.sleep(for: .seconds(3))
+        // The control socket: a Unix socket for its owner and group only.
+        var info = stat()
+        #expect(stat("\(directory.path)/control.sock", &info) == 0)
+        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+        #expect(info.st_mode & 0o777 == 0o660, "control socket mode \(String(info.st_mode & 0o777, radix: 8))")
 
+        // Look until passantd's MQTT connection shows (it connects, or retries after the broker came up
+        // late): then the tables read are surely the ones holding passantd's sockets.
         let pid = daemon.process.processIdentifier
-        let inodes = try socketInodes(of: pid)
-        #expect(!inodes.isEmpty, "passantd should hold its control socket and an MQTT connection")
-        let listening = try listeningSockets(of: pid, among: inodes)
-        #expect(listening.isEmpty, "passantd listens on the network: \(listening)")
-        // The MQTT connection is there, so the tables were read where passantd's sockets are.
-        let tcp = (try? String(contentsOfFile: "/proc/\(pid)/net/tcp", encoding: .utf8)) ?? ""
         let brokerHex = String(format: ":%04X", brokerPort)
-        #expect(
-            tcp.split(separator: "\n").contains { line in
+        var inodes: Set<String> = []
+        var connected = false
+        let connectDeadline = Date().addingTimeInterval(30)
+        while !connected && Date() < connectDeadline {
+            inodes = try socketInodes(of: pid)
+            let tcp = readProcFile("/proc/\(pid)/net/tcp") ?? ""
+            connected = tcp.split(separator: "\n").contains { line in
                 let fields = line.split(separator: " ")
                 return fields.count > 9 && inodes.contains(String(fields[9])) && fields[2].hasSuffix(brokerHex)
-            }, "no connection of passantd's to the broker found in /proc/\(pid)/net/tcp")
+            }
+            if !connected { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(connected, "no connection of passantd's to the broker in /proc/\(pid)/net/tcp; stderr:\n\(daemon.stderr)")
+        let listening = try listeningSockets(of: pid, among: inodes)
+        #expect(listening.isEmpty, "passantd listens on the network: \(listening)")
+        // The same check sees the broker's listener: it would see passantd's.
+        let brokerPID = broker.processIdentifier
+        #expect(!(try listeningSockets(of: brokerPID, among: socketInodes(of: brokerPID))).isEmpty)
 
         daemon.signal(SIGTERM)
         #expect(try await daemon.exit(within: 20) == 0)
