@@ -7,7 +7,7 @@ import PassantConfig
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfiguration(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let lines = text.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    let lines = yamlLineCount(text)
     let first: Result<Configuration, ConfigurationErrors>
     do {
         first = .success(try Configuration.parse(text, file: "fuzz.yaml", defaultNode: "gw"))
@@ -29,4 +29,21 @@ public func fuzzConfiguration(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     default: invariant(false, "one parse accepted, the other refused")
     }
     return 0
+}
+
+/// Lines as YAML (libyaml) counts them: a line ends at CR LF, CR, LF, NEL, LS or PS. (Counting LF only
+/// was this target's first bug: an old-Mac file, CR only, has its errors on lines beyond the LF count.)
+private func yamlLineCount(_ text: String) -> Int {
+    var lines = 1
+    var previousWasCR = false
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\r": lines += 1
+        case "\n": if !previousWasCR { lines += 1 }
+        case "\u{85}", "\u{2028}", "\u{2029}": lines += 1
+        default: break
+        }
+        previousWasCR = scalar == "\r"
+    }
+    return lines
 }

@@ -142,3 +142,20 @@ struct TLSDefaultTests {
         #expect(http.cleartextSecretWarnings == ["uplink sta: the credentials go over plain http; use an https:// url"])
     }
 }
+
+@Suite("Configuration line numbers")
+struct LineNumberTests {
+    /// Found by fuzzing (a check in the fuzz target that counted LF only): YAML also ends lines at a lone
+    /// CR, so a file saved with old-Mac line ends gets its errors on the lines an editor shows.
+    @Test func aFileWithCarriageReturnLineEndsReportsTheLineAnEditorShows() {
+        var line: Int?
+        do {
+            _ = try Configuration.parse(
+                "site: x\rsensors: [{name: door, port: /dev/ttyUSB0}]\rbin_seconds: 61\r", file: "p.yaml",
+                defaultNode: "gw")
+        } catch {
+            line = error.errors.first { $0.key == "bin_seconds" }?.line
+        }
+        #expect(line == 3)
+    }
+}
