@@ -148,6 +148,9 @@ let package = Package(
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig", "CountBins"]),
         .testTarget(
+            name: "PassantDaemonTests",
+            dependencies: ["PassantDaemon", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport", "Store", "CountBins"]),
         // The node firmware (Hardware/firmware, built from the same Sources/PCNT files) running in QEMU.

@@ -350,6 +350,8 @@ extension Configuration {
                 )
             ])
         }
-        return try parse(text, file: path, defaultNode: defaultNode)
+        let configuration = try parse(text, file: path, defaultNode: defaultNode)
+        if let problem = configuration.fileSafetyProblem(path: path) { throw ConfigurationErrors([problem]) }
+        return configuration
     }
 }

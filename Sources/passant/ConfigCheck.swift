@@ -33,6 +33,8 @@ struct Config: ParsableCommand {
                     "\(path): usable — site \(configuration.site), node \(configuration.node), \(configuration.sensors.count) sensor(s), \(configuration.uplinks.count) uplink(s), \(configuration.binLength.rawValue) s bins"
                 summary += "\n" + Self.privacy(configuration.privacy)
                 warnings = Self.warnings(configuration)
+                if let exposure = configuration.fileExposureWarning(path: path) { warnings.append(exposure) }
+                warnings += configuration.cleartextSecretWarnings
             } catch {
                 problems = error.errors
             }
