@@ -13,7 +13,8 @@ public enum Daemon {
     public static let version = "0.1.0"
 
     public static func run(
-        configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger
+        configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger,
+        timeSync: TimeSynchronisation = .automatic
     ) async throws {
         let store: BinStore
         do {
@@ -30,7 +31,7 @@ public enum Daemon {
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    live: live, nodes: nodes, logger: logger),
+                    live: live, nodes: nodes, logger: logger, timeSync: timeSync),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []

@@ -21,6 +21,8 @@ public struct SensorService: Service {
     /// The sensor's pipeline (by its protocol) and settings.
     let counter: CounterSetup
     let clock: ClockAnchor.Mode
+    /// How the loop learns that the system clock is set (with `clock` `.systemClock`).
+    let timeSync: TimeSynchronisation
     let store: BinStore
     let board: StatusBoard
     let live: LiveFeed
@@ -29,8 +31,10 @@ public struct SensorService: Service {
 
     init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
-        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, logger: Logger
+        board: StatusBoard, live: LiveFeed, nodes: NodeDesk, logger: Logger,
+        timeSync: TimeSynchronisation = .automatic
     ) {
+        self.timeSync = timeSync
         self.live = live
         self.nodes = nodes
         self.sensor = sensor
@@ -92,6 +96,9 @@ struct SensorLoop {
     /// Whether someone watches this sensor live, and the frames counted at the last second.
     var watched = false
     var framesAtLastSecond = 0
+    /// The system clock made safe (unset, stepping); nil with a sensor epoch. See `ClockKeeper`.
+    var keeper: ClockKeeper?
+    var loggedUnsynchronised = false
 
     private var logger: Logger { service.logger }
     private var followsSystemClock: Bool { service.clock == .systemClock }
@@ -101,6 +108,12 @@ struct SensorLoop {
         self.stop = stop
         counter = service.counter.makeCounter(clock: service.clock)
         ports = service.sensor.ports.map { PortState(name: $0) }
+        if service.clock == .systemClock {
+            let storedUntil = (try? service.store.storedUntil(sensor: service.sensor.name)) ?? nil
+            keeper = ClockKeeper(
+                SystemClock(synchronisation: service.timeSync).reading(), length: service.counter.bins.length,
+                storedUntil: storedUntil.map { $0 * 1000 })
+        }
     }
 
     /// A port of the sensor: its source while open, and when to try again while not.
@@ -134,10 +147,11 @@ struct SensorLoop {
                     if count > 0 {
                         // Read live, the arrival is known whatever the clock: counters anchor to it only
                         // with the system clock, but may tell a silent port by it (a TFmini pair).
-                        let arrival = systemMillis()
-                        waiting += counter.receive(
-                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival
-                        )
+                        let arrival = keeper?.time(boot: bootMillis()) ?? systemMillis()
+                        let closed = counter.receive(
+                            UnsafeRawBufferPointer(rebasing: buffer[0..<count]), port: index, arrival: arrival)
+                        let admitted = admit(closed)
+                        waiting += admitted
                         if watched { publishLive() }
                         service.nodes.deliver(counter.takeReplies())
                     }
@@ -152,7 +166,17 @@ struct SensorLoop {
             sendCommands()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
-        waiting += counter.finish(now: followsSystemClock ? systemMillis() : nil)
+        let end = keeper?.time(boot: bootMillis())
+        let finished = counter.finish(now: end)
+        let admitted = admit(finished)
+        waiting += admitted
+        if var keeper, !keeper.held.isEmpty {
+            let held = keeper.releaseHeld()
+            logger.warning(
+                "stopping before the system clock was synchronised: \(held.count) bins stored flagged clock-unsynchronised with the unsynchronised clock's time")
+            waiting += held
+            self.keeper = keeper
+        }
         for _ in 0..<3 where !waiting.isEmpty { save() }
         if !waiting.isEmpty {
             logger.error(
@@ -163,7 +187,7 @@ struct SensorLoop {
     }
 
     private mutating func everySecond(now: Double) {
-        if followsSystemClock { waiting += counter.tick(now: systemMillis()) }
+        if followsSystemClock { followClock() }
         save()
         let health = counter.health
         if let pair = health.rangefinders {
@@ -190,6 +214,45 @@ struct SensorLoop {
             counter.watch(watchedNow)
         }
         if watched { publishLive() }
+    }
+
+    /// Checks the system clock once a second: follows a slew, handles a step (see `ClockKeeper`), releases
+    /// held bins once the clock is synchronised, and closes due bins.
+    private mutating func followClock() {
+        guard var keeper else { return }
+        let reading = SystemClock(synchronisation: service.timeSync).reading()
+        let setup = service.counter
+        let mode = service.clock
+        let check = keeper.check(reading, counter: &counter) { setup.makeCounter(clock: mode) }
+        waiting += check.bins
+        if let step = check.step {
+            for index in ports.indices {
+                let greeting = counter.greeting(port: index)
+                if !greeting.isEmpty { try? ports[index].source?.write(greeting) }
+            }
+            let seconds = Double(step.to - step.from) / 1000
+            logger.warning(
+                "the system clock \(step.synchronises ? "was synchronised and " : "")stepped by \(seconds) s (from \(UTCTime.format(step.from / 1000)) to \(UTCTime.format(step.to / 1000))): the bin it cut is flagged clock-unsynchronised\(step.to < step.from ? ", and counts go to the bin from \(UTCTime.format(keeper.floor / 1000)) until the clock reaches it (stored bins are never reopened)" : "")\(step.synchronises ? "; bins counted before are moved by the correction" : "")"
+            )
+        }
+        if check.confirmed > 0 {
+            logger.notice("the system clock is synchronised: storing \(check.confirmed) bins held until now")
+        }
+        if !keeper.synchronised, !loggedUnsynchronised {
+            logger.warning(
+                "the system clock is not synchronised (boot \(bootID())): holding bins in memory, flagged, until it is — \(service.timeSync.waitingNote)"
+            )
+            loggedUnsynchronised = true
+        }
+        self.keeper = keeper
+    }
+
+    /// Bins the counter closed, through the clock keeper (held while the clock is not synchronised).
+    private mutating func admit(_ bins: [CountBin]) -> [CountBin] {
+        guard var keeper, !bins.isEmpty else { return bins }
+        let out = keeper.pass(bins)
+        self.keeper = keeper
+        return out
     }
 
     /// Writes the commands a technician sent to this sensor's node (`passant node`).
@@ -304,8 +367,9 @@ struct SensorLoop {
 
     /// After a restart within a bin, continue the bin the previous run closed early.
     private mutating func resumeEarlyClosedBin() {
-        guard followsSystemClock else { return }
-        let now = systemMillis()
+        guard followsSystemClock, var keeper else { return }
+        let now = keeper.time(boot: bootMillis())
+        self.keeper = keeper
         let start = service.counter.bins.length.start(containing: now)
         let key = BinKey(
             node: service.counter.bins.node, sensor: service.sensor.name, start: start,

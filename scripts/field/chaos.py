@@ -117,7 +117,7 @@ class Run:
     def sta_rows(self, top=None):
         rows, skip = [], 0
         while True:
-            query = urllib.parse.urlencode({"$select": "id,result,parameters", "$orderby": "id",
+            query = urllib.parse.urlencode({"$select": "id,result,parameters", "$orderby": "resultTime",
                                             "$top": str(top or 200), "$skip": str(skip)})
             with urllib.request.urlopen(self.sta_root + "/Observations?" + query, timeout=60) as reply:
                 page = json.load(reply).get("value", [])
