@@ -30,6 +30,6 @@ struct ChaosTests {
         #expect(text.contains("integrity_check failures: 0"), "\(text)")
         let bins = text.split(separator: "\n").first { $0.hasPrefix("bins closed in the store: ") }
             .flatMap { Int($0.dropFirst("bins closed in the store: ".count).prefix { $0.isNumber }) } ?? 0
-        #expect(bins >= 8, "too few bins to say anything: \(text)")
+        #expect(bins >= 5, "too few bins to say anything: \(text)")
     }
 }

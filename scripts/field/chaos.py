@@ -118,7 +118,7 @@ class Run:
         rows, skip = [], 0
         while True:
             query = urllib.parse.urlencode({"$select": "id,result,parameters", "$orderby": "resultTime",
-                                            "$top": str(top or 200), "$skip": str(skip)})
+                                            "$top": str(top or 100), "$skip": str(skip)})
             with urllib.request.urlopen(self.sta_root + "/Observations?" + query, timeout=60) as reply:
                 page = json.load(reply).get("value", [])
             rows += [(o["parameters"]["passant_key"], o["result"]) for o in page]
@@ -201,6 +201,9 @@ def main():
     parser.add_argument("--margin", type=float, default=20.0, help="seconds the last passantd counts for")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
+    # A test runner may start us with SIGTERM blocked; children inherit the mask, and a broker that
+    # ignores SIGTERM cannot be restarted gracefully.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     random.seed(args.seed)
     began = time.time()
     work = tempfile.mkdtemp(prefix="passant-chaos.")
@@ -328,8 +331,9 @@ def main():
         print(f"integrity_check failures: {len(integrity_failures)} of {args.kills + 1} checks")
         print(f"untouched bins differing from a kill-free replay: {len(differing)} of {len(clean)}")
         print(f"untouched bins against ground truth: counted {counted}, truth {true}")
+        # Each faulty bin is charged to a kill (at worst one kill each): an upper bound of failed kills.
         print(f"kills survived with zero lost and zero duplicated bins: "
-              f"{args.kills if failures == 0 else 0} of {args.kills}")
+              f"{max(0, args.kills - failures)} of {args.kills}")
         print(f"time: {elapsed:.0f} s")
         for name, items in [("lost at MQTT", lost_mqtt), ("stray at MQTT", stray_mqtt),
                             ("other values at MQTT", wrong_mqtt), ("lost at SensorThings", lost_sta),
