@@ -14,7 +14,8 @@ public enum Daemon {
 
     public static func run(
         configuration: Configuration, clock: ClockAnchor.Mode, environment: [String: String], logger: Logger,
-        reread: @escaping @Sendable () throws -> Configuration
+        reread: @escaping @Sendable () throws -> Configuration,
+        timeSync: TimeSynchronisation = .automatic
     ) async throws {
         let store: BinStore
         do {
@@ -33,7 +34,8 @@ public enum Daemon {
             .init(
                 service: SensorService(
                     sensor: sensor, configuration: configuration, clock: clock, store: store, board: board,
-                    live: live, nodes: nodes, calibrations: calibrations, tap: tap, logger: logger),
+                    live: live, nodes: nodes, calibrations: calibrations, tap: tap, logger: logger,
+                    timeSync: timeSync),
                 serviceName: "sensor \(sensor.name)")
         }
         var mqttUplinks: [MQTTUplink] = []

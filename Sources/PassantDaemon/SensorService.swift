@@ -21,6 +21,8 @@ public struct SensorService: Service {
     /// The sensor's pipeline (by its protocol) and settings.
     let counter: CounterSetup
     let clock: ClockAnchor.Mode
+    /// How the loop learns that the system clock is set (with `clock` `.systemClock`).
+    let timeSync: TimeSynchronisation
     let store: BinStore
     /// The site's `privacy:` policy, applied to each bin once as it closes.
     let privacy: PrivacyPolicy
@@ -34,9 +36,10 @@ public struct SensorService: Service {
     init(
         sensor: SensorConfiguration, configuration: Configuration, clock: ClockAnchor.Mode, store: BinStore,
         board: StatusBoard, live: LiveFeed, nodes: NodeDesk, calibrations: CalibrationDesk, tap: PortTap,
-        logger: Logger
+        logger: Logger, timeSync: TimeSynchronisation = .automatic
     ) {
         self.tap = tap
+        self.timeSync = timeSync
         self.live = live
         self.nodes = nodes
         self.calibrations = calibrations
@@ -88,6 +91,8 @@ struct SensorLoop {
     let service: SensorService
     let stop: StopSignal
     var counter: any SensorCounter
+    /// The counter's settings: as configured, or as `passant calibrate` last set them.
+    var setup: CounterSetup
     /// One per port the sensor reads (two for a TFmini pair), each reopened on its own.
     var ports: [PortState]
     /// Bins closed but not yet in the store (the store failed: disk full, read-only…).
@@ -106,6 +111,9 @@ struct SensorLoop {
     /// Whether someone watches this sensor live, and the frames counted at the last second.
     var watched = false
     var framesAtLastSecond = 0
+    /// The system clock made safe (unset, stepping); nil with a sensor epoch. See `ClockKeeper`.
+    var keeper: ClockKeeper?
+    var loggedUnsynchronised = false
 
     private var logger: Logger { service.logger }
     private var followsSystemClock: Bool { service.clock == .systemClock }
@@ -113,9 +121,16 @@ struct SensorLoop {
     init(service: SensorService, stop: StopSignal) {
         self.service = service
         self.stop = stop
-        counter = service.counter.makeCounter(clock: service.clock)
+        setup = service.counter
+        counter = setup.makeCounter(clock: service.clock)
         privacy = PrivacyBoundary(policy: service.privacy, generator: SystemRandomNumberGenerator())
         ports = service.sensor.ports.map { PortState(name: $0) }
+        if service.clock == .systemClock {
+            let storedUntil = (try? service.store.storedUntil(sensor: service.sensor.name)) ?? nil
+            keeper = ClockKeeper(
+                SystemClock(synchronisation: service.timeSync).reading(), length: service.counter.bins.length,
+                storedUntil: storedUntil.map { $0 * 1000 })
+        }
     }
 
     /// A port of the sensor: its source while open, and when to try again while not.
@@ -151,8 +166,8 @@ struct SensorLoop {
                         service.tap.record(service.sensor.name, port: index, bytes)
                         // Read live, the arrival is known whatever the clock: counters anchor to it only
                         // with the system clock, but may tell a silent port by it (a TFmini pair).
-                        let arrival = systemMillis()
-                        closed(counter.receive(bytes, port: index, arrival: arrival))
+                        let arrival = keeper?.time(boot: bootMillis()) ?? systemMillis()
+                        closed(admit(counter.receive(bytes, port: index, arrival: arrival)))
                         if watched { publishLive() }
                         service.nodes.deliver(counter.takeReplies())
                     }
@@ -168,7 +183,14 @@ struct SensorLoop {
             recalibrate()
             if now - lastSecond >= 1 { everySecond(now: now) }
         }
-        closed(counter.finish(now: followsSystemClock ? systemMillis() : nil))
+        closed(admit(counter.finish(now: keeper?.time(boot: bootMillis()))))
+        if var keeper, !keeper.held.isEmpty {
+            let held = keeper.releaseHeld()
+            logger.warning(
+                "stopping before the system clock was synchronised: \(held.count) bins stored flagged clock-unsynchronised with the unsynchronised clock's time")
+            closed(held)
+            self.keeper = keeper
+        }
         for _ in 0..<3 where !waiting.isEmpty { save() }
         if !waiting.isEmpty {
             logger.error(
@@ -179,7 +201,7 @@ struct SensorLoop {
     }
 
     private mutating func everySecond(now: Double) {
-        if followsSystemClock { closed(counter.tick(now: systemMillis())) }
+        if followsSystemClock { followClock() }
         save()
         let health = counter.health
         if let pair = health.rangefinders {
@@ -208,6 +230,45 @@ struct SensorLoop {
         if watched { publishLive() }
     }
 
+    /// Checks the system clock once a second: follows a slew, handles a step (see `ClockKeeper`), releases
+    /// held bins once the clock is synchronised, and closes due bins.
+    private mutating func followClock() {
+        guard var keeper else { return }
+        let reading = SystemClock(synchronisation: service.timeSync).reading()
+        let setup = self.setup
+        let mode = service.clock
+        let check = keeper.check(reading, counter: &counter) { setup.makeCounter(clock: mode) }
+        closed(check.bins)
+        if let step = check.step {
+            for index in ports.indices {
+                let greeting = counter.greeting(port: index)
+                if !greeting.isEmpty { try? ports[index].source?.write(greeting) }
+            }
+            let seconds = Double(step.to - step.from) / 1000
+            logger.warning(
+                "the system clock \(step.synchronises ? "was synchronised and " : "")stepped by \(seconds) s (from \(UTCTime.format(step.from / 1000)) to \(UTCTime.format(step.to / 1000))): the bin it cut is flagged clock-unsynchronised\(step.to < step.from ? ", and counts go to the bin from \(UTCTime.format(keeper.floor / 1000)) until the clock reaches it (stored bins are never reopened)" : "")\(step.synchronises ? "; bins counted before are moved by the correction" : "")"
+            )
+        }
+        if check.confirmed > 0 {
+            logger.notice("the system clock is synchronised: storing \(check.confirmed) bins held until now")
+        }
+        if !keeper.synchronised, !loggedUnsynchronised {
+            logger.warning(
+                "the system clock is not synchronised (boot \(bootID())): holding bins in memory, flagged, until it is — \(service.timeSync.waitingNote)"
+            )
+            loggedUnsynchronised = true
+        }
+        self.keeper = keeper
+    }
+
+    /// Bins the counter closed, through the clock keeper (held while the clock is not synchronised).
+    private mutating func admit(_ bins: [CountBin]) -> [CountBin] {
+        guard var keeper, !bins.isEmpty else { return bins }
+        let out = keeper.pass(bins)
+        self.keeper = keeper
+        return out
+    }
+
     /// Writes the commands a technician sent to this sensor's node (`passant node`).
     private func sendCommands() {
         let commands = service.nodes.takeOutgoing(service.sensor.name)
@@ -230,6 +291,7 @@ struct SensorLoop {
     private mutating func recalibrate() {
         guard let setup = service.calibrations.take(service.sensor.name) else { return }
         let applied = counter.recalibrate(setup)
+        if applied { self.setup = setup }
         service.calibrations.answer(service.sensor.name, applied: applied)
         if applied { logger.notice("new calibration applied (passant calibrate)") }
         // Bins the settling closed go to the store with the others.
@@ -342,11 +404,12 @@ struct SensorLoop {
     /// for any other bin can never be used again and are erased (see `PrivacyBoundary`).
     private mutating func resumeEarlyClosedBin() {
         let current: BinKey?
-        if followsSystemClock {
-            let start = service.counter.bins.length.start(containing: systemMillis())
+        if followsSystemClock, var keeper {
+            let now = keeper.time(boot: bootMillis())
+            self.keeper = keeper
             current = BinKey(
-                node: service.counter.bins.node, sensor: service.sensor.name, start: start,
-                length: service.counter.bins.length)
+                node: service.counter.bins.node, sensor: service.sensor.name,
+                start: service.counter.bins.length.start(containing: now), length: service.counter.bins.length)
         } else {
             current = nil
         }

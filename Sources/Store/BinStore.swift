@@ -107,6 +107,12 @@ public struct BinStore: Sendable {
             return nil
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             let full = error.message ?? "database or disk is full"
+            if path != "in memory", fileSystemIsFull(holding: path) {
+                // Deleting bins would lose counts and free no space on the disk: wait for space instead.
+                throw StoreError(
+                    kind: .diskFull, path: path, operation: operation,
+                    detail: "\(full): the file system holding it has no space left")
+            }
             do {
                 return try writer.write { db in
                     let room = try Self.makeRoom(db, forBins: bins.count, uplinks: uplinks)

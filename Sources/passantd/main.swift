@@ -29,6 +29,16 @@ struct Passantd: AsyncParsableCommand {
             discussion: "For simulated nodes and tests: `passant-sim --start` with the same instant."))
     var sensorEpoch: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "How to tell that the system clock is set: auto, assume, or a file that exists once it is.",
+            discussion: """
+                auto (the default, or $PASSANT_TIME_SYNC): systemd-timesyncd's marker, else the kernel's NTP \
+                status. Until then bins are held, flagged clock-unsynchronised, and moved once time is known.
+                """,
+            valueName: "how"))
+    var timeSync: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -58,7 +68,8 @@ struct Passantd: AsyncParsableCommand {
             let (path, node) = (config, hostName())
             try await Daemon.run(
                 configuration: configuration, clock: clock, environment: environment, logger: logger,
-                reread: { try PassantConfig.Configuration.load(path: path, defaultNode: node) })
+                reread: { try PassantConfig.Configuration.load(path: path, defaultNode: node) },
+                timeSync: TimeSynchronisation(timeSync ?? environment["PASSANT_TIME_SYNC"] ?? "auto"))
         } catch let error as Daemon.ConfigurationError {
             FileHandle.standardError.write(Data("passantd: configuration not usable:\n\(error)\n".utf8))
             throw ExitCode(78)

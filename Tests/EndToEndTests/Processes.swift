@@ -25,6 +25,10 @@ final class Program: @unchecked Sendable {
         }
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        // Test hosts (containers, CI) rarely report a synchronised clock although their host keeps
+        // time: passantd trusts it unless a test says otherwise (see ClockTests for the real thing).
+        var environment = environment
+        if name == "passantd", environment["PASSANT_TIME_SYNC"] == nil { environment["PASSANT_TIME_SYNC"] = "assume" }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
