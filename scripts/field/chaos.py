@@ -67,8 +67,11 @@ class Run:
         conf = os.path.join(self.work, "mosquitto.conf")
         with open(conf, "w") as f:
             # Persistent: a broker restarted gracefully keeps the subscriber's session and its queue.
+            # The broker's own log says which PUBLISH it received from passantd and sent to the subscriber:
+            # with --keep, what to read when a bin is missing at the receiver.
             f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                    f"persistence_location {self.work}/\nautosave_interval 1\n")
+                    f"persistence_location {self.work}/\nautosave_interval 1\n"
+                    f"log_dest file {self.work}/mosquitto.log\nlog_type all\nlog_timestamp_format %H:%M:%S\n")
         self.broker = subprocess.Popen(["/usr/sbin/mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
