@@ -163,7 +163,7 @@ public struct LD06Counter: SensorCounter {
             if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
         }
         health.crossings += crossings.count
-        health.fastMovers = fastMovers.values.reduce(0, +)
+        health.fastMovers = detector.fastMovers.values.reduce(0, +) + earlierFastMovers.values.reduce(0, +)
         crossings.removeAll(keepingCapacity: true)
     }
 
