@@ -92,13 +92,46 @@ public struct CountBin: Sendable, Hashable, Codable {
     /// full coverage is a real zero; with coverage 0 it is an outage.
     public var coverage: Double
     public var flags: BinFlags
+    /// Fast movers (cyclists, scooters) the sensor told apart from pedestrians and counted separately;
+    /// nil for a sensor that does not tell them apart (beams, rangefinders, a LiDAR without
+    /// `fast_mover_mps`). Never part of `aToB` and `bToA`.
+    public var fastMovers: FastMovers?
 
-    public init(key: BinKey, aToB: Int, bToA: Int, coverage: Double, flags: BinFlags) {
+    public init(
+        key: BinKey, aToB: Int, bToA: Int, coverage: Double, flags: BinFlags, fastMovers: FastMovers? = nil
+    ) {
         self.key = key
         self.aToB = aToB
         self.bToA = bToA
         self.coverage = coverage
         self.flags = flags
+        self.fastMovers = fastMovers
+    }
+}
+
+/// Fast movers counted per direction in one bin, as anonymous as the pedestrian counts beside them.
+public struct FastMovers: Sendable, Hashable, Codable {
+    public var aToB: Int
+    public var bToA: Int
+
+    public init(aToB: Int, bToA: Int) {
+        self.aToB = aToB
+        self.bToA = bToA
+    }
+
+    public static func + (lhs: FastMovers, rhs: FastMovers) -> FastMovers {
+        FastMovers(aToB: lhs.aToB + rhs.aToB, bToA: lhs.bToA + rhs.bToA)
+    }
+}
+
+extension FastMovers? {
+    /// Counts of two bins added up; nil only when neither bin tells fast movers apart.
+    public static func + (lhs: FastMovers?, rhs: FastMovers?) -> FastMovers? {
+        switch (lhs, rhs) {
+        case (nil, nil): nil
+        case (let one?, nil), (nil, let one?): one
+        case (let a?, let b?): a + b
+        }
     }
 }
 

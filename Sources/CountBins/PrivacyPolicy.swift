@@ -61,24 +61,29 @@ public struct PrivacyPolicy: Sendable, Hashable {
     }
 
     /// The bin as it may be stored and sent: noised (when `epsilon` is set), then with small counts
-    /// suppressed, flagged accordingly. Draws two noise values (one per direction) from `generator`;
-    /// call it once per bin, when it closes, and keep the result.
+    /// suppressed, flagged accordingly. Draws one noise value per count (two directions, and two more
+    /// for fast movers when the bin has them) from `generator`; call it once per bin, when it closes,
+    /// and keep the result. Fast movers are people too: their counts get the same treatment.
     public func apply(to bin: CountBin, using generator: inout some RandomNumberGenerator) -> CountBin {
         guard isActive else { return bin }
         var bin = bin
-        if epsilon != nil {
-            bin.aToB = max(0, bin.aToB + noise(using: &generator))
-            bin.bToA = max(0, bin.bToA + noise(using: &generator))
-            bin.flags.insert(.noised)
-        }
-        if minimumCount > 1 {
-            let small = 1..<minimumCount
-            if small.contains(bin.aToB) || small.contains(bin.bToA) {
-                bin.flags.insert(.suppressed)
-                if small.contains(bin.aToB) { bin.aToB = 0 }
-                if small.contains(bin.bToA) { bin.bToA = 0 }
+        var suppressed = false
+        func publish(_ count: inout Int) {
+            if epsilon != nil { count = max(0, count + noise(using: &generator)) }
+            if (1..<minimumCount).contains(count) {
+                count = 0
+                suppressed = true
             }
         }
+        publish(&bin.aToB)
+        publish(&bin.bToA)
+        if var fast = bin.fastMovers {
+            publish(&fast.aToB)
+            publish(&fast.bToA)
+            bin.fastMovers = fast
+        }
+        if epsilon != nil { bin.flags.insert(.noised) }
+        if suppressed { bin.flags.insert(.suppressed) }
         return bin
     }
 

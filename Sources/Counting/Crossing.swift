@@ -13,13 +13,22 @@ public enum Direction: String, Sendable, Hashable, CaseIterable {
 
 /// One person who walked through, and when (milliseconds on the sensor's timeline).
 public struct Crossing: Sendable, Hashable {
+    /// Who crossed, as far as the sensor can tell.
+    public enum Kind: Sendable, Hashable {
+        case pedestrian
+        /// Faster than a walker at the line (a cyclist, a scooter): counted apart, never as a pedestrian.
+        case fastMover
+    }
+
     public var direction: Direction
     /// When the person passed the middle of the counting zone, in sensor-timeline milliseconds.
     public var time: Int64
+    public var kind: Kind
 
-    public init(direction: Direction, time: Int64) {
+    public init(direction: Direction, time: Int64, kind: Kind = .pedestrian) {
         self.direction = direction
         self.time = time
+        self.kind = kind
     }
 }
 

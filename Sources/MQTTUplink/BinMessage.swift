@@ -13,6 +13,9 @@ import PassantConfig
 ///  "a_to_b":3,"b_to_a":1,"counts":{"inbound":3,"outbound":1},"coverage":1,"flags":[]}]}
 /// ```
 ///
+/// A LiDAR sensor that tells fast movers (cyclists, scooters) apart adds them after `counts`, never
+/// inside the pedestrian counts: `"fast_movers":{"a_to_b":2,"b_to_a":0}`; other sensors leave it out.
+///
 /// Every bin is complete on its own (key, node, sensor, times), so a receiver may split the array.
 /// `counts` repeats `a_to_b`/`b_to_a` under the site's direction labels: the labels are what the
 /// city reads, the fixed names what a program can rely on when a label is renamed.
@@ -55,7 +58,11 @@ public enum BinMessage {
         JSONText.append(labels.aToB, to: &json)
         json += ":\(bin.aToB),"
         JSONText.append(labels.bToA, to: &json)
-        json += ":\(bin.bToA)},\"coverage\":"
+        json += ":\(bin.bToA)}"
+        if let fast = bin.fastMovers {
+            json += ",\"fast_movers\":{\"a_to_b\":\(fast.aToB),\"b_to_a\":\(fast.bToA)}"
+        }
+        json += ",\"coverage\":"
         json += number(bin.coverage)
         json += ",\"flags\":["
         var first = true

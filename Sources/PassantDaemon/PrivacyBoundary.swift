@@ -39,6 +39,7 @@ struct PrivacyBoundary<Generator: RandomNumberGenerator> {
         if let resumeCounts {
             bin.aToB = resumeCounts.aToB
             bin.bToA = resumeCounts.bToA
+            bin.fastMovers = resumeCounts.fastMovers
         } else if !stored.flags.isDisjoint(with: [.noised, .suppressed]) {
             return nil
         }

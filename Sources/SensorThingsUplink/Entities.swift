@@ -59,6 +59,8 @@ struct SiteDescription: Sendable {
         switch stream.series {
         case .aToB: return labels?.aToB ?? Direction.aToB.rawValue
         case .bToA: return labels?.bToA ?? Direction.bToA.rawValue
+        case .fastAToB: return "\(labels?.aToB ?? Direction.aToB.rawValue) fast movers"
+        case .fastBToA: return "\(labels?.bToA ?? Direction.bToA.rawValue) fast movers"
         case .dropped: return "dropped bins"
         }
     }
@@ -99,9 +101,14 @@ struct SiteDescription: Sendable {
     ) -> String {
         let label = label(stream)
         let description =
-            stream.series == .dropped
-            ? "Bins of sensor \(stream.sensor) that gateway \(stream.node) had to drop (store full or too old) before delivering them: each Observation covers a range in which nothing else will arrive, and its result is how many bins were dropped"
-            : "Pedestrians counted by sensor \(stream.sensor) of gateway \(stream.node), walking \(label) (\(stream.series.rawValue)), per bin"
+            switch stream.series {
+            case .dropped:
+                "Bins of sensor \(stream.sensor) that gateway \(stream.node) had to drop (store full or too old) before delivering them: each Observation covers a range in which nothing else will arrive, and its result is how many bins were dropped"
+            case .fastAToB, .fastBToA:
+                "Fast movers (cyclists, scooters: faster than a walker at the line) counted by sensor \(stream.sensor) of gateway \(stream.node), going \(label) (\(stream.series.rawValue)), per bin; never part of the pedestrian counts"
+            case .aToB, .bToA:
+                "Pedestrians counted by sensor \(stream.sensor) of gateway \(stream.node), walking \(label) (\(stream.series.rawValue)), per bin"
+            }
         var members: [(String, String)] = [
             ("name", JSONText.string("\(stream.sensor) \(label)")),
             ("description", JSONText.string(description)),
@@ -153,13 +160,24 @@ struct SiteDescription: Sendable {
             ]).utf8)
     }
 
-    /// The ObservedProperty of a series: pedestrians counted (both directions share it), or bins
-    /// dropped. Its key (`properties/passant_key`) and body.
+    /// The ObservedProperty of a series: pedestrians counted (both directions share it), fast movers
+    /// counted, or bins dropped. Its key (`properties/passant_key`) and body.
     static func observedProperty(_ series: Series) -> (key: String, body: [UInt8]) {
         let (key, name, description) =
-            series == .dropped
-            ? ("dropped-bins", "dropped bins", "Number of count bins the gateway dropped before delivering them")
-            : ("pedestrian-count", "pedestrian count", "Number of pedestrians crossing the counting line in one direction")
+            switch series {
+            case .dropped:
+                ("dropped-bins", "dropped bins", "Number of count bins the gateway dropped before delivering them")
+            case .fastAToB, .fastBToA:
+                (
+                    "fast-mover-count", "fast mover count",
+                    "Number of fast movers (cyclists, scooters) crossing the counting line in one direction"
+                )
+            case .aToB, .bToA:
+                (
+                    "pedestrian-count", "pedestrian count",
+                    "Number of pedestrians crossing the counting line in one direction"
+                )
+            }
         let body = JSONText.object([
             ("name", JSONText.string(name)),
             ("definition", JSONText.string("urn:passant:observed-property:\(key)")),

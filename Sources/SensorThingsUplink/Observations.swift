@@ -1,4 +1,4 @@
-// Bins as SensorThings Observations: two rows per bin (one per direction), the CreateObservations
+// Bins as SensorThings Observations: two rows per bin (one per direction; four with fast movers), the CreateObservations
 // body (dataArray extension) and its reply. Pure functions of their inputs, so a retried request is
 // byte for byte the request that went before.
 
@@ -11,34 +11,45 @@ public enum Direction: String, Sendable, Hashable, CaseIterable {
     case bToA = "b_to_a"
 }
 
-/// One Observation to be stored: one direction of one bin.
+/// One Observation to be stored: one count (a direction, of pedestrians or of fast movers) of one bin.
 struct ObservationRow: Sendable, Hashable {
-    /// `node/sensor/start/length/direction`: the bin key and the direction, stored in `parameters`
-    /// so the row can be found again (the server ignores client-chosen ids).
+    /// `node/sensor/start/length/series`: the bin key and the series, stored in `parameters` so the
+    /// row can be found again (the server ignores client-chosen ids).
     var key: String
     var bin: BinKey
-    var direction: Direction
+    var series: Series
     var result: Int
     var coverage: Double
     var flags: [String]
 
-    init(bin: CountBin, direction: Direction) {
+    /// Nil when the bin has no such count (fast movers of a sensor that does not tell them apart).
+    init?(bin: CountBin, series: Series) {
+        guard let result = series.count(in: bin) else { return nil }
         self.bin = bin.key
-        self.direction = direction
-        self.key = Self.key(bin.key, direction)
-        self.result = direction == .aToB ? bin.aToB : bin.bToA
+        self.series = series
+        self.key = Self.key(bin.key, series)
+        self.result = result
         // Rounded so the value read back compares equal to the value sent.
         self.coverage =
             (min(max(bin.coverage.isFinite ? bin.coverage : 0, 0), 1) * 1_000_000).rounded() / 1_000_000
         self.flags = bin.flags.names
     }
 
-    static func key(_ bin: BinKey, _ direction: Direction) -> String {
-        bin.description + "/" + direction.rawValue
+    init(bin: CountBin, direction: Direction) {
+        self.init(bin: bin, series: Series(direction))!
+    }
+
+    /// The rows of a bin: its two directions, and its two fast-mover counts when it has them.
+    static func rows(of bin: CountBin) -> [ObservationRow] {
+        Series.counts.compactMap { ObservationRow(bin: bin, series: $0) }
+    }
+
+    static func key(_ bin: BinKey, _ series: Series) -> String {
+        bin.description + "/" + series.rawValue
     }
 
     /// The Datastream this row belongs to.
-    var stream: StreamKey { StreamKey(node: bin.node, sensor: bin.sensor, direction: direction) }
+    var stream: StreamKey { StreamKey(node: bin.node, sensor: bin.sensor, series: series) }
 
     /// The bin's end: the row's `resultTime` (when the count was complete), which also orders a
     /// Datastream's rows for the high-water mark.
@@ -72,15 +83,34 @@ struct ObservationRow: Sendable, Hashable {
     }
 }
 
-/// What one of a counter's Datastreams holds: the count of one direction, or the bins the gateway
-/// had to drop (store full or too old) before delivering them.
+/// What one of a counter's Datastreams holds: the pedestrians of one direction, the fast movers
+/// (cyclists, scooters) of one direction, or the bins the gateway had to drop (store full or too old)
+/// before delivering them.
 enum Series: String, Sendable, Hashable, CaseIterable {
     case aToB = "a_to_b"
     case bToA = "b_to_a"
+    case fastAToB = "fast_a_to_b"
+    case fastBToA = "fast_b_to_a"
     case dropped
 
     init(_ direction: Direction) {
         self = direction == .aToB ? .aToB : .bToA
+    }
+
+    /// The series that hold a bin's counts.
+    static let counts: [Series] = [.aToB, .bToA, .fastAToB, .fastBToA]
+
+    var isFastMovers: Bool { self == .fastAToB || self == .fastBToA }
+
+    /// This series' count in `bin`; nil when the bin has none.
+    func count(in bin: CountBin) -> Int? {
+        switch self {
+        case .aToB: bin.aToB
+        case .bToA: bin.bToA
+        case .fastAToB: bin.fastMovers?.aToB
+        case .fastBToA: bin.fastMovers?.bToA
+        case .dropped: nil
+        }
     }
 }
 

@@ -8,7 +8,7 @@ public enum ObservationPreview {
     public static func body(
         _ bins: [CountBin], phenomenonTime: SensorThingsConfiguration.PhenomenonTime
     ) -> String {
-        let rows = bins.flatMap { bin in Direction.allCases.map { ObservationRow(bin: bin, direction: $0) } }
+        let rows = bins.flatMap(ObservationRow.rows(of:))
         var ids: [StreamKey: EntityID] = [:]
         for row in rows where ids[row.stream] == nil {
             ids[row.stream] = EntityID("Datastream of \(row.stream.description)")

@@ -40,7 +40,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     public nonisolated let name: String
-    /// Bins per request: each bin is two rows (one per direction).
+    /// Bins per request: each bin is two rows (one per direction), four with fast movers.
     public nonisolated let maxBatch: Int
 
     let configuration: SensorThingsConfiguration
@@ -147,7 +147,7 @@ public actor SensorThingsUplink: Uplink {
     public func deliver(_ bins: [CountBin]) async throws(UplinkError) -> [BinKey] {
         guard thingID != nil else { throw UplinkError(.transient, "not prepared") }
         if bins.isEmpty { return [] }
-        let rows = bins.flatMap { bin in Direction.allCases.map { ObservationRow(bin: bin, direction: $0) } }
+        let rows = bins.flatMap(ObservationRow.rows(of:))
         let streams = Set(rows.map(\.stream))
         if !streams.isSubset(of: datastreams.keys) {
             try await discover(streams.subtracting(datastreams.keys))
@@ -160,7 +160,7 @@ public actor SensorThingsUplink: Uplink {
         if !toSend.isEmpty { stored.formUnion(try await create(toSend)) }
 
         return bins.filter { bin in
-            Direction.allCases.allSatisfy { stored.contains(ObservationRow.key(bin.key, $0)) }
+            ObservationRow.rows(of: bin).allSatisfy { stored.contains($0.key) }
         }.map(\.key)
     }
 

@@ -90,13 +90,16 @@ extension BinStore {
             let small = max(1, minimumCount) - 1
             let smallCountBins =
                 small == 0
-                ? 0 : try count("a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ?", [small, small])
+                ? 0
+                : try count(
+                    "a_to_b BETWEEN 1 AND ? OR b_to_a BETWEEN 1 AND ? OR fast_a_to_b BETWEEN 1 AND ? OR fast_b_to_a BETWEEN 1 AND ?",
+                    [small, small, small, small])
             let newest = try BinRecord.order(BinRecord.Columns.start.desc).fetchOne(db)
             var newestResume: ResumeCounts?
             if let id = newest?.id,
                 let row = try ResumeCountRecord.filter(ResumeCountRecord.Columns.binID == id).fetchOne(db)
             {
-                newestResume = ResumeCounts(aToB: Int(row.aToB), bToA: Int(row.bToA))
+                newestResume = row.counts
             }
             return StoreInventory(
                 tables: tables, binLengths: lengths, bins: try BinRecord.fetchCount(db),

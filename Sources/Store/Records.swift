@@ -17,11 +17,16 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
     var bToA: Int64
     var coverage: Double
     var flags: Int64
+    /// NULL for a sensor that does not tell fast movers apart.
+    var fastAToB: Int64?
+    var fastBToA: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id, node, sensor, start, seconds, coverage, flags
         case aToB = "a_to_b"
         case bToA = "b_to_a"
+        case fastAToB = "fast_a_to_b"
+        case fastBToA = "fast_b_to_a"
     }
 
     enum Columns {
@@ -42,6 +47,8 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
         bToA = Int64(bin.bToA)
         coverage = bin.coverage
         flags = Int64(bin.flags.rawValue)
+        fastAToB = bin.fastMovers.map { Int64($0.aToB) }
+        fastBToA = bin.fastMovers.map { Int64($0.bToA) }
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -51,6 +58,7 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
     /// Whether counts, coverage or flags differ (the key being the same).
     func hasSameValues(as other: BinRecord) -> Bool {
         aToB == other.aToB && bToA == other.bToA && coverage == other.coverage && flags == other.flags
+            && fastAToB == other.fastAToB && fastBToA == other.fastBToA
     }
 
     /// The bin this row holds. Throws for a row no passant could have written (unknown bin length,
@@ -58,7 +66,8 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
     func countBin() throws -> CountBin {
         guard let length = BinLength(rawValue: Int(seconds)),
             let flagBits = UInt32(exactly: flags),
-            let aToB = Int(exactly: aToB), let bToA = Int(exactly: bToA), aToB >= 0, bToA >= 0
+            let aToB = Int(exactly: aToB), let bToA = Int(exactly: bToA), aToB >= 0, bToA >= 0,
+            let fastMovers = FastMovers.read(fastAToB, fastBToA)
         else {
             throw DatabaseError(
                 resultCode: .SQLITE_CORRUPT,
@@ -66,7 +75,8 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
         }
         return CountBin(
             key: BinKey(node: node, sensor: sensor, start: start, length: length),
-            aToB: aToB, bToA: bToA, coverage: coverage, flags: BinFlags(rawValue: flagBits))
+            aToB: aToB, bToA: bToA, coverage: coverage, flags: BinFlags(rawValue: flagBits),
+            fastMovers: fastMovers)
     }
 
     /// The request for the row of `key`.
@@ -78,6 +88,20 @@ struct BinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
 
     /// Oldest first; ties in a fixed order so that exports and deliveries are reproducible.
     static let chronological = [Columns.start, Columns.sensor, Columns.node, Columns.seconds]
+}
+
+extension FastMovers {
+    /// The fast movers of a row's two columns: `.some(nil)` when both are NULL (the sensor does not
+    /// tell them apart), nil when the pair is impossible (one NULL, or negative).
+    static func read(_ aToB: Int64?, _ bToA: Int64?) -> FastMovers?? {
+        switch (aToB, bToA) {
+        case (nil, nil): return .some(nil)
+        case (let a?, let b?):
+            guard let a = Int(exactly: a), let b = Int(exactly: b), a >= 0, b >= 0 else { return nil }
+            return FastMovers(aToB: a, bToA: b)
+        default: return nil
+        }
+    }
 }
 
 /// A row of `delivery`: an uplink confirmed it received a bin. No row means not yet delivered, so an

@@ -14,15 +14,17 @@ import GRDB
 public struct ResumeCounts: Sendable, Hashable {
     public var aToB: Int
     public var bToA: Int
+    public var fastMovers: FastMovers?
 
-    public init(aToB: Int, bToA: Int) {
+    public init(aToB: Int, bToA: Int, fastMovers: FastMovers? = nil) {
         self.aToB = aToB
         self.bToA = bToA
+        self.fastMovers = fastMovers
     }
 
     /// The counts of `bin`, before any policy was applied.
     public init(_ bin: CountBin) {
-        self.init(aToB: bin.aToB, bToA: bin.bToA)
+        self.init(aToB: bin.aToB, bToA: bin.bToA, fastMovers: bin.fastMovers)
     }
 }
 
@@ -33,11 +35,31 @@ struct ResumeCountRecord: Codable, Hashable, FetchableRecord, PersistableRecord 
     var binID: Int64
     var aToB: Int64
     var bToA: Int64
+    var fastAToB: Int64?
+    var fastBToA: Int64?
 
     enum CodingKeys: String, CodingKey {
         case binID = "bin_id"
         case aToB = "a_to_b"
         case bToA = "b_to_a"
+        case fastAToB = "fast_a_to_b"
+        case fastBToA = "fast_b_to_a"
+    }
+
+    init(binID: Int64, _ counts: ResumeCounts) {
+        self.binID = binID
+        aToB = Int64(counts.aToB)
+        bToA = Int64(counts.bToA)
+        fastAToB = counts.fastMovers.map { Int64($0.aToB) }
+        fastBToA = counts.fastMovers.map { Int64($0.bToA) }
+    }
+
+    /// The counts this row holds; nil for a row no passant could have written.
+    var counts: ResumeCounts? {
+        guard let aToB = Int(exactly: aToB), let bToA = Int(exactly: bToA), aToB >= 0, bToA >= 0,
+            let fastMovers = FastMovers.read(fastAToB, fastBToA)
+        else { return nil }
+        return ResumeCounts(aToB: aToB, bToA: bToA, fastMovers: fastMovers)
     }
 
     enum Columns {
@@ -47,7 +69,7 @@ struct ResumeCountRecord: Codable, Hashable, FetchableRecord, PersistableRecord 
     /// Sets (or, with nil, erases) the resume counts of the bin with row id `binID`.
     static func replace(binID: Int64, with counts: ResumeCounts?, _ db: Database) throws {
         if let counts {
-            try ResumeCountRecord(binID: binID, aToB: Int64(counts.aToB), bToA: Int64(counts.bToA)).upsert(db)
+            try ResumeCountRecord(binID: binID, counts).upsert(db)
         } else {
             try filter(Columns.binID == binID).deleteAll(db)
         }
@@ -61,10 +83,9 @@ extension BinStore {
             guard
                 let id = try BinRecord.matching(key).select(BinRecord.Columns.id, as: Int64.self).fetchOne(
                     db),
-                let row = try ResumeCountRecord.filter(ResumeCountRecord.Columns.binID == id).fetchOne(db),
-                let aToB = Int(exactly: row.aToB), let bToA = Int(exactly: row.bToA), aToB >= 0, bToA >= 0
+                let row = try ResumeCountRecord.filter(ResumeCountRecord.Columns.binID == id).fetchOne(db)
             else { return nil }
-            return ResumeCounts(aToB: aToB, bToA: bToA)
+            return row.counts
         }
     }
 

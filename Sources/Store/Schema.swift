@@ -71,5 +71,17 @@ var storeMigrator: DatabaseMigrator {
         }
     }
 
+    // Fast movers (cyclists, scooters) a LiDAR tells apart from pedestrians, per bin and direction:
+    // NULL for sensors that do not tell them apart, so a 0 always means none were seen. The true
+    // counts of a bin closed early get theirs too.
+    migrator.registerMigration("v4 fast movers") { db in
+        for table in ["bin", "resume_count"] {
+            try db.alter(table: table) { t in
+                t.add(column: "fast_a_to_b", .integer)
+                t.add(column: "fast_b_to_a", .integer)
+            }
+        }
+    }
+
     return migrator
 }

@@ -5,7 +5,8 @@ enum BinFormat: String, CaseIterable {
     case json
     case csv
 
-    static let csvHeader = "node,sensor,start,seconds,a_to_b,b_to_a,coverage,flags"
+    /// Fast movers come last, empty for a sensor that does not tell them apart.
+    static let csvHeader = "node,sensor,start,seconds,a_to_b,b_to_a,coverage,flags,fast_a_to_b,fast_b_to_a"
 
     func line(_ bin: CountBin, includeNode: Bool = true) -> String {
         let flags = bin.flags.names
@@ -22,12 +23,16 @@ enum BinFormat: String, CaseIterable {
                 "\"coverage\":\(bin.coverage)",
                 "\"flags\":[\(flags.map(JSONText.string).joined(separator: ","))]",
             ]
+            if let fast = bin.fastMovers {
+                fields.append("\"fast_movers\":{\"a_to_b\":\(fast.aToB),\"b_to_a\":\(fast.bToA)}")
+            }
             return "{" + fields.joined(separator: ",") + "}"
         case .csv:
             return [
                 csvField(bin.key.node), csvField(bin.key.sensor), UTCTime.format(bin.key.start),
                 "\(bin.key.length.rawValue)", "\(bin.aToB)", "\(bin.bToA)", "\(bin.coverage)",
                 flags.joined(separator: " "),
+                bin.fastMovers.map { "\($0.aToB)" } ?? "", bin.fastMovers.map { "\($0.bToA)" } ?? "",
             ].joined(separator: ",")
         }
     }

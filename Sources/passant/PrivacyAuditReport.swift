@@ -38,6 +38,8 @@ struct PrivacyAuditReport {
         "bin.b_to_a": "count B→A as published (after the policy)",
         "bin.coverage": "fraction of the bin with a healthy sensor",
         "bin.flags": "quality and policy flags",
+        "bin.fast_a_to_b": "fast movers (cyclists, scooters) A→B as published; NULL when not told apart",
+        "bin.fast_b_to_a": "fast movers (cyclists, scooters) B→A as published; NULL when not told apart",
         "delivery.bin_id": "bin row",
         "delivery.uplink": "uplink name (config)",
         "delivery.state": "delivered",
@@ -54,6 +56,8 @@ struct PrivacyAuditReport {
         "resume_count.bin_id": "bin row (a bin closed early)",
         "resume_count.a_to_b": "TRUE count A→B of a bin closed early, kept only to resume it; never sent",
         "resume_count.b_to_a": "TRUE count B→A of a bin closed early, kept only to resume it; never sent",
+        "resume_count.fast_a_to_b": "TRUE fast movers A→B of a bin closed early, kept only to resume it; never sent",
+        "resume_count.fast_b_to_a": "TRUE fast movers B→A of a bin closed early, kept only to resume it; never sent",
         "grdb_migrations.identifier": "schema migrations applied",
     ]
 

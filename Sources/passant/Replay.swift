@@ -146,7 +146,7 @@ struct Replay: ParsableCommand {
         let summary =
             "replayed \(bytes) bytes: \(health.frames) \(frames), \(health.rejectedFrames) rejected, "
             + "\(health.lostFrames) lost, \(health.crossings) crossings, "
-            + (health.protocol == "ld06" ? "\(health.fastMovers) fast movers not counted, " : "")
+            + (health.protocol == "ld06" ? "\(health.fastMovers) fast movers apart, " : "")
             + String(
                 format: "%.0f s of sensor time in %.3f s (%.0f× real time); CPU %.3f s: %.0f× on one core\n",
                 simulated, wall, wall > 0 ? simulated / wall : 0, cpu, cpu > 0 ? simulated / cpu : 0)

@@ -45,6 +45,26 @@ struct PrivacyPolicyTests {
         #expect(apply(bin(40, 17)) == bin(40, 17))
     }
 
+    @Test func fastMoversAreSuppressedAndNoisedLikePedestriansAndStayNilWhereNotToldApart() {
+        var generator = SeededGenerator(seed: 7)
+        var counted = bin(5, 4)
+        counted.fastMovers = FastMovers(aToB: 1, bToA: 6)
+        let suppressed = PrivacyPolicy(minimumCount: 3).apply(to: counted, using: &generator)
+        #expect(suppressed.fastMovers == FastMovers(aToB: 0, bToA: 6))
+        #expect(suppressed.aToB == 5 && suppressed.bToA == 4)
+        #expect(suppressed.flags == [.suppressed])
+        // Noise is drawn for each fast-mover count too: over many bins they are not all exact.
+        let noisy = PrivacyPolicy(epsilon: 0.5)
+        var changed = 0
+        for _ in 0..<200 {
+            let published = noisy.apply(to: counted, using: &generator)
+            #expect(published.flags.contains(.noised))
+            if published.fastMovers != counted.fastMovers { changed += 1 }
+        }
+        #expect(changed > 100)
+        #expect(noisy.apply(to: bin(5, 4), using: &generator).fastMovers == nil)
+    }
+
     @Test func theGeometricNoiseHasMeanZeroAndVariance2AlphaOver1MinusAlphaSquared() {
         for epsilon in [0.5, 1.0, 2.0] {
             let policy = PrivacyPolicy(epsilon: epsilon)

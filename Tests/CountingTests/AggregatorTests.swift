@@ -33,6 +33,36 @@ struct AggregatorTests {
         #expect(bins.map(\.bToA) == [1, 0, 0])
     }
 
+    @Test func fastMoversAreCountedApartFromPedestriansAndOnlyWhereTheSensorTellsThemApart() {
+        var lidar = Aggregator(
+            configuration: .init(node: "gw", sensor: "lidar", length: .oneMinute, countsFastMovers: true))
+        lidar.count(.aToB, at: ms(10))
+        lidar.count(.aToB, kind: .fastMover, at: ms(11))
+        lidar.count(.bToA, kind: .fastMover, at: ms(12))
+        lidar.count(.bToA, kind: .fastMover, at: ms(13))
+        let bins = lidar.close(now: ms(200))
+        #expect(bins.map(\.aToB) == [1, 0, 0])
+        #expect(bins.map(\.bToA) == [0, 0, 0])
+        // A quiet bin says "none seen", not "not told apart".
+        #expect(bins.map(\.fastMovers) == [FastMovers(aToB: 1, bToA: 2), FastMovers(aToB: 0, bToA: 0), FastMovers(aToB: 0, bToA: 0)])
+        var beams = aggregator()
+        beams.count(.aToB, at: ms(10))
+        #expect(beams.close(now: ms(200)).allSatisfy { $0.fastMovers == nil })
+    }
+
+    @Test func aResumedBinKeepsItsFastMovers() {
+        var first = Aggregator(
+            configuration: .init(node: "gw", sensor: "lidar", length: .oneMinute, countsFastMovers: true))
+        first.count(.aToB, kind: .fastMover, at: ms(10))
+        let early = first.closeAll(now: ms(20))
+        #expect(early.first?.flags.contains(.closedEarly) == true)
+        var second = Aggregator(
+            configuration: .init(node: "gw", sensor: "lidar", length: .oneMinute, countsFastMovers: true))
+        second.resume(early[0])
+        second.count(.aToB, kind: .fastMover, at: ms(40))
+        #expect(second.close(now: ms(120)).first?.fastMovers == FastMovers(aToB: 2, bToA: 0))
+    }
+
     @Test func aBinClosesOnlyAGracePeriodAfterItsEnd() {
         var agg = aggregator(graceMillis: 5_000)
         agg.count(.aToB, at: ms(30))

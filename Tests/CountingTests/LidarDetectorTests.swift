@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// Builds turns of a sensor looking at a wall 5 m away (x = 5) with round bodies in front of it.
-private struct Street {
+struct Street {
     static let line = CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3.0, y: 0))
 
     /// A turn at `time` ms with bodies of radius 0.2 m at `people` (sensor frame, metres), and bicycles
@@ -66,7 +66,7 @@ private struct Street {
             time += 0.1
         }
         detector.reset(into: &crossings)
-        return (crossings, detector)
+        return (crossings.filter { $0.kind == .pedestrian }, detector)
     }
 }
 

@@ -70,6 +70,8 @@ struct LidarSiteTests {
             "passant", ["export", "--db", database, "--format", "json"])
         #expect(status == 0, "\(errors)")
         let counted = countsByStart(try jsonLines(exported))
+        // The LiDAR tells fast movers apart (fast_mover_mps defaults to 3): every bin says how many, 0 included.
+        #expect(try jsonLines(exported).allSatisfy { ($0["fast_movers"] as? [String: Int])?.count == 2 })
         let expected = countsByStart(
             try jsonLines(try String(contentsOfFile: truthPath, encoding: .utf8)), type: "bin")
         #expect(expected.count == 5)

@@ -31,6 +31,16 @@ struct BinMessageTests {
         #expect(try decodeBins(payload) == [partial])
     }
 
+    @Test func fastMoversTravelApartFromThePedestrianCountsAndOnlyWhenToldApart() throws {
+        var lidar = bin
+        lidar.fastMovers = FastMovers(aToB: 2, bToA: 0)
+        let text = String(decoding: BinMessage.encode([lidar], site: "s", labels: DirectionLabels()), as: UTF8.self)
+        #expect(text.contains(#""counts":{"a_to_b":3,"b_to_a":1},"fast_movers":{"a_to_b":2,"b_to_a":0},"coverage""#))
+        #expect(try decodeBins(Array(text.utf8)) == [lidar])
+        let beams = String(decoding: BinMessage.encode([bin], site: "s", labels: DirectionLabels()), as: UTF8.self)
+        #expect(!beams.contains("fast_movers"))
+    }
+
     @Test func labelsAreEscapedAsJSONStrings() throws {
         let payload = BinMessage.encode(
             [bin], site: "s", labels: DirectionLabels(aToB: "zum \"Markt\"", bToA: "back\\slash"))

@@ -224,6 +224,27 @@ struct DeliveryTests {
         try await expectExactlyOnce(bins, at: server)
     }
 
+    @Test func fastMoversGetTheirOwnDatastreamsAndObservedPropertyApartFromPedestrians() async throws {
+        let server = try await SensorThingsServer.start()
+        defer { server.remove() }
+        var lidar = makeBins(sensor: "lidar", count: 6)
+        for index in lidar.indices { lidar[index].fastMovers = FastMovers(aToB: index % 3, bToA: (index * 2) % 5) }
+        let beams = makeBins(sensor: "door", count: 6)
+        let uplink = try makeUplink(url: server.root, sensors: ["door", "lidar"])
+        try await uplink.prepare()
+        #expect(Set(try await uplink.deliver(lidar + beams)) == Set((lidar + beams).map(\.key)))
+        // A retry (a lost reply) stores nothing twice, fast movers included.
+        #expect(Set(try await uplink.deliver(lidar)) == Set(lidar.map(\.key)))
+        await uplink.shutdown()
+        try await expectExactlyOnce(lidar + beams, at: server)
+        #expect(try await server.count("Datastreams") == 6)
+        #expect(try await server.count("ObservedProperties") == 2)
+        let streams = try await server.get("/Datastreams", [("$select", "name,properties")])
+        let names = ((streams as? [String: Any])?["value"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(Set(names).isSuperset(of: ["lidar inbound fast movers", "lidar outbound fast movers"]))
+        #expect(!names.contains("door inbound fast movers"))
+    }
+
     @Test func aDatastreamDeletedAtTheServerIsCreatedAgain() async throws {
         let server = try await SensorThingsServer.start()
         defer { server.remove() }

@@ -41,8 +41,8 @@ func makeUplink(
         environment: [:], logger: testLogger())
 }
 
-/// Checks at the server that it holds exactly the rows of `bins` (two per bin) and of `gaps` (one
-/// per gap record), each once, with their values, and nothing else.
+/// Checks at the server that it holds exactly the rows of `bins` (two per bin, four with fast
+/// movers) and of `gaps` (one per gap record), each once, with their values, and nothing else.
 func expectExactlyOnce(
     _ bins: [CountBin], gaps: [DroppedRange] = [], at server: SensorThingsServer,
     sourceLocation: SourceLocation = #_sourceLocation
@@ -52,7 +52,8 @@ func expectExactlyOnce(
     let observations = try await server.observations()
     let byKey = Dictionary(grouping: observations, by: \.key)
     #expect(
-        observations.count == bins.count * 2 + gaps.count, "rows at the server", sourceLocation: sourceLocation)
+        observations.count == bins.reduce(0) { $0 + ($1.fastMovers == nil ? 2 : 4) } + gaps.count,
+        "rows at the server", sourceLocation: sourceLocation)
     var problems: [String] = []
     for gap in gaps {
         let copies = byKey[gap.key] ?? []
@@ -66,7 +67,9 @@ func expectExactlyOnce(
         }
     }
     for bin in bins {
-        for (direction, count) in [("a_to_b", bin.aToB), ("b_to_a", bin.bToA)] {
+        var series = [("a_to_b", bin.aToB), ("b_to_a", bin.bToA)]
+        if let fast = bin.fastMovers { series += [("fast_a_to_b", fast.aToB), ("fast_b_to_a", fast.bToA)] }
+        for (direction, count) in series {
             let key = bin.key.description + "/" + direction
             let copies = byKey[key] ?? []
             if copies.count != 1 {

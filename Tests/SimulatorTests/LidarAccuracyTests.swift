@@ -39,6 +39,9 @@ struct LidarAccuracyTests {
         let outcome = LidarSite.run(.cyclists, seconds: 600, seed: 6)
         #expect(outcome.truthCyclists > 10)
         #expect(outcome.fastMovers >= outcome.truthCyclists * 8 / 10, "\(outcome)")
+        // Counted apart in the bins, every one of them, and every bin says how many (0 included).
+        #expect(outcome.binnedFastMovers == outcome.fastMovers, "\(outcome)")
+        #expect(outcome.binsWithoutFastMovers == 0, "\(outcome)")
         #expect(outcome.accuracyAToB >= 0.9 && outcome.accuracyBToA >= 0.9, "\(outcome)")
     }
 }

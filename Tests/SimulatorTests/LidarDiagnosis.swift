@@ -37,7 +37,7 @@ struct LidarDiagnosis {
         var lines: [String] = []
         for direction in [Direction.aToB, .bToA] {
             let wanted = report.crossings.filter { ($0.direction == .aToB) == (direction == .aToB) }
-            var found = crossings.filter { $0.direction == direction }.map(\.time).sorted()
+            var found = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }.map(\.time).sorted()
             var missed: [GroundTruthReport.Crossing] = []
             for event in wanted {
                 if let index = found.indices.min(by: {

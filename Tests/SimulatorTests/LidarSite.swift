@@ -42,6 +42,10 @@ enum LidarSite {
         var countedBToA = 0
         var truthCyclists = 0
         var fastMovers = 0
+        /// Fast movers as the bins carry them (apart from the pedestrian counts).
+        var binnedFastMovers = 0
+        /// Bins without a fast-mover count although the LiDAR tells them apart.
+        var binsWithoutFastMovers = 0
         var turnBacks = 0
         var packets = 0
         var bytes = 0
@@ -88,6 +92,8 @@ enum LidarSite {
             $0.crossingTime * 1000 < Double(seconds * 1000)
         }
         outcome.fastMovers = counter.fastMovers.values.reduce(0, +)
+        outcome.binnedFastMovers = bins.reduce(0) { $0 + ($1.fastMovers.map { $0.aToB + $0.bToA } ?? 0) }
+        outcome.binsWithoutFastMovers = bins.count { $0.fastMovers == nil }
         outcome.packets = renderer.statistics.packets
         outcome.turns = counter.turns
         return outcome

@@ -13,7 +13,10 @@ struct BinStoreTests {
         try store.databaseWriter.read { db in
             #expect(try db.tableExists("bin"))
             #expect(try db.tableExists("delivery"))
-            #expect(try storeMigrator.appliedIdentifiers(db) == ["v1 bins", "v2 dropped ranges", "v3 resume counts"])
+            #expect(
+                try storeMigrator.appliedIdentifiers(db) == [
+                    "v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers",
+                ])
             #expect(try db.tableExists("dropped_range"))
             #expect(try db.tableExists("dropped_range_delivery"))
             let gapUnique = try db.indexes(on: "dropped_range").filter(\.isUnique).map(\.columns)
@@ -36,6 +39,55 @@ struct BinStoreTests {
         #expect(try store.bin(for: saved.key) == saved)
         #expect(try store.bins() == [saved])
         #expect(try store.count() == 1)
+    }
+
+    @Test("fast movers load back as stored: counts when told apart, nil when not, and a change is a change")
+    func fastMoversRoundTrip() throws {
+        let store = try BinStore.inMemory(uplinks: ["mqtt"])
+        var lidar = bin("lidar", minute: 0, aToB: 12, bToA: 9)
+        lidar.fastMovers = FastMovers(aToB: 3, bToA: 0)
+        let beams = bin("door", minute: 0, aToB: 4, bToA: 2)
+        try store.save([lidar, beams])
+        #expect(try store.bin(for: lidar.key) == lidar)
+        #expect(try store.bin(for: beams.key)?.fastMovers == nil)
+        try store.markDelivered([lidar.key], uplink: "mqtt")
+        // Saved again with one more cyclist (a resumed bin): the new value must be delivered again.
+        lidar.fastMovers?.aToB += 1
+        try store.save([lidar])
+        #expect(try store.bin(for: lidar.key) == lidar)
+        #expect(try store.pending(uplink: "mqtt", limit: 10, endingBefore: .max).map(\.key).contains(lidar.key))
+    }
+
+    @Test("a file from before fast movers is brought forward: its bins load with none, and new bins keep theirs")
+    func migrationKeepsOlderBins() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/store.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try storeMigrator.migrate(queue, upTo: "v3 resume counts")
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO bin (node, sensor, start, seconds, a_to_b, b_to_a, coverage, flags) VALUES ('gw', 'door', 1795773600, 60, 5, 6, 1, 0)"
+                )
+            }
+        }
+        let store = try BinStore(path: path)
+        let old = try store.bins()
+        #expect(old.count == 1 && old[0].aToB == 5 && old[0].fastMovers == nil)
+        var lidar = bin("lidar", minute: 1, aToB: 1, bToA: 1)
+        lidar.fastMovers = FastMovers(aToB: 2, bToA: 7)
+        try store.save([lidar])
+        #expect(try store.bin(for: lidar.key) == lidar)
+    }
+
+    @Test("a row with one fast-mover column NULL is damage, not a bin")
+    func halfAFastMoverPairIsRefused() throws {
+        let store = try BinStore.inMemory()
+        var lidar = bin("lidar", minute: 0, aToB: 1, bToA: 1)
+        lidar.fastMovers = FastMovers(aToB: 1, bToA: 1)
+        try store.save([lidar])
+        try store.databaseWriter.write { db in try db.execute(sql: "UPDATE bin SET fast_b_to_a = NULL") }
+        #expect(throws: StoreError.self) { try store.bins() }
     }
 
     @Test("a key not stored loads as nil")

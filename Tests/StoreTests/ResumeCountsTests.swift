@@ -83,7 +83,8 @@ struct ResumeCountsTests {
         #expect(binTable.rows == 4)
         #expect(
             binTable.columns.map(\.name) == [
-                "id", "node", "sensor", "start", "seconds", "a_to_b", "b_to_a", "coverage", "flags",
+                "id", "node", "sensor", "start", "seconds", "a_to_b", "b_to_a", "coverage", "flags", "fast_a_to_b",
+                "fast_b_to_a",
             ])
         #expect(binTable.columns.filter(\.holdsTime).map(\.name) == ["start"])
         #expect(binTable.columns.first { $0.name == "start" }?.offMinuteValues == 0)

@@ -17,14 +17,18 @@ public struct Aggregator: Sendable {
         public var length: BinLength
         /// How long after its end a bin stays open for late decisions.
         public var graceMillis: Int64
+        /// The sensor tells fast movers apart: its bins carry `fastMovers`, zero included.
+        public var countsFastMovers: Bool
 
         public init(
-            node: String, sensor: String, length: BinLength = .fifteenMinutes, graceMillis: Int64 = 10_000
+            node: String, sensor: String, length: BinLength = .fifteenMinutes, graceMillis: Int64 = 10_000,
+            countsFastMovers: Bool = false
         ) {
             self.node = node
             self.sensor = sensor
             self.length = length
             self.graceMillis = graceMillis
+            self.countsFastMovers = countsFastMovers
         }
     }
 
@@ -32,6 +36,7 @@ public struct Aggregator: Sendable {
     struct OpenBin: Sendable {
         var aToB = 0
         var bToA = 0
+        var fastMovers = FastMovers(aToB: 0, bToA: 0)
         var healthyMillis: Int64 = 0
         var flags: BinFlags = []
     }
@@ -50,17 +55,19 @@ public struct Aggregator: Sendable {
 
     private var lengthMillis: Int64 { configuration.length.seconds * 1000 }
 
-    /// Counts one person at `unixMillis`.
-    public mutating func count(_ direction: Direction, at unixMillis: Int64) {
+    /// Counts one person (or, for `.fastMover`, one cyclist or scooter) at `unixMillis`.
+    public mutating func count(_ direction: Direction, kind: Crossing.Kind = .pedestrian, at unixMillis: Int64) {
         var time = unixMillis
         if let closedBefore, time < closedBefore {
             lateCrossings += 1
             time = closedBefore
         }
         update(binAt: time) { bin in
-            switch direction {
-            case .aToB: bin.aToB += 1
-            case .bToA: bin.bToA += 1
+            switch (kind, direction) {
+            case (.pedestrian, .aToB): bin.aToB += 1
+            case (.pedestrian, .bToA): bin.bToA += 1
+            case (.fastMover, .aToB): bin.fastMovers.aToB += 1
+            case (.fastMover, .bToA): bin.fastMovers.bToA += 1
             }
         }
     }
@@ -130,6 +137,7 @@ public struct Aggregator: Sendable {
         var bin = open[stored.key.start] ?? OpenBin()
         bin.aToB += stored.aToB
         bin.bToA += stored.bToA
+        if let fast = stored.fastMovers { bin.fastMovers = bin.fastMovers + fast }
         bin.healthyMillis += healthy
         bin.flags.formUnion(flags)
         open[stored.key.start] = bin
@@ -157,6 +165,6 @@ public struct Aggregator: Sendable {
                 node: configuration.node, sensor: configuration.sensor, start: start,
                 length: configuration.length),
             aToB: open.aToB, bToA: open.bToA, coverage: (coverage * 10_000).rounded() / 10_000,
-            flags: open.flags)
+            flags: open.flags, fastMovers: configuration.countsFastMovers ? open.fastMovers : nil)
     }
 }

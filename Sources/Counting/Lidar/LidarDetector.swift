@@ -164,7 +164,9 @@ public struct LidarDetector: Sendable {
             switch event {
             case .crossed(let direction, let time):
                 crossings.append(Crossing(direction: direction, time: time))
-            case .fastMover(let direction, _): fastMovers[direction, default: 0] += 1
+            case .fastMover(let direction, let time):
+                fastMovers[direction, default: 0] += 1
+                crossings.append(Crossing(direction: direction, time: time, kind: .fastMover))
             }
         }
         events.removeAll(keepingCapacity: true)

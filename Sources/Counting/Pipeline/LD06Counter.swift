@@ -19,6 +19,8 @@ public struct LD06Counter: SensorCounter {
             linkTimeoutMillis: Int64 = 1500
         ) {
             self.bins = bins
+            // Bins carry fast movers exactly when the detector tells them apart.
+            self.bins.countsFastMovers = detector.fastMoverSpeed != nil
             self.detector = detector
             self.linkTimeoutMillis = linkTimeoutMillis
         }
@@ -49,7 +51,8 @@ public struct LD06Counter: SensorCounter {
 
     public var sensorNow: Int64? { lastSensorTime.flatMap { anchor.utc($0) } }
 
-    /// Fast movers (cyclists, scooters) counted per direction since start; never in the bins.
+    /// Fast movers (cyclists, scooters) counted per direction since start; in the bins apart from
+    /// pedestrians (`CountBin.fastMovers`) when `bins.countsFastMovers` is set.
     public var fastMovers: [Direction: Int] { detector.fastMovers.merging(earlierFastMovers, uniquingKeysWith: +) }
     /// Fast movers counted by detectors replaced since (`recalibrate`).
     private var earlierFastMovers: [Direction: Int] = [:]
@@ -159,10 +162,14 @@ public struct LD06Counter: SensorCounter {
 
     private mutating func countCrossings() {
         for crossing in crossings {
-            live.append(.crossing(crossing.direction))
-            if let time = anchor.utc(crossing.time) { aggregator.count(crossing.direction, at: time) }
+            if crossing.kind == .pedestrian {
+                live.append(.crossing(crossing.direction))
+                health.crossings += 1
+            }
+            if let time = anchor.utc(crossing.time) {
+                aggregator.count(crossing.direction, kind: crossing.kind, at: time)
+            }
         }
-        health.crossings += crossings.count
         health.fastMovers = detector.fastMovers.values.reduce(0, +) + earlierFastMovers.values.reduce(0, +)
         crossings.removeAll(keepingCapacity: true)
     }

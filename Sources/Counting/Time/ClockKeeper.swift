@@ -114,6 +114,7 @@ public struct ClockKeeper: Sendable {
             if let carried = carry {
                 bin.aToB += carried.aToB
                 bin.bToA += carried.bToA
+                bin.fastMovers = bin.fastMovers + carried.fastMovers
                 bin.flags.formUnion(carried.flags.union(.clockUnsynchronised))
                 carry = nil
             }
@@ -222,6 +223,7 @@ public struct ClockKeeper: Sendable {
         guard var a else { return b }
         a.aToB += b.aToB
         a.bToA += b.bToA
+        a.fastMovers = a.fastMovers + b.fastMovers
         a.coverage = min(1, a.coverage + b.coverage)
         a.flags.formUnion(b.flags)
         return a

@@ -111,6 +111,7 @@ private struct BinsMessage: Decodable {
         var counts: [String: Int]
         var coverage: Double
         var flags: [String]
+        var fast_movers: [String: Int]?
     }
     var schema: Int
     var site: String
@@ -140,7 +141,15 @@ func decodeBins(_ payload: [UInt8]) throws -> [CountBin] {
         guard entry.counts.values.sorted() == [entry.a_to_b, entry.b_to_a].sorted() else {
             throw TestFailure("counts under the labels disagree with a_to_b/b_to_a in \(entry)")
         }
+        var fastMovers: FastMovers?
+        if let fast = entry.fast_movers {
+            guard let aToB = fast["a_to_b"], let bToA = fast["b_to_a"], fast.count == 2 else {
+                throw TestFailure("fast_movers is not {a_to_b, b_to_a} in \(entry)")
+            }
+            fastMovers = FastMovers(aToB: aToB, bToA: bToA)
+        }
         return CountBin(
-            key: key, aToB: entry.a_to_b, bToA: entry.b_to_a, coverage: entry.coverage, flags: flags)
+            key: key, aToB: entry.a_to_b, bToA: entry.b_to_a, coverage: entry.coverage, flags: flags,
+            fastMovers: fastMovers)
     }
 }
