@@ -128,12 +128,12 @@ let package = Package(
         // Shared by the tests that start real servers and programs.
         .target(name: "TestSupport", path: "Tests/Support"),
 
-        .testTarget(name: "PCNTTests", dependencies: ["PCNT"]),
-        .testTarget(name: "TFminiTests", dependencies: ["TFmini"]),
+        .testTarget(name: "PCNTTests", dependencies: ["PCNT", "TestSupport"]),
+        .testTarget(name: "TFminiTests", dependencies: ["TFmini", "TestSupport"]),
         .testTarget(name: "PortProbeTests", dependencies: ["PortProbe", "PCNT", "TFmini"]),
         .testTarget(name: "LD06Tests", dependencies: ["LD06"]),
-        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "LD06", "CountBins"]),
-        .testTarget(name: "CountBinsTests", dependencies: ["CountBins"]),
+        .testTarget(name: "CountingTests", dependencies: ["Counting", "PCNT", "LD06", "CountBins", "TestSupport"]),
+        .testTarget(name: "CountBinsTests", dependencies: ["CountBins", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CountBins"]),
         .testTarget(
             name: "UplinksTests",

@@ -1,6 +1,7 @@
 import CountBins
 import Counting
 import PCNT
+import TestSupport
 import Testing
 
 /// A gateway without a real-time clock, second by second: a PCNT node sends a keepalive every second
@@ -22,7 +23,8 @@ private struct Gateway {
 
     static func fresh() -> any SensorCounter {
         PCNTCounter(
-            configuration: .init(bins: .init(node: "gw", sensor: "door", length: .oneMinute, graceMillis: 5_000)),
+            configuration: .init(
+                bins: .init(node: "gw", sensor: "door", length: .oneMinute, graceMillis: 5_000)),
             clock: .systemClock)
     }
 
@@ -86,7 +88,8 @@ private func expectWellFormed(_ bins: [CountBin], sourceLocation: SourceLocation
     let starts = closed.map(\.key.start)
     #expect(Set(starts).count == starts.count, "a key twice: \(starts)", sourceLocation: sourceLocation)
     #expect(starts == starts.sorted(), "bins out of order: \(starts)", sourceLocation: sourceLocation)
-    #expect(closed.allSatisfy { $0.key.start % 60 == 0 && $0.aToB >= 0 && $0.coverage >= 0 && $0.coverage <= 1 })
+    #expect(
+        closed.allSatisfy { $0.key.start % 60 == 0 && $0.aToB >= 0 && $0.coverage >= 0 && $0.coverage <= 1 })
 }
 
 @Suite("ClockKeeper")
@@ -242,7 +245,7 @@ struct ClockAnchorWeekTests {
     @Test(arguments: [50, -50])
     func fiftyPpmOfDriftOverAWeekDoesNotShiftBins(ppm: Int64) {
         var anchor = ClockAnchor(.systemClock)
-        var random = SplitMix(seed: 7)
+        var random = SeededGenerator(seed: 7)
         var worst: Int64 = 0
         var binsShifted = 0
         let week: Int64 = 7 * 24 * 3600
@@ -264,17 +267,5 @@ struct ClockAnchorWeekTests {
         }
         #expect(worst < 100, "worst error \(worst) ms")
         #expect(binsShifted == 0)
-    }
-}
-
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -6,23 +6,16 @@
 
 import Counting
 import PCNT
+import TestSupport
 import Testing
 
 // MARK: - The field model
 
-/// SplitMix64, seeded: every field is reproducible.
-private struct FieldRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension SeededGenerator {
+    fileprivate mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        Double.random(in: range, using: &self)
     }
-
-    mutating func uniform(_ range: ClosedRange<Double>) -> Double { Double.random(in: range, using: &self) }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+    fileprivate mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
 
 /// One site: where the beams are and how the node reports them.
@@ -34,7 +27,7 @@ private struct Site {
     /// Timestamp jitter, ± ms, on every edge.
     var jitter: Int64
 
-    static func random(_ rng: inout FieldRandom) -> Site {
+    static func random(_ rng: inout SeededGenerator) -> Site {
         Site(
             spacing: rng.uniform(0.15...0.30), debounce: Int64.random(in: 0...50, using: &rng),
             jitter: Int64.random(in: 0...6, using: &rng))
@@ -112,7 +105,7 @@ private struct Mover {
 /// A random walker of the given kind. Arm and bag gaps are drawn in milliseconds at the walker's
 /// speed: 30–80 ms clears inside one person.
 private func person(
-    _ kind: Mover.Kind, _ direction: Direction, at entry: Double, _ rng: inout FieldRandom
+    _ kind: Mover.Kind, _ direction: Direction, at entry: Double, _ rng: inout SeededGenerator
 ) -> Mover {
     var speed: Double
     var torso: Double
@@ -123,7 +116,7 @@ private func person(
     case .dog: (speed, torso) = (rng.uniform(0.8...2.0), 0.5)
     }
     let speedOut = speed * rng.uniform(0.75...1.3)
-    func gap(_ rng: inout FieldRandom) -> Double { rng.uniform(0.030...0.080) * min(speed, speedOut) }
+    func gap(_ rng: inout SeededGenerator) -> Double { rng.uniform(0.030...0.080) * min(speed, speedOut) }
     // The same pram, suitcase or bag on both beams. At 1.2 m a child shows only a head; a pram's
     // pusher has both hands on the handle.
     let long = rng.uniform(0.8...1.2)
@@ -158,7 +151,7 @@ private func person(
 
 /// What the node reports for these movers at this site: per beam, the union of the parts'
 /// intervals, debounced, stamped when confirmed, with jitter; in time order.
-private func nodeEdges(_ movers: [Mover], _ site: Site, _ rng: inout FieldRandom) -> [ChannelEdge] {
+private func nodeEdges(_ movers: [Mover], _ site: Site, _ rng: inout SeededGenerator) -> [ChannelEdge] {
     var edges: [ChannelEdge] = []
     for channel in [Channel.a, .b] {
         var raw: [(Double, Double)] = []
@@ -238,7 +231,7 @@ private func tally(_ crossings: [Crossing], _ direction: Direction) -> Int {
     crossings.filter { $0.direction == direction }.count
 }
 
-private func randomKind(_ rng: inout FieldRandom) -> Mover.Kind {
+private func randomKind(_ rng: inout SeededGenerator) -> Mover.Kind {
     let roll = rng.uniform(0...1)
     if roll < 0.62 { return .adult }
     if roll < 0.80 { return .child }
@@ -252,7 +245,7 @@ private func randomKind(_ rng: inout FieldRandom) -> Mover.Kind {
 struct DetectorFieldTests {
     @Test("People passing one at a time are counted exactly, whatever they carry", arguments: 1...8)
     func oneAtATime(seed: UInt64) {
-        var rng = FieldRandom(state: 0xF1E1_D000 + seed)
+        var rng = SeededGenerator(seed: 0xF1E1_D000 + seed)
         let site = Site.random(&rng)
         var movers: [Mover] = []
         var t = 1000.0
@@ -274,7 +267,7 @@ struct DetectorFieldTests {
 
     @Test("A person stopping between the beams, touching neither, is counted once", arguments: 1...4)
     func stopBetweenBeams(seed: UInt64) {
-        var rng = FieldRandom(state: 0x5707_0000 + seed)
+        var rng = SeededGenerator(seed: 0x5707_0000 + seed)
         var site = Site.random(&rng)
         site.spacing = rng.uniform(0.26...0.30)
         var movers: [Mover] = []
@@ -295,7 +288,7 @@ struct DetectorFieldTests {
 
     @Test("A dog below the beams counts nothing, even when its head flicks one beam", arguments: 1...3)
     func dogs(seed: UInt64) {
-        var rng = FieldRandom(state: 0xD060_0000 + seed)
+        var rng = SeededGenerator(seed: 0xD060_0000 + seed)
         let site = Site.random(&rng)
         var movers: [Mover] = []
         var t = 1000.0
@@ -323,7 +316,7 @@ struct DetectorFieldTests {
     @Test(
         "Single-file flows with normal gaps are counted at least 99.5 % right", arguments: 1...4)
     func singleFile(seed: UInt64) {
-        var rng = FieldRandom(state: 0x51F1_0000 + seed)
+        var rng = SeededGenerator(seed: 0x51F1_0000 + seed)
         let site = Site.random(&rng)
         var movers: [Mover] = []
         var t = 1000.0

@@ -2,6 +2,7 @@
 
 import Counting
 import PCNT
+import TestSupport
 import Testing
 
 private func keepalive(_ seq: UInt16, _ tick: UInt32) -> NodeSentence {
@@ -190,7 +191,7 @@ struct NodeTimelineTests {
     @Test("time never goes backwards, whatever the seqs and ticks (seeded random streams)")
     func monotonic() {
         for seed in UInt64(0)..<20 {
-            var random = SplitMix(seed: seed)
+            var random = SeededGenerator(seed: seed)
             var timeline = NodeTimeline()
             var last = Int64.min
             var seq: UInt16 = 0
@@ -210,18 +211,5 @@ struct NodeTimelineTests {
                 last = step.time
             }
         }
-    }
-}
-
-/// SplitMix64, seeded: the same stream on every platform.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@
 
 import PCNT
 import Testing
+import TestSupport
 
 @Suite("CommandDecoder")
 struct CommandDecoderTests {

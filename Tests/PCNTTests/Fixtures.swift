@@ -1,6 +1,7 @@
 // The test vectors of PCNT.md, with what each one says, and small tools shared by the PCNT tests.
 
 import PCNT
+import TestSupport
 import Testing
 
 /// One node sentence test vector: the line as written in the spec, and its meaning.
@@ -122,19 +123,6 @@ enum SpecVectors {
     static var nodeStream: [UInt8] { node.flatMap(\.wire) }
     static var nodeSentences: [NodeSentence] { node.map(\.sentence) }
     static var commandStream: [UInt8] { commands.flatMap(\.wire) }
-}
-
-/// SplitMix64: a small, seeded, platform-independent generator, so a failing seed fails everywhere.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Cuts `bytes` into chunks at random points (including empty chunks).

@@ -2,6 +2,7 @@
 
 import PCNT
 import Testing
+import TestSupport
 
 /// Random values within the PCNT grammar.
 struct MessageGenerator {

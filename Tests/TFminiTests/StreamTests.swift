@@ -1,6 +1,7 @@
 // Streams as a serial line delivers them: split anywhere, with noise, lost and damaged bytes.
 
 import TFmini
+import TestSupport
 import Testing
 
 @Suite struct StreamTests {
@@ -77,7 +78,7 @@ import Testing
     }
 
     @Test func garbageIsCountedByteForByteAndNeverCostsAFrame() {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         let frames = (0..<200).map { i in
             TFminiOutput.frame(TFminiFrame(distance: UInt16(i * 7), strength: 300, celsius: 20))
         }
@@ -103,7 +104,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrashAndEveryByteIsAccountedFor() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         var decoder = TFminiDecoder()
         var outputs = 0
         var fed = 0
@@ -142,17 +143,5 @@ import Testing
         decoder.decode(frame + TFminiCommand.saveSettings.encoded) { commands.append($0) }
         #expect(commands == [.saveSettings])
         #expect(decoder.rejects.noiseBytes == frame.count)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -56,7 +56,9 @@ public struct Aggregator: Sendable {
     private var lengthMillis: Int64 { configuration.length.seconds * 1000 }
 
     /// Counts one person (or, for `.fastMover`, one cyclist or scooter) at `unixMillis`.
-    public mutating func count(_ direction: Direction, kind: Crossing.Kind = .pedestrian, at unixMillis: Int64) {
+    public mutating func count(
+        _ direction: Direction, kind: Crossing.Kind = .pedestrian, at unixMillis: Int64
+    ) {
         var time = unixMillis
         if let closedBefore, time < closedBefore {
             lateCrossings += 1
