@@ -29,6 +29,19 @@ public struct StatusReport: Codable, Sendable, Hashable {
         self.today = today
     }
 
+    /// The report as it may leave the gateway (the MQTT health message): without today's counts and
+    /// without the running totals of people and fast movers, since two reports a minute apart would
+    /// give the exact count of that minute, finer than a bin and past the privacy policy.
+    public var upstream: StatusReport {
+        var report = self
+        report.today = []
+        for index in report.sensors.indices {
+            report.sensors[index].crossings = nil
+            report.sensors[index].fastMovers = nil
+        }
+        return report
+    }
+
     public struct Sensor: Codable, Sendable, Hashable {
         public var name: String
         public var `protocol`: String
@@ -49,6 +62,9 @@ public struct StatusReport: Codable, Sendable, Hashable {
         /// sent upstream, where two reports a minute apart would give the true count of that minute,
         /// finer than a bin and past the privacy policy.
         public var crossings: Int?
+        /// Fast movers (cyclists, scooters) counted apart since the daemon started, for a LiDAR that
+        /// tells them apart; like `crossings`, on the control socket only.
+        public var fastMovers: Int?
         public var binsStored: Int
         public var binsWaiting: Int
         public var lastError: String?

@@ -18,9 +18,7 @@ struct HealthReporter: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            var report = status.report(withToday: false)
-            // Running totals stay local: differences of them would be counts finer than a bin, unprivatised.
-            for index in report.sensors.indices { report.sensors[index].crossings = nil }
+            let report = status.report(withToday: false).upstream
             guard let json = try? JSONEncoder.passant.encode(report) else { continue }
             let text = String(decoding: json, as: UTF8.self)
             for target in targets where target.healthInterval != nil { target.publishHealth(text) }

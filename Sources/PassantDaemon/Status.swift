@@ -34,6 +34,7 @@ struct StatusSource: Sendable {
             sensor.degraded = health.degraded
             sensor.coverage = health.binCoverage
             sensor.crossings = health.crossings
+            if health.protocol == "ld06" { sensor.fastMovers = health.fastMovers }
             sensor.binsStored = report.binsStored
             sensor.binsWaiting = report.binsWaiting
             sensor.lastError = report.lastError

@@ -14,7 +14,7 @@ enum StatusText {
                 text +=
                     "  \(pad(sensor.name, 10)) \(pad(sensor.protocol, 6)) \(pad(sensor.link.uppercased(), 8)) \(sensor.port)\n"
                 text +=
-                    "  \(pad("", 10)) \(String(format: "%.1f", sensor.framesPerSecond)) frames/s · rejected \(sensor.rejectedFrames) · lost \(sensor.lostFrames) · coverage \(coverage)\(sensor.crossings.map { " · \($0) counted" } ?? "")\n"
+                    "  \(pad("", 10)) \(String(format: "%.1f", sensor.framesPerSecond)) frames/s · rejected \(sensor.rejectedFrames) · lost \(sensor.lostFrames) · coverage \(coverage)\(sensor.crossings.map { " · \($0) counted" } ?? "")\(sensor.fastMovers.map { " · \($0) fast movers apart" } ?? "")\n"
                 if let identity = sensor.identity { text += "  \(pad("", 10)) \(identity)\n" }
                 if sensor.degraded {
                     text += "  \(pad("", 10)) DEGRADED: a beam or channel is blocked or faulty\n"
