@@ -51,6 +51,7 @@ struct SiteDescription: Sendable {
     var site: String
     var thing: SensorThingsConfiguration.Thing
     var labels: [String: (aToB: String, bToA: String)]
+    var protocols: [String: SensorProtocol] = [:]
 
     var thingKey: String { site }
 
@@ -149,7 +150,7 @@ struct SiteDescription: Sendable {
                 ("description", JSONText.string("passant pedestrian counter \(sensor) on gateway \(node)")),
                 // The only encodings django-ogc-sensorthings takes are PDF, SensorML and HTML.
                 ("encodingType", JSONText.string("text/html")),
-                ("metadata", JSONText.string("passant counter (two infrared beams, PCNT protocol)")),
+                ("metadata", JSONText.string("passant counter: \(Self.kind(protocols[sensor]))")),
                 (
                     "properties",
                     JSONText.object([
@@ -160,13 +161,26 @@ struct SiteDescription: Sendable {
             ]).utf8)
     }
 
+    /// What a counter is, in the words of its Sensor entity.
+    static func kind(_ protocol: SensorProtocol?) -> String {
+        switch `protocol` {
+        case .pcnt, nil: "two infrared beams (PCNT protocol)"
+        case .tof2: "two time-of-flight rangefinders on a counter node (PCNT protocol)"
+        case .tfminiPair: "two Benewake TFmini-family rangefinders"
+        case .ld06: "an LDROBOT LD06/LD19 2D LiDAR counting at a line"
+        }
+    }
+
     /// The ObservedProperty of a series: pedestrians counted (both directions share it), fast movers
     /// counted, or bins dropped. Its key (`properties/passant_key`) and body.
     static func observedProperty(_ series: Series) -> (key: String, body: [UInt8]) {
         let (key, name, description) =
             switch series {
             case .dropped:
-                ("dropped-bins", "dropped bins", "Number of count bins the gateway dropped before delivering them")
+                (
+                    "dropped-bins", "dropped bins",
+                    "Number of count bins the gateway dropped before delivering them"
+                )
             case .fastAToB, .fastBToA:
                 (
                     "fast-mover-count", "fast mover count",

@@ -28,19 +28,24 @@ public actor SensorThingsUplink: Uplink {
     public struct Sensor: Sendable, Hashable {
         public var name: String
         public var labels: DirectionLabels
+        /// What kind of counter it is, for the Sensor entity's metadata.
+        public var `protocol`: SensorProtocol
 
-        public init(name: String, labels: DirectionLabels = DirectionLabels()) {
+        public init(
+            name: String, labels: DirectionLabels = DirectionLabels(), protocol: SensorProtocol = .pcnt
+        ) {
             self.name = name
             self.labels = labels
+            self.protocol = `protocol`
         }
 
         public init(_ sensor: SensorConfiguration) {
-            self.init(name: sensor.name, labels: sensor.labels)
+            self.init(name: sensor.name, labels: sensor.labels, protocol: sensor.protocol)
         }
     }
 
     public nonisolated let name: String
-    /// Bins per request: each bin is two rows (one per direction), four with fast movers.
+    /// Bins per request (`batch_rows` over the rows of a bin: two, one per direction; four with fast movers).
     public nonisolated let maxBatch: Int
 
     let configuration: SensorThingsConfiguration
@@ -86,12 +91,16 @@ public actor SensorThingsUplink: Uplink {
     ) throws(UplinkError) {
         self.configuration = configuration
         self.name = configuration.name
-        self.maxBatch = max(1, configuration.batchRows / 2)
+        // Rows per bin: two, four for a LiDAR that counts fast movers apart.
+        self.maxBatch = max(1, configuration.batchRows / (sensors.contains { $0.protocol == .ld06 } ? 4 : 2))
         self.node = node
         self.sensors = sensors
         var labels: [String: (aToB: String, bToA: String)] = [:]
         for sensor in sensors { labels[sensor.name] = (sensor.labels.aToB, sensor.labels.bToA) }
-        self.site = SiteDescription(site: site, thing: configuration.thing, labels: labels)
+        var protocols: [String: SensorProtocol] = [:]
+        for sensor in sensors { protocols[sensor.name] = sensor.protocol }
+        self.site = SiteDescription(
+            site: site, thing: configuration.thing, labels: labels, protocols: protocols)
         self.environment = environment
         var logger = logger
         logger[metadataKey: "uplink"] = "\(configuration.name)"
@@ -203,7 +212,8 @@ public actor SensorThingsUplink: Uplink {
         datastreams.merge(found.datastreams) { _, new in new }
         for stream in wanted.sorted() where datastreams[stream] == nil {
             let body = site.datastreamBody(
-                stream, sensor: try await sensorID(stream), observedProperty: try await observedProperty(stream),
+                stream, sensor: try await sensorID(stream),
+                observedProperty: try await observedProperty(stream),
                 thing: thing)
             let created = try await call(
                 .POST, "/Datastreams", body: Array(body.utf8), what: "creating the Datastream \(stream)")
@@ -222,8 +232,7 @@ public actor SensorThingsUplink: Uplink {
     }
 
     /// The Thing of this site and its Datastreams, or nil.
-    func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])?
-    {
+    func findThing() async throws(UplinkError) -> (id: EntityID, datastreams: [StreamKey: EntityID])? {
         let reply = try await call(
             .GET, "/Things",
             query: [

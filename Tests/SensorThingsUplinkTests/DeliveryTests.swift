@@ -8,8 +8,8 @@ import PassantConfig
 import SensorThingsUplink
 import ServiceLifecycle
 import Store
-import Testing
 import TestSupport
+import Testing
 import Uplinks
 
 @Suite(
@@ -228,11 +228,21 @@ struct DeliveryTests {
         let server = try await SensorThingsServer.start()
         defer { server.remove() }
         var lidar = makeBins(sensor: "lidar", count: 6)
-        for index in lidar.indices { lidar[index].fastMovers = FastMovers(aToB: index % 3, bToA: (index * 2) % 5) }
+        for index in lidar.indices {
+            lidar[index].fastMovers = FastMovers(aToB: index % 3, bToA: (index * 2) % 5)
+        }
         let beams = makeBins(sensor: "door", count: 6)
-        let uplink = try makeUplink(url: server.root, sensors: ["door", "lidar"])
+        let uplink = try makeUplink(
+            url: server.root, sensors: ["door", "lidar"], protocols: ["lidar": .ld06])
         try await uplink.prepare()
         #expect(Set(try await uplink.deliver(lidar + beams)) == Set((lidar + beams).map(\.key)))
+        let sensors = try await server.get("/Sensors", [("$select", "name,metadata")])
+        let metadata = Dictionary(
+            ((sensors as? [String: Any])?["value"] as? [[String: Any]] ?? []).map {
+                ($0["name"] as? String ?? "", $0["metadata"] as? String ?? "")
+            }, uniquingKeysWith: { first, _ in first })
+        #expect(metadata["lidar"]?.contains("2D LiDAR") == true, "\(metadata)")
+        #expect(metadata["door"]?.contains("infrared beams") == true, "\(metadata)")
         // A retry (a lost reply) stores nothing twice, fast movers included.
         #expect(Set(try await uplink.deliver(lidar)) == Set(lidar.map(\.key)))
         await uplink.shutdown()
@@ -240,7 +250,9 @@ struct DeliveryTests {
         #expect(try await server.count("Datastreams") == 6)
         #expect(try await server.count("ObservedProperties") == 2)
         let streams = try await server.get("/Datastreams", [("$select", "name,properties")])
-        let names = ((streams as? [String: Any])?["value"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        let names = ((streams as? [String: Any])?["value"] as? [[String: Any]] ?? []).compactMap {
+            $0["name"] as? String
+        }
         #expect(Set(names).isSuperset(of: ["lidar inbound fast movers", "lidar outbound fast movers"]))
         #expect(!names.contains("door inbound fast movers"))
     }

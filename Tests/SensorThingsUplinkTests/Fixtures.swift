@@ -27,7 +27,8 @@ func testLogger(_ label: String = "sensorthings-test") -> Logger {
 
 func makeUplink(
     url: String, sensors: [String] = ["door"], batchRows: Int = 10_000, timeoutSeconds: Double = 30,
-    name: String = "sensorthings", tls: SensorThingsConfiguration.TLS = .init()
+    name: String = "sensorthings", tls: SensorThingsConfiguration.TLS = .init(),
+    protocols: [String: SensorProtocol] = [:]
 ) throws -> SensorThingsUplink {
     let configuration = SensorThingsConfiguration(
         name: name, url: url,
@@ -36,7 +37,9 @@ func makeUplink(
     return try SensorThingsUplink(
         configuration: configuration, site: "marktplatz", node: "gw-1",
         sensors: sensors.map {
-            SensorThingsUplink.Sensor(name: $0, labels: DirectionLabels(aToB: "inbound", bToA: "outbound"))
+            SensorThingsUplink.Sensor(
+                name: $0, labels: DirectionLabels(aToB: "inbound", bToA: "outbound"),
+                protocol: protocols[$0] ?? .pcnt)
         },
         environment: [:], logger: testLogger())
 }
