@@ -124,7 +124,7 @@ public struct ClockKeeper: Sendable {
             if !synchronised {
                 bin.flags.insert(.clockUnsynchronised)
                 if holding {
-                    held.append(bin)
+                    hold(bin)
                     if held.count > holdLimit { out += giveUpHolding() }
                     continue
                 }
@@ -201,6 +201,48 @@ public struct ClockKeeper: Sendable {
         if !stored.isEmpty || !resume.isEmpty { clampedBin = nil }
         return StepOutcome(
             store: released + pass(stored), resume: resume.keys.sorted().map { resume[$0]! })
+    }
+
+    /// Where a held bin starts on the boot clock (seconds since boot), for keeping it on disk: rounded
+    /// to a whole bin, so nothing finer than a bin is written. Read back by `adopt` in the same boot.
+    public func bootStart(of bin: CountBin) -> Int64 {
+        let lengthMillis = length.seconds * 1000
+        let bootMillis = bin.key.start * 1000 - offset
+        // Nearest whole bin, ties down: floor((b + L/2) / L) * L.
+        let shifted = bootMillis + lengthMillis / 2 - 1
+        let bins = shifted / lengthMillis - (shifted % lengthMillis < 0 ? 1 : 0)
+        return bins * length.seconds
+    }
+
+    /// Takes back a bin held by an earlier run of this boot (passantd restarted before the clock was
+    /// synchronised), as if it had never stopped. `bootStart` (`bootStart(of:)` then) places it on
+    /// this run's provisional timeline: when the unsynchronised clock was not stepped between the two
+    /// runs the bin keeps its key; when it was (it is synchronised now, or was set by hand), the bin
+    /// moves with it, to within a bin. Held again (moved at synchronisation like any held bin), or,
+    /// once synchronised, released at the next `takeConfirmed`. Call before the first `pass`.
+    public mutating func adopt(_ bin: CountBin, bootStart: Int64) {
+        var bin = bin
+        let lengthMillis = length.seconds * 1000
+        let drift = bootStart * 1000 + offset - bin.key.start * 1000
+        if drift > lengthMillis / 2 || drift < -lengthMillis / 2 {
+            let middle = bin.key.start * 1000 + lengthMillis / 2 + drift
+            bin.key.start = length.start(containing: middle)
+        }
+        bin.flags.insert(.clockUnsynchronised)
+        hold(bin)
+    }
+
+    /// Holds `bin`, adding it to a held bin with the same key (a bin closed early before a restart and
+    /// continued by this run): held keys never repeat, so nothing is counted twice or overwritten.
+    private mutating func hold(_ bin: CountBin) {
+        guard let index = held.firstIndex(where: { $0.key == bin.key }) else {
+            held.append(bin)
+            return
+        }
+        let newer = bin.flags.contains(.closedEarly)
+        held[index] = merge(held[index], bin)
+        // The bin continued: it is closed early only if its last part was.
+        if !newer { held[index].flags.remove(.closedEarly) }
     }
 
     /// At shutdown: what is still held, flagged, with its provisional time.
