@@ -42,8 +42,8 @@ struct HeldBinsEndToEndTests {
 
         let first = try Program("passantd", arguments)
         try await first.log(containing: "the system clock is not synchronised", within: 20)
-        try await waitUntil(within: 90, "a closed bin held in the store") {
-            try BinStore(path: database).heldCount() >= 1
+        try await waitUntil(within: 150, "a closed bin with people in it held in the store") {
+            try BinStore(path: database).heldBins().contains { $0.bin.aToB + $0.bin.bToA > 0 }
         }
         first.signal(SIGKILL)
         _ = try await first.exit(within: 10)

@@ -13,7 +13,9 @@ struct BinStoreTests {
         try store.databaseWriter.read { db in
             #expect(try db.tableExists("bin"))
             #expect(try db.tableExists("delivery"))
-            #expect(try storeMigrator.appliedIdentifiers(db) == ["v1 bins", "v2 dropped ranges", "v3 resume counts"])
+            #expect(
+                try storeMigrator.appliedIdentifiers(db)
+                    == ["v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 held bins"])
             #expect(try db.tableExists("dropped_range"))
             #expect(try db.tableExists("dropped_range_delivery"))
             let gapUnique = try db.indexes(on: "dropped_range").filter(\.isUnique).map(\.columns)
