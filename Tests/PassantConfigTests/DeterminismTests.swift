@@ -24,12 +24,13 @@ struct ConfigurationDeterminismTests {
         return first
     }
 
-    /// Fuzz/findings/config-refusals-differ: complex (`? …`) and duplicated keys, which Yams refuses
+    /// Fuzz/corpus/config/refusals-differ-complex-duplicate-keys.yaml (once the fuzz finding
+    /// `config-refusals-differ`): complex (`? …`) and duplicated keys, which Yams refuses
     /// with a list of duplicates it orders from a Dictionary.
     @Test func theFuzzFindingIsRefusedTheSameWayEveryTime() throws {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        let data = try Data(contentsOf: root.appendingPathComponent("Fuzz/findings/config-refusals-differ"))
+        let data = try Data(contentsOf: root.appendingPathComponent("Fuzz/corpus/config/refusals-differ-complex-duplicate-keys.yaml"))
         let errors = expectSameEveryTime(String(decoding: data, as: UTF8.self))
         #expect(errors.count == 1)
         #expect(errors.first?.message.hasPrefix("not valid YAML: a mapping has the same key more than once") == true)
