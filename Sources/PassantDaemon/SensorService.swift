@@ -208,7 +208,7 @@ struct SensorLoop {
         for _ in 0..<3 where !waiting.isEmpty || heldChange() != nil { save() }
         if !waiting.isEmpty || heldChange() != nil {
             logger.error(
-                "stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
+                "stopping with \(waiting.count) bins not stored\(heldChange() != nil ? " and the bins held for the clock not written" : ""): \(lastStoreError ?? "store unavailable")")
         }
         for port in ports { port.source?.close() }
         logger.info("stopped; \(stored) bins stored")
@@ -268,7 +268,7 @@ struct SensorLoop {
         }
         if !keeper.synchronised, !loggedUnsynchronised {
             logger.warning(
-                "the system clock is not synchronised (boot \(bootID())): holding bins in memory, flagged, until it is — \(service.timeSync.waitingNote)"
+                "the system clock is not synchronised (boot \(bootID())): holding bins, flagged, in the store's held_bin until it is — \(service.timeSync.waitingNote)"
             )
             loggedUnsynchronised = true
         }

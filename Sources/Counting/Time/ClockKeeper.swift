@@ -24,8 +24,13 @@ import CountBins
 /// (the unsynchronised clock) and held here, flagged, instead of being stored. At synchronisation the
 /// correction is known: held bins move by it — to the whole bin nearest their shifted midpoint, so each
 /// count lands within half a bin of its true time — and are released without the flag. When that is
-/// impossible (a step while unsynchronised, more than `holdLimit` bins, shutdown first) they are
-/// released flagged `clock-unsynchronised` with their provisional time.
+/// impossible (a step while unsynchronised, more than `holdLimit` bins) they are released flagged
+/// `clock-unsynchronised` with their provisional time.
+///
+/// **Across a restart.** The daemon keeps what is held in its store with `bootStart(of:)` (the boot
+/// id beside it), so a crash or a stop loses nothing: a restart in the same boot hands the bins back
+/// (`adopt`) and they are stamped at synchronisation as if never interrupted; after a reboot the boot
+/// clock means nothing any more, and the store releases them flagged (`BinStore.placeHeld`).
 public struct ClockKeeper: Sendable {
     /// A step found by `observe`: the timeline jumps from `from` to `to` (Unix ms).
     public struct Step: Sendable, Hashable {
