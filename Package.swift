@@ -149,7 +149,10 @@ let package = Package(
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig", "CountBins"]),
         .testTarget(
             name: "PassantDaemonTests",
-            dependencies: ["PassantDaemon", "Control", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "PassantDaemon", "Control", "PassantConfig", "Store", "Counting", "CountBins",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "SimulatorTests", dependencies: ["PassantSimulator", "PCNT", "TFmini", "LD06", "Counting", "CountBins"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PassantSimulator", "TestSupport", "Store", "CountBins"]),

@@ -108,11 +108,14 @@ public struct StatusReport: Codable, Sendable, Hashable {
         public var path: String
         public var bytes: Int64?
         public var maxBytes: Int64
+        /// Bins closed before the system clock was synchronised, kept until their time is known.
+        public var heldBins: Int?
 
-        public init(path: String, bytes: Int64?, maxBytes: Int64) {
+        public init(path: String, bytes: Int64?, maxBytes: Int64, heldBins: Int? = nil) {
             self.path = path
             self.bytes = bytes
             self.maxBytes = maxBytes
+            self.heldBins = heldBins
         }
     }
 

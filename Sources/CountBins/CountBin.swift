@@ -107,6 +107,16 @@ public struct CountBin: Sendable, Hashable, Codable {
         self.flags = flags
         self.fastMovers = fastMovers
     }
+
+    /// Adds `other`'s counts and covered time to this bin's and unites their flags: two parts of one
+    /// bin counted apart (before and after a restart, or moved onto one key by a clock correction).
+    public mutating func absorb(_ other: CountBin) {
+        aToB += other.aToB
+        bToA += other.bToA
+        fastMovers = fastMovers + other.fastMovers
+        coverage = min(1, coverage + other.coverage)
+        flags.formUnion(other.flags)
+    }
 }
 
 /// Fast movers counted per direction in one bin, as anonymous as the pedestrian counts beside them.

@@ -148,7 +148,7 @@ extension Configuration {
 
         let privacy = top["privacy"].map { reader.privacy($0, key: "privacy") } ?? .off
 
-        if !reader.errors.isEmpty { throw ConfigurationErrors(reader.errors) }
+        if !reader.errors.isEmpty { throw ConfigurationErrors(reader.sortedErrors) }
         return Configuration(
             site: site, node: node, binLength: binLength, graceSeconds: grace, store: store, sensors: sensors,
             uplinks: uplinks, controlSocket: controlSocket, privacy: privacy)
@@ -173,8 +173,37 @@ struct Reader {
         errors.append(ConfigurationError(file: file, line: node.mark?.line, key: key, message: message))
     }
 
+    /// The problems in the order a technician reads the file: by line (file-wide ones first), then key,
+    /// the order found breaking ties. Every parse of one text gives the same list.
+    var sortedErrors: [ConfigurationError] {
+        errors.enumerated().sorted { a, b in
+            let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
+            if lineA != lineB { return lineA < lineB }
+            if a.element.key != b.element.key { return a.element.key < b.element.key }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
     mutating func yamlError(_ error: YamlError) -> ConfigurationError {
         switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams sorts the duplicated keys with an ordering that is not total once a key is not text
+            // (`? [a, b]`, listed as "<uncovertable>"), starting from a Dictionary's order, which differs
+            // from one parse to the next: its list and the line it gives vary. Name the text keys
+            // sorted and once each; give the line only when the keys are text with distinct spellings
+            // (then it is the first duplicate of the smallest key, the same every time; `1` and `"1"`
+            // are distinct keys that Yams orders neither way).
+            let notText = "<uncovertable>"
+            let text = duplicates.filter { $0 != notText }
+            var names = Set(text).sorted().map { "'\($0)'" }
+            let complex = text.count < duplicates.count
+            if complex { names.append("keys that are not text (`? …`)") }
+            let placed = !complex && Set(text).count == text.count
+            return ConfigurationError(
+                file: file, line: placed ? context.mark.line : nil, key: "",
+                message:
+                    "not valid YAML: a mapping has the same key more than once: \(names.joined(separator: ", ")); set each key once"
+            )
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             return ConfigurationError(

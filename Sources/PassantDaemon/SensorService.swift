@@ -114,8 +114,13 @@ struct SensorLoop {
     /// The system clock made safe (unset, stepping); nil with a sensor epoch. See `ClockKeeper`.
     var keeper: ClockKeeper?
     var loggedUnsynchronised = false
+    /// This boot (/proc/sys/kernel/random/boot_id), written with each held bin.
+    let boot = bootID()
+    /// The sensor's rows of `held_bin` as this loop last wrote them; nil when they could not be read at
+    /// start (then this run leaves the table alone). See `HeldBin`.
+    var storedHeld: [HeldBin]? = []
 
-    private var logger: Logger { service.logger }
+    var logger: Logger { service.logger }
     private var followsSystemClock: Bool { service.clock == .systemClock }
 
     init(service: SensorService, stop: StopSignal) {
@@ -125,11 +130,15 @@ struct SensorLoop {
         counter = setup.makeCounter(clock: service.clock)
         privacy = PrivacyBoundary(policy: service.privacy, generator: SystemRandomNumberGenerator())
         ports = service.sensor.ports.map { PortState(name: $0) }
+        // Before the keeper reads where the stored bins end: bins of an earlier boot may be stored now.
+        let heldThisBoot = recoverHeldBins()
         if service.clock == .systemClock {
             let storedUntil = (try? service.store.storedUntil(sensor: service.sensor.name)) ?? nil
-            keeper = ClockKeeper(
+            var keeper = ClockKeeper(
                 SystemClock(synchronisation: service.timeSync).reading(), length: service.counter.bins.length,
                 storedUntil: storedUntil.map { $0 * 1000 })
+            for held in heldThisBoot { keeper.adopt(held.bin, bootStart: held.bootStart) }
+            self.keeper = keeper
         }
     }
 
@@ -185,16 +194,21 @@ struct SensorLoop {
         }
         closed(admit(counter.finish(now: keeper?.time(boot: bootMillis()))))
         if var keeper, !keeper.held.isEmpty {
-            let held = keeper.releaseHeld()
-            logger.warning(
-                "stopping before the system clock was synchronised: \(held.count) bins stored flagged clock-unsynchronised with the unsynchronised clock's time")
-            closed(held)
-            self.keeper = keeper
+            if storedHeld == nil {
+                let held = keeper.releaseHeld()
+                logger.warning(
+                    "stopping before the system clock was synchronised: \(held.count) bins stored flagged clock-unsynchronised with the unsynchronised clock's time")
+                closed(held)
+                self.keeper = keeper
+            } else {
+                logger.warning(
+                    "stopping before the system clock was synchronised: \(keeper.held.count) bins stay held in the store; a restart in this boot takes them back, one after a reboot stores them flagged clock-unsynchronised with the unsynchronised clock's time")
+            }
         }
-        for _ in 0..<3 where !waiting.isEmpty { save() }
-        if !waiting.isEmpty {
+        for _ in 0..<3 where !waiting.isEmpty || heldChange() != nil { save() }
+        if !waiting.isEmpty || heldChange() != nil {
             logger.error(
-                "stopping with \(waiting.count) bins not stored: \(lastStoreError ?? "store unavailable")")
+                "stopping with \(waiting.count) bins not stored\(heldChange() != nil ? " and the bins held for the clock not written" : ""): \(lastStoreError ?? "store unavailable")")
         }
         for port in ports { port.source?.close() }
         logger.info("stopped; \(stored) bins stored")
@@ -254,7 +268,7 @@ struct SensorLoop {
         }
         if !keeper.synchronised, !loggedUnsynchronised {
             logger.warning(
-                "the system clock is not synchronised (boot \(bootID())): holding bins in memory, flagged, until it is — \(service.timeSync.waitingNote)"
+                "the system clock is not synchronised (boot \(bootID())): holding bins, flagged, in the store's held_bin until it is — \(service.timeSync.waitingNote)"
             )
             loggedUnsynchronised = true
         }
@@ -375,9 +389,11 @@ struct SensorLoop {
     }
 
     private mutating func save() {
-        guard !waiting.isEmpty else { return }
+        let held = heldChange()
+        guard !waiting.isEmpty || held != nil else { return }
         do {
-            try service.store.save(waiting, resumeCounts: waitingResumeCounts)
+            try service.store.save(waiting, resumeCounts: waitingResumeCounts, held: held)
+            if let held { storedHeld = held.bins }
             for bin in waiting {
                 logger.info(
                     "bin \(UTCTime.format(bin.key.start)) \(bin.key.length.rawValue)s: \(service.sensor.labels.aToB) \(bin.aToB), \(service.sensor.labels.bToA) \(bin.bToA), coverage \(bin.coverage)\(bin.flags.isEmpty ? "" : ", " + bin.flags.names.joined(separator: " "))"

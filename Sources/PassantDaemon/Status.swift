@@ -55,7 +55,7 @@ struct StatusSource: Sendable {
             uplinks: uplinks,
             store: StatusReport.Store(
                 path: configuration.store.path, bytes: try? store.sizeInBytes,
-                maxBytes: configuration.store.maxBytes),
+                maxBytes: configuration.store.maxBytes, heldBins: StoredStatus.held(in: store)),
             today: withToday ? StoredStatus.today(configuration, in: store) : [])
     }
 }
@@ -75,6 +75,11 @@ public enum StoredStatus {
                     ($0.key.start, $0.aToB, $0.bToA)
                 })
         }
+    }
+
+    /// How many bins are held waiting for the system clock (see `HeldBin`); nil when unreadable.
+    public static func held(in store: BinStore?) -> Int? {
+        try? store?.heldCount()
     }
 
     /// An uplink's queue and the newest bin it delivered.

@@ -96,14 +96,20 @@ public struct BinStore: Sendable {
     ///
     /// - Parameter resumeCounts: the true counts of bins in `bins` closed early under a privacy
     ///   policy (see `ResumeCounts`). Saving a bin without one erases the one it had.
+    /// - Parameter held: what the sensor holds for the clock now (see `HeldBin`): its rows of
+    ///   `held_bin` are made equal to it in the same transaction, so a bin released from holding is
+    ///   stored exactly when its held row goes.
     @discardableResult
-    public func save(_ bins: [CountBin], resumeCounts: [BinKey: ResumeCounts] = [:]) throws(StoreError)
-        -> RetentionReport?
-    {
-        if bins.isEmpty { return nil }
+    public func save(
+        _ bins: [CountBin], resumeCounts: [BinKey: ResumeCounts] = [:], held: HeldSet? = nil
+    ) throws(StoreError) -> RetentionReport? {
+        if bins.isEmpty && held == nil { return nil }
         let operation = "saving \(bins.count) bins"
         do {
-            try writer.write { db in try Self.insertOrReplace(bins, resumeCounts, db) }
+            try writer.write { db in
+                try Self.insertOrReplace(bins, resumeCounts, db)
+                if let held { try HeldBinRecord.replace(with: held, db) }
+            }
             return nil
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             let full = error.message ?? "database or disk is full"
@@ -117,6 +123,7 @@ public struct BinStore: Sendable {
                 return try writer.write { db in
                     let room = try Self.makeRoom(db, forBins: bins.count, uplinks: uplinks)
                     try Self.insertOrReplace(bins, resumeCounts, db)
+                    if let held { try HeldBinRecord.replace(with: held, db) }
                     return room
                 }
             } catch {

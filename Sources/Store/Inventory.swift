@@ -37,6 +37,8 @@ public struct StoreInventory: Sendable, Hashable {
     /// that ended before `now`: those should have been erased.
     public var resumeCounts: Int
     public var staleResumeCounts: Int
+    /// Rows of `held_bin`: bins waiting for the system clock, with their true counts (see `HeldBin`).
+    public var heldBins: Int = 0
     /// The newest bin (by start), as it would be sent.
     public var newestBin: CountBin?
     /// The newest bin's true counts, if it is a closed-early bin with resume counts (they are not sent).
@@ -101,7 +103,7 @@ extension BinStore {
             {
                 newestResume = row.counts
             }
-            return StoreInventory(
+            var inventory = StoreInventory(
                 tables: tables, binLengths: lengths, bins: try BinRecord.fetchCount(db),
                 suppressedBins: try count("flags & ? != 0", [BinFlags.suppressed.rawValue]),
                 noisedBins: try count("flags & ? != 0", [BinFlags.noised.rawValue]),
@@ -115,6 +117,8 @@ extension BinStore {
                         WHERE bin.start + bin.seconds <= ?
                         """, arguments: [now]) ?? 0,
                 newestBin: try newest?.countBin(), newestResumeCounts: newestResume)
+            inventory.heldBins = try HeldBinRecord.fetchCount(db)
+            return inventory
         }
     }
 
@@ -123,6 +127,8 @@ extension BinStore {
     static func looksLikeTime(_ name: String) -> Bool {
         let name = name.lowercased()
         let words = name.split(separator: "_").map(String.init)
+        // An identifier named after what it identifies (`boot_id`: which boot) is not a time.
+        if words.count > 1, words.last == "id" { return false }
         let timeWords: Set<String> = [
             "start", "end", "until", "time", "timestamp", "date", "at", "when", "ms", "millis", "tick",
             "seen", "saved", "created", "updated", "delivered", "boot", "uptime", "instant", "epoch",

@@ -83,5 +83,30 @@ var storeMigrator: DatabaseMigrator {
         }
     }
 
+    // Bins closed while the system clock was not synchronised, waiting for it (see `HeldBin`): kept
+    // here so that a crash or a power cut before synchronisation loses none. `start` is the bin's
+    // key on the unsynchronised clock; `boot_start` is the same bin on the boot clock (seconds since
+    // boot, rounded to a whole bin), meaningful only within the boot `boot_id` names. The counts are
+    // the true ones: the privacy policy is applied once, when the row becomes a bin. Never read by an
+    // uplink or an export; a row leaves this table in the transaction that stores its bin.
+    migrator.registerMigration("v5 held bins") { db in
+        try db.create(table: "held_bin") { t in
+            t.primaryKey("id", .integer)
+            t.column("boot_id", .text).notNull()
+            t.column("boot_start", .integer).notNull()  // seconds since boot, a whole bin
+            t.column("node", .text).notNull()
+            t.column("sensor", .text).notNull()
+            t.column("start", .integer).notNull()  // Unix seconds on the unsynchronised clock, bin start
+            t.column("seconds", .integer).notNull()
+            t.column("a_to_b", .integer).notNull()
+            t.column("b_to_a", .integer).notNull()
+            t.column("coverage", .double).notNull()
+            t.column("flags", .integer).notNull()
+            t.column("fast_a_to_b", .integer)  // NULL: the sensor does not tell fast movers apart
+            t.column("fast_b_to_a", .integer)
+            t.uniqueKey(["node", "sensor", "start", "seconds"])
+        }
+    }
+
     return migrator
 }

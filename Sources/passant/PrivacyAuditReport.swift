@@ -58,6 +58,19 @@ struct PrivacyAuditReport {
         "resume_count.b_to_a": "TRUE count B→A of a bin closed early, kept only to resume it; never sent",
         "resume_count.fast_a_to_b": "TRUE fast movers A→B of a bin closed early, kept only to resume it; never sent",
         "resume_count.fast_b_to_a": "TRUE fast movers B→A of a bin closed early, kept only to resume it; never sent",
+        "held_bin.id": "row number",
+        "held_bin.boot_id": "the boot a held bin was counted in (random, new at every boot)",
+        "held_bin.boot_start": "held bin start on that boot's clock, seconds since boot, a whole bin",
+        "held_bin.node": "gateway id",
+        "held_bin.sensor": "sensor name",
+        "held_bin.start": "held bin start on the unsynchronised clock, Unix seconds, a multiple of the bin length",
+        "held_bin.seconds": "bin length",
+        "held_bin.a_to_b": "TRUE count A→B of a bin waiting for the clock; the policy is applied when it becomes a bin; never sent",
+        "held_bin.b_to_a": "TRUE count B→A of a bin waiting for the clock; the policy is applied when it becomes a bin; never sent",
+        "held_bin.coverage": "fraction of the held bin with a healthy sensor",
+        "held_bin.flags": "quality flags of the held bin",
+        "held_bin.fast_a_to_b": "TRUE fast movers A→B of a bin waiting for the clock; NULL when not told apart; never sent",
+        "held_bin.fast_b_to_a": "TRUE fast movers B→A of a bin waiting for the clock; NULL when not told apart; never sent",
         "grdb_migrations.identifier": "schema migrations applied",
     ]
 
@@ -106,6 +119,11 @@ struct PrivacyAuditReport {
         if policy.epsilon != nil, inventory.noisedBins < inventory.bins {
             problems.append(
                 "\(inventory.bins - inventory.noisedBins) stored bins carry no noise although noise is configured (stored before the policy was set?)"
+            )
+        }
+        if inventory.heldBins > 0 {
+            warnings.append(
+                "\(inventory.heldBins) bins are held waiting for the system clock, with their true counts (never sent); they become ordinary bins, with the policy applied, once the clock is synchronised or at passantd's first start after a reboot"
             )
         }
         if inventory.staleResumeCounts > 0 {
@@ -168,6 +186,7 @@ struct PrivacyAuditReport {
         }
         out += "\nTrue counts kept for resuming closed-early bins: \(inventory.resumeCounts)"
         if inventory.staleResumeCounts > 0 { out += " (\(inventory.staleResumeCounts) past their bin)" }
+        out += "\nBins held waiting for the system clock (true counts, never sent; the policy is applied when they become bins): \(inventory.heldBins)"
         out += "\n\nPolicy: " + policySummary + "\n"
 
         out += "\nWould be sent for the newest bin"
@@ -250,6 +269,7 @@ struct PrivacyAuditReport {
             "bins": inventory.bins, "suppressed": inventory.suppressedBins, "noised": inventory.noisedBins,
             "closed_early": inventory.closedEarlyBins, "small_counts": inventory.smallCountBins,
             "resume_counts": inventory.resumeCounts, "stale_resume_counts": inventory.staleResumeCounts,
+            "held_bins": inventory.heldBins,
             "sent": examples.map {
                 ["uplink": $0.uplink, "type": $0.kind, "destination": $0.destination, "body": $0.body]
             },

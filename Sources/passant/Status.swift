@@ -59,7 +59,7 @@ struct Status: ParsableCommand {
             binSeconds: configuration.binLength.rawValue, sensors: [], uplinks: uplinks,
             store: StatusReport.Store(
                 path: configuration.store.path, bytes: try? store?.sizeInBytes,
-                maxBytes: configuration.store.maxBytes),
+                maxBytes: configuration.store.maxBytes, heldBins: StoredStatus.held(in: store)),
             today: today)
     }
 }

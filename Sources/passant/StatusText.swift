@@ -38,6 +38,9 @@ enum StatusText {
         }
         let size = report.store.bytes.map(megabytes) ?? "?"
         text += "\nSTORE  \(report.store.path)  \(size) of \(megabytes(report.store.maxBytes))\n"
+        if let held = report.store.heldBins, held > 0 {
+            text += "  \(held) bins held waiting for the system clock to be synchronised (flagged clock-unsynchronised; not sent yet)\n"
+        }
         text += "\nTODAY (\(TimeZone.current.identifier), hour by hour from midnight)\n"
         for day in report.today {
             let totals = day.totals

@@ -28,12 +28,15 @@ private struct Gateway {
             clock: .systemClock)
     }
 
-    init(realtime: Int64, synchronised: Bool, walkEvery: Int = 7, storedUntil: Int64? = nil) {
-        realOffset = realtime - 5_000
+    init(
+        realtime: Int64, synchronised: Bool, walkEvery: Int = 7, storedUntil: Int64? = nil, boot: Int64 = 5_000
+    ) {
+        realOffset = realtime - boot
+        self.boot = boot
         self.synchronised = synchronised
         self.walkEvery = walkEvery
         keeper = ClockKeeper(
-            ClockReading(boot: 5_000, realtime: realtime, synchronised: synchronised), length: .oneMinute,
+            ClockReading(boot: boot, realtime: realtime, synchronised: synchronised), length: .oneMinute,
             storedUntil: storedUntil)
         counter = Self.fresh()
         send(.hello(Hello(nodeID: "n1", firmware: "1.0", kind: .ir2)))
@@ -234,6 +237,100 @@ struct ClockKeeperTests {
         gateway.stop()
         expectWellFormed(gateway.stored)
         #expect(gateway.counted == gateway.walked)
+    }
+}
+
+/// passantd restarted within one boot before the clock was synchronised: what the first run held is
+/// written with its boot-relative start (`bootStart(of:)`) and taken back by the second (`adopt`), as
+/// the sensor loop does through the store's `held_bin` table.
+@Suite("ClockKeeper across a restart")
+struct ClockKeeperRestartTests {
+    /// The first run's held bins as the store keeps them.
+    private func heldRows(_ gateway: Gateway) -> [(bin: CountBin, bootStart: Int64)] {
+        gateway.keeper.held.map { ($0, gateway.keeper.bootStart(of: $0)) }
+    }
+
+    /// The same boot, `seconds` later, with the system clock moved by `step` meanwhile.
+    private func restart(
+        _ gateway: Gateway, after seconds: Int64 = 5, step: Int64 = 0, synchronised: Bool = false
+    ) -> Gateway {
+        let boot = gateway.boot + seconds * 1000
+        return Gateway(realtime: boot + gateway.realOffset + step, synchronised: synchronised, boot: boot)
+    }
+
+    @Test func heldBinsAreWrittenWithAWholeBinOfBootTime() {
+        var gateway = Gateway(realtime: noon - 4 * 3_600_000 + 17_345, synchronised: false)
+        gateway.run(seconds: 300)
+        let rows = heldRows(gateway)
+        #expect(rows.count >= 4)
+        #expect(rows.allSatisfy { $0.bootStart % 60 == 0 })
+        // Each within half a bin of the bin's true place on the boot clock.
+        for row in rows {
+            let bootMillis = row.bin.key.start * 1000 - gateway.keeper.offset
+            #expect(abs(row.bootStart * 1000 - bootMillis) <= 30_000)
+        }
+    }
+
+    @Test func aCrashBeforeSynchronisationLosesNoHeldBinAndTheyAreStampedAsIfNeverInterrupted() {
+        // Booted believing it is 08:00:00; it is really 12:00:20 (as in the uninterrupted test).
+        var first = Gateway(realtime: noon - 4 * 3_600_000, synchronised: false)
+        first.run(seconds: 200)
+        let rows = heldRows(first)
+        let heldCount = rows.reduce(0) { $0 + $1.bin.aToB }
+        #expect(heldCount > 0)
+        // SIGKILL: the open bin is lost; passantd is back 5 s later, the clock still unsynchronised.
+        var second = restart(first)
+        for row in rows { second.keeper.adopt(row.bin, bootStart: row.bootStart) }
+        #expect(second.keeper.held.map(\.key) == rows.map(\.bin.key), "no step between the runs: same keys")
+        second.run(seconds: 100)
+        second.realOffset += 4 * 3_600_000 + 20_000
+        second.synchronised = true
+        second.run(seconds: 300)
+        second.stop()
+        expectWellFormed(second.stored)
+        #expect(second.counted == heldCount + second.walked, "every held walker counted once")
+        let first0 = second.stored.first!
+        #expect(first0.key.start == noon / 1000)
+        #expect(!first0.flags.contains(.clockUnsynchronised))
+        #expect(second.stored.allSatisfy { $0.key.start >= noon / 1000 })
+    }
+
+    @Test func aClockSynchronisedWhilePassantdWasDownStillPlacesTheHeldBins() {
+        var first = Gateway(realtime: noon - 4 * 3_600_000, synchronised: false)
+        first.run(seconds: 200)
+        let rows = heldRows(first)
+        let heldCount = rows.reduce(0) { $0 + $1.bin.aToB }
+        // NTP stepped the clock 4 h 20 s while passantd was down: the boot clock tells by how much.
+        var second = restart(first, after: 30, step: 4 * 3_600_000 + 20_000, synchronised: true)
+        for row in rows { second.keeper.adopt(row.bin, bootStart: row.bootStart) }
+        second.run(seconds: 100)
+        second.stop()
+        expectWellFormed(second.stored)
+        #expect(second.counted == heldCount + second.walked)
+        #expect(second.stored.first?.key.start == noon / 1000)
+        #expect(second.stored.first.map { !$0.flags.contains(.clockUnsynchronised) } == true)
+        #expect(second.stored.allSatisfy { $0.key.start >= noon / 1000 })
+    }
+
+    @Test func aBinClosedEarlyAtAStopIsContinuedAfterARestartWithinItNotCountedTwice() {
+        var first = Gateway(realtime: noon, synchronised: false)
+        first.run(seconds: 90)
+        // A graceful stop in the middle of 12:01: its bin is closed early and held with the others.
+        let finished = first.counter.finish(now: first.keeper.time(boot: first.boot))
+        #expect(first.keeper.pass(finished).isEmpty)
+        #expect(first.keeper.held.last?.flags.contains(.closedEarly) == true)
+        let rows = heldRows(first)
+        var second = restart(first, after: 3)
+        for row in rows { second.keeper.adopt(row.bin, bootStart: row.bootStart) }
+        second.run(seconds: 100)
+        second.synchronised = true
+        second.run(seconds: 100)
+        second.stop()
+        expectWellFormed(second.stored)
+        #expect(second.counted == first.walked + second.walked)
+        let cut = second.stored.filter { $0.key.start == noon / 1000 + 60 }
+        #expect(cut.count == 1)
+        #expect(cut.first.map { !$0.flags.contains(.closedEarly) } == true)
     }
 }
 

@@ -85,13 +85,14 @@ struct MQTTConfigurationTests {
                 tls: {ca_fil: /x.pem, insecure: maybe}
                 health_interval_s: 5
             """)
+        // In the order of the file (then of the key within a line), whatever order they were found in.
         #expect(
             found.map(\.key) == [
-                "uplinks[0].host", "uplinks[0].tls.ca_fil", "uplinks[0].tls.insecure", "uplinks[0].port",
-                "uplinks[0].topic_prefix", "uplinks[0].keepalive_s", "uplinks[0].qos",
+                "uplinks[0].host", "uplinks[0].port", "uplinks[0].topic_prefix", "uplinks[0].qos",
+                "uplinks[0].keepalive_s", "uplinks[0].tls.ca_fil", "uplinks[0].tls.insecure",
                 "uplinks[0].health_interval_s",
             ])
-        #expect(found.map(\.line) == [6, 11, 11, 7, 8, 10, 9, 12])
+        #expect(found.map(\.line) == [6, 7, 8, 9, 10, 11, 11, 12])
         #expect(
             found.first(where: { $0.key == "uplinks[0].qos" })?.message.contains("acknowledgement") == true)
     }

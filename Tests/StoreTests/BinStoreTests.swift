@@ -15,7 +15,7 @@ struct BinStoreTests {
             #expect(try db.tableExists("delivery"))
             #expect(
                 try storeMigrator.appliedIdentifiers(db) == [
-                    "v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers",
+                    "v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers", "v5 held bins",
                 ])
             #expect(try db.tableExists("dropped_range"))
             #expect(try db.tableExists("dropped_range_delivery"))

@@ -76,7 +76,7 @@ struct ResumeCountsTests {
         var inventory = try store.inventory(minimumCount: 3, now: baseTime + 3600)
         #expect(
             inventory.tables.map(\.name) == [
-                "bin", "delivery", "dropped_range", "dropped_range_delivery", "grdb_migrations",
+                "bin", "delivery", "dropped_range", "dropped_range_delivery", "grdb_migrations", "held_bin",
                 "resume_count",
             ])
         let binTable = inventory.tables[0]

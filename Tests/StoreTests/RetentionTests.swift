@@ -317,7 +317,7 @@ struct MigrationTests {
                 try db.tableExists("dropped_range") && db.tableExists("dropped_range_delivery")
             )
         }
-        #expect(migrations == ["v1 bins", "v2 dropped ranges", "v3 resume counts"])
+        #expect(migrations == ["v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers", "v5 held bins"])
         #expect(tables)
         #expect(try store.bins() == bins)
         #expect(try store.pending(uplink: "mqtt", limit: 100, endingBefore: .max) == Array(bins.dropFirst(5)))

@@ -24,8 +24,13 @@ import CountBins
 /// (the unsynchronised clock) and held here, flagged, instead of being stored. At synchronisation the
 /// correction is known: held bins move by it — to the whole bin nearest their shifted midpoint, so each
 /// count lands within half a bin of its true time — and are released without the flag. When that is
-/// impossible (a step while unsynchronised, more than `holdLimit` bins, shutdown first) they are
-/// released flagged `clock-unsynchronised` with their provisional time.
+/// impossible (a step while unsynchronised, more than `holdLimit` bins) they are released flagged
+/// `clock-unsynchronised` with their provisional time.
+///
+/// **Across a restart.** The daemon keeps what is held in its store with `bootStart(of:)` (the boot
+/// id beside it), so a crash or a stop loses nothing: a restart in the same boot hands the bins back
+/// (`adopt`) and they are stamped at synchronisation as if never interrupted; after a reboot the boot
+/// clock means nothing any more, and the store releases them flagged (`BinStore.placeHeld`).
 public struct ClockKeeper: Sendable {
     /// A step found by `observe`: the timeline jumps from `from` to `to` (Unix ms).
     public struct Step: Sendable, Hashable {
@@ -125,7 +130,7 @@ public struct ClockKeeper: Sendable {
             if !synchronised {
                 bin.flags.insert(.clockUnsynchronised)
                 if holding {
-                    held.append(bin)
+                    hold(bin)
                     if held.count > holdLimit { out += giveUpHolding() }
                     continue
                 }
@@ -204,6 +209,48 @@ public struct ClockKeeper: Sendable {
             store: released + pass(stored), resume: resume.keys.sorted().map { resume[$0]! })
     }
 
+    /// Where a held bin starts on the boot clock (seconds since boot), for keeping it on disk: rounded
+    /// to a whole bin, so nothing finer than a bin is written. Read back by `adopt` in the same boot.
+    public func bootStart(of bin: CountBin) -> Int64 {
+        let lengthMillis = length.seconds * 1000
+        let bootMillis = bin.key.start * 1000 - offset
+        // Nearest whole bin, ties down: floor((b + L/2) / L) * L.
+        let shifted = bootMillis + lengthMillis / 2 - 1
+        let bins = shifted / lengthMillis - (shifted % lengthMillis < 0 ? 1 : 0)
+        return bins * length.seconds
+    }
+
+    /// Takes back a bin held by an earlier run of this boot (passantd restarted before the clock was
+    /// synchronised), as if it had never stopped. `bootStart` (`bootStart(of:)` then) places it on
+    /// this run's provisional timeline: when the unsynchronised clock was not stepped between the two
+    /// runs the bin keeps its key; when it was (it is synchronised now, or was set by hand), the bin
+    /// moves with it, to within a bin. Held again (moved at synchronisation like any held bin), or,
+    /// once synchronised, released at the next `takeConfirmed`. Call before the first `pass`.
+    public mutating func adopt(_ bin: CountBin, bootStart: Int64) {
+        var bin = bin
+        let lengthMillis = length.seconds * 1000
+        let drift = bootStart * 1000 + offset - bin.key.start * 1000
+        if drift > lengthMillis / 2 || drift < -lengthMillis / 2 {
+            let middle = bin.key.start * 1000 + lengthMillis / 2 + drift
+            bin.key.start = length.start(containing: middle)
+        }
+        bin.flags.insert(.clockUnsynchronised)
+        hold(bin)
+    }
+
+    /// Holds `bin`, adding it to a held bin with the same key (a bin closed early before a restart and
+    /// continued by this run): held keys never repeat, so nothing is counted twice or overwritten.
+    private mutating func hold(_ bin: CountBin) {
+        guard let index = held.firstIndex(where: { $0.key == bin.key }) else {
+            held.append(bin)
+            return
+        }
+        let newer = bin.flags.contains(.closedEarly)
+        held[index] = merge(held[index], bin)
+        // The bin continued: it is closed early only if its last part was.
+        if !newer { held[index].flags.remove(.closedEarly) }
+    }
+
     /// At shutdown: what is still held, flagged, with its provisional time.
     public mutating func releaseHeld() -> [CountBin] {
         let bins = held
@@ -221,11 +268,7 @@ public struct ClockKeeper: Sendable {
     /// Two bins with one key: counts and covered time add up, flags unite.
     private func merge(_ a: CountBin?, _ b: CountBin) -> CountBin {
         guard var a else { return b }
-        a.aToB += b.aToB
-        a.bToA += b.bToA
-        a.fastMovers = a.fastMovers + b.fastMovers
-        a.coverage = min(1, a.coverage + b.coverage)
-        a.flags.formUnion(b.flags)
+        a.absorb(b)
         return a
     }
 }
