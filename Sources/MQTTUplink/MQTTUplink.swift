@@ -215,19 +215,27 @@ public final class MQTTUplink: Uplink {
                     qos: Int32(configuration.qos), retain: false)
                 let mid: Int32
                 do {
-                    mid = try client.publish(message)
+                    mid = try client.publish(message, awaited: true)
                 } catch {
                     sendError = error
                     break sending
                 }
-                session.withLock { session in
+                let superseded = session.withLock { session in
                     session.inFlight[mid] = chunk
-                    for bin in chunk { session.messageOfBin[bin.key] = mid }
+                    var earlier: Set<Int32> = []
+                    for bin in chunk {
+                        if let old = session.messageOfBin.updateValue(mid, forKey: bin.key), old != mid {
+                            earlier.insert(old)
+                        }
+                    }
                     session.statistics.messages += 1
                     session.statistics.bins += chunk.count
                     session.statistics.payloadBytes += message.payload.count
+                    return Self.dropSuperseded(earlier, in: &session)
                 }
-                client.events.register(mid, awaited: true)
+                // Messages whose every bin went out again with other values: their PUBACK, should it
+                // still come, confirms nothing.
+                client.events.forget(superseded)
                 awaited.insert(mid)
             }
         }
@@ -285,8 +293,7 @@ public final class MQTTUplink: Uplink {
                 topic: gapsTopic(sensor: sensor), payload: BinMessage.encode(gaps: sensorGaps, site: site),
                 qos: Int32(configuration.qos), retain: false)
             do {
-                let mid = try client.publish(message)
-                client.events.register(mid, awaited: true)
+                let mid = try client.publish(message, awaited: true)
                 messages[mid] = sensorGaps
             } catch {
                 if messages.isEmpty {
@@ -303,6 +310,8 @@ public final class MQTTUplink: Uplink {
             awaited.isSubset(of: state.acknowledged) || !state.connected ? true : nil
         }
         let acknowledged = client.events.takeAcknowledged(awaited)
+        // Gap records are sent anew next time, in a new message: a late PUBACK for these confirms nothing.
+        client.events.forget(awaited.subtracting(acknowledged))
         return gaps.filter { gap in
             acknowledged.contains { messages[$0]?.contains(gap) == true }
         }
@@ -313,9 +322,8 @@ public final class MQTTUplink: Uplink {
     public func shutdown() async {
         guard let client = session.withLock({ $0.client }) else { return }
         if client.events.read({ $0.connected }),
-            let mid = try? client.publish(status("offline"))
+            let mid = try? client.publish(status("offline"), awaited: true)
         {
-            client.events.register(mid, awaited: true)
             _ = await client.events.wait(until: .now + .seconds(5)) { state -> Bool? in
                 state.acknowledged.contains(mid) ? true : nil
             }
@@ -334,9 +342,7 @@ public final class MQTTUplink: Uplink {
             return false
         }
         let message = OutgoingMessage(topic: healthTopic, payload: Array(json.utf8), qos: 0, retain: true)
-        guard let mid = try? client.publish(message) else { return false }
-        client.events.register(mid, awaited: false)
-        return true
+        return (try? client.publish(message, awaited: false)) != nil
     }
 
     /// Whether the client is connected to the broker now (for the daemon's status).
@@ -356,9 +362,32 @@ public final class MQTTUplink: Uplink {
         client?.abandonConnection()
     }
 
+    /// For tests: what the PUBACK ledger of the current client and the uplink's own bookkeeping
+    /// hold; everything is 0 once every message was acknowledged and taken, or given up.
+    var ledgerForTesting: (awaiting: Int, acknowledged: Int, early: Int, inFlight: Int) {
+        let (client, inFlight) = session.withLock { ($0.client, $0.inFlight.count) }
+        let counts =
+            client?.events.read { ($0.awaiting.count, $0.acknowledged.count, $0.early.count) } ?? (0, 0, 0)
+        return (counts.0, counts.1, counts.2, inFlight)
+    }
+
     private func status(_ text: String) -> OutgoingMessage {
         OutgoingMessage(
             topic: statusTopic, payload: Array(text.utf8), qos: Int32(configuration.qos), retain: true)
+    }
+
+    /// Removes from `inFlight` those of `mids` that no bin waits for any more (each of their bins went
+    /// out again in a later message) and returns them.
+    private static func dropSuperseded(_ mids: Set<Int32>, in session: inout Session) -> Set<Int32> {
+        var dropped: Set<Int32> = []
+        for mid in mids {
+            guard let chunk = session.inFlight[mid] else { continue }
+            if !chunk.contains(where: { session.messageOfBin[$0.key] == mid }) {
+                session.inFlight[mid] = nil
+                dropped.insert(mid)
+            }
+        }
+        return dropped
     }
 
     private func currentOrNewClient() throws(UplinkError) -> (MosquittoClient, isNew: Bool) {

@@ -60,6 +60,53 @@ struct DeliveryTests {
         receiver.stop()
     }
 
+    @Test func aMessageSupersededWhileInFlightLeavesNothingInTheLedger() async throws {
+        let broker = try Broker()
+        try await broker.start()
+        let uplink = try makeUplink(port: broker.port, ackTimeout: 1)
+        try await uplink.prepare()
+        let bins = makeBins(count: 20)
+        var final = bins
+        for index in final.indices { final[index].aToB += 1 }
+
+        broker.freeze()
+        await #expect(throws: UplinkError.self) { try await uplink.deliver(bins) }
+        // Re-saved with final values while the first message still waits: sent again, in a new message.
+        await #expect(throws: UplinkError.self) { try await uplink.deliver(final) }
+        #expect(uplink.statistics.messages == 2)
+        broker.thaw()
+        #expect(Set(try await uplink.deliver(final)) == Set(final.map(\.key)))
+        // The first message's PUBACK comes too (before the second's): it confirms nothing and stays nowhere.
+        try await Task.sleep(for: .milliseconds(300))
+        let ledger = uplink.ledgerForTesting
+        #expect(ledger.inFlight == 0 && ledger.acknowledged == 0 && ledger.awaiting == 0, "\(ledger)")
+        await uplink.shutdown()
+    }
+
+    @Test func aGapMessageGivenUpOnLeavesNothingInTheLedger() async throws {
+        let broker = try Broker()
+        try await broker.start()
+        let receiver = try Receiver(port: broker.port)
+        try await receiver.waitUntilConnected()
+        let uplink = try makeUplink(port: broker.port, ackTimeout: 1)
+        try await uplink.prepare()
+        let gap = DroppedRange(
+            node: "gw-1", sensor: "door", start: baseTime, end: baseTime + 3600, length: .oneMinute, bins: 60)
+
+        broker.freeze()
+        #expect(try await uplink.deliver(gaps: [gap]).isEmpty)
+        broker.thaw()
+        // The broker now takes the message and acknowledges it, after the uplink stopped waiting: the
+        // gap record stays queued and goes out again in a new message, so that PUBACK confirms nothing.
+        _ = try await receiver.last(on: "passant/marktplatz/door/gaps")
+        try await Task.sleep(for: .milliseconds(300))
+        let ledger = uplink.ledgerForTesting
+        #expect(ledger.acknowledged == 0 && ledger.awaiting == 0 && ledger.early == 0, "\(ledger)")
+        #expect(try await uplink.deliver(gaps: [gap]) == [gap])
+        await uplink.shutdown()
+        receiver.stop()
+    }
+
     @Test func nothingIsLostWhenTheBrokerStopsMidDrainAndComesBack() async throws {
         let broker = try Broker(persistence: true)
         try await broker.start()

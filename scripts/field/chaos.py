@@ -24,6 +24,7 @@ Prints the figures; exit status 0 when nothing was lost, duplicated or damaged.
 import argparse
 import json
 import os
+import pwd
 import random
 import signal
 import socket
@@ -42,6 +43,25 @@ SPEED = 30.0  # a 60 s bin closes every 2 s of real time
 TROUBLE = {"link-down", "data-lost", "sensor-degraded", "sensor-restarted", "closed-early", "clock-unsynchronised"}
 
 
+def broker_directory(work):
+    """The broker's persistence directory, and a `user` line for its config if one is needed.
+
+    Mosquitto started as root drops to its own user (`mosquitto` on Debian, as the packaged service runs),
+    which cannot write our 0700 work directory: then it saves nothing, and every restart forgets the
+    subscriber's session. The directory must belong to that user, as /var/lib/mosquitto does in a
+    deployment."""
+    directory = os.path.join(work, "broker")
+    os.mkdir(directory)
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("mosquitto")
+        except KeyError:
+            return directory, "user root\n"  # no such user: the broker stays root rather than `nobody`
+        os.chmod(work, 0o711)  # the broker may pass through, not list or read
+        os.chown(directory, user.pw_uid, user.pw_gid)
+    return directory, ""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,6 +76,8 @@ class Run:
         self.db = os.path.join(work, "passant.db")
         self.log = open(os.path.join(work, "passantd.log"), "ab")
         self.received = os.path.join(work, "received.txt")
+        self.broker_log = os.path.join(work, "mosquitto.log")
+        self.broker_dir, self.broker_user = broker_directory(work)
         self.mqtt_port = free_port()
         self.sta_port = free_port()
         self.sta_root = f"http://127.0.0.1:{self.sta_port}/sensorthings/v1.1"
@@ -66,14 +88,15 @@ class Run:
     def start_broker(self):
         conf = os.path.join(self.work, "mosquitto.conf")
         with open(conf, "w") as f:
-            # Persistent: a broker restarted gracefully keeps the subscriber's session and its queue.
-            # The broker's own log says which PUBLISH it received from passantd and sent to the subscriber:
-            # with --keep, what to read when a bin is missing at the receiver.
+            # Persistent: a broker restarted gracefully keeps the subscriber's session and its queue, which
+            # needs a persistence directory the broker's own user can write (see broker_directory). Its log
+            # (every PUBLISH received and sent, every CONNACK with its session-present flag) goes to
+            # stderr, which we write to mosquitto.log: with --keep, what to read when a bin is missing.
             f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                    f"persistence_location {self.work}/\nautosave_interval 1\n"
-                    f"log_dest file {self.work}/mosquitto.log\nlog_type all\nlog_timestamp_format %H:%M:%S\n")
+                    f"persistence_location {self.broker_dir}/\nautosave_interval 1\n"
+                    f"log_dest stderr\nlog_type all\nlog_timestamp_format %H:%M:%S\n{self.broker_user}")
         self.broker = subprocess.Popen(["/usr/sbin/mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
+                                       stderr=open(self.broker_log, "ab"))
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -81,7 +104,7 @@ class Run:
                 return
             except OSError:
                 time.sleep(0.1)
-        raise SystemExit("chaos: mosquitto did not start")
+        raise SystemExit(f"chaos: mosquitto did not start; see {self.broker_log}")
 
     def start_subscriber(self):
         out = open(self.received, "ab")
@@ -93,10 +116,22 @@ class Run:
     def restart_broker(self):
         self.broker.send_signal(signal.SIGTERM)
         self.broker.wait(timeout=30)
+        self.check_broker_saved()
         time.sleep(random.uniform(0.2, 2.0))
         self.start_broker()
         if self.subscriber.poll() is not None:
             self.start_subscriber()
+
+    def check_broker_saved(self):
+        """A broker that cannot save its sessions forgets the subscriber on a restart and drops, after a
+        PUBACK to passantd, whatever is published before the subscriber has subscribed again: a loss
+        the chaos would wrongly charge to passantd. Stop at once instead."""
+        with open(self.broker_log, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        errors = [line for line in log.splitlines() if "Error saving" in line]
+        if errors or not os.path.exists(os.path.join(self.broker_dir, "mosquitto.db")):
+            raise SystemExit(f"chaos: mosquitto did not save its persistence file in {self.broker_dir} on a "
+                             f"graceful stop ({errors[-1] if errors else 'no mosquitto.db'}); see {self.broker_log}")
 
     def start_server(self):
         log = open(os.path.join(self.work, "sta.log"), "ab")

@@ -25,13 +25,20 @@ struct ConnectionState: Sendable {
     /// libmosquitto's last error or warning line.
     var lastLog: String?
 
-    // The PUBACK ledger. A PUBACK can be handled on the network thread before `mosquitto_publish`
-    // has even returned its message id to us, so ids acknowledged before they were registered are
-    // kept in `early` until they are.
+    // The PUBACK ledger: a message counts as acknowledged only on the PUBACK of exactly that publish.
+    // Message ids are 16-bit and libmosquitto hands them out round-robin without looking back, so an
+    // id comes again after 65,535 publishes; whatever an older message with the same id left here
+    // (a late PUBACK nobody took, a QoS 0 message never written) is forgotten when the id is
+    // registered for a new one. A PUBACK can be handled on the network thread before
+    // `mosquitto_publish` has even returned its id to us, so ids acknowledged before they were
+    // registered wait in `early`, but only while a publish is in progress: a PUBACK for a message
+    // whose publish call failed (libmosquitto may have queued it anyway) belongs to no one.
     var awaiting: Set<Int32> = []
     var ignored: Set<Int32> = []
     var early: Set<Int32> = []
     var acknowledged: Set<Int32> = []
+    /// `mosquitto_publish` calls begun and not yet registered or abandoned.
+    var publishing = 0
 
     /// Messages received on subscriptions, in order (the test receiver uses them).
     var messages: [ReceivedMessage] = []
@@ -62,12 +69,18 @@ final class ConnectionEvents: Sendable {
 
     // MARK: Reports from the network thread
 
-    func connected(code: Int32, text: String, birthMID: Int32?) {
+    /// `birthMID`: the id of the birth message published for this connect, if any; a birth publish
+    /// is begun with `beginPublish()` like any other, and ended here.
+    func connected(code: Int32, text: String, birthMID: Int32?, birthBegun: Bool = false) {
         let wasConnected = update { state in
             let was = state.connected
+            if let birthMID {
+                Self.register(birthMID, awaited: false, in: &state)
+            } else if birthBegun {
+                Self.endPublish(in: &state)
+            }
             if code == 0 {
                 state.connected = true
-                if let birthMID { Self.register(birthMID, awaited: false, in: &state) }
             } else {
                 state.connected = false
                 state.failureCount += 1
@@ -105,12 +118,14 @@ final class ConnectionEvents: Sendable {
         }
     }
 
+    /// `on_publish`: the PUBACK for `mid` (for QoS 0: the message was written). libmosquitto reports
+    /// each message once.
     func published(mid: Int32) {
         update { state in
             if state.ignored.remove(mid) != nil { return }
             if state.awaiting.remove(mid) != nil {
                 state.acknowledged.insert(mid)
-            } else {
+            } else if state.publishing > 0 {
                 state.early.insert(mid)
             }
         }
@@ -135,13 +150,38 @@ final class ConnectionEvents: Sendable {
 
     // MARK: Queries from the uplink
 
-    /// Records that `mid` was published; `awaited` messages show up in `acknowledged` once the
-    /// broker confirmed them, the others are forgotten on confirmation.
+    /// Call right before `mosquitto_publish`, then `register` its id or, if it failed, `endPublish()`:
+    /// a PUBACK handled before the id is registered is kept only while a publish is in progress.
+    func beginPublish() {
+        update { state in state.publishing += 1 }
+    }
+
+    /// The publish begun with `beginPublish()` failed: it has no id to register.
+    func endPublish() {
+        update { state in Self.endPublish(in: &state) }
+    }
+
+    /// Records that `mid` was published (ending the publish begun with `beginPublish()`); `awaited`
+    /// messages show up in `acknowledged` once the broker confirmed them, the others are forgotten on
+    /// confirmation. From now on `mid` names this message only.
     func register(_ mid: Int32, awaited: Bool) {
         update { state in Self.register(mid, awaited: awaited, in: &state) }
     }
 
+    /// Forgets `mids` the uplink gave up waiting for: a PUBACK that still comes for one is dropped
+    /// instead of lingering as an acknowledgement nobody takes.
+    func forget(_ mids: Set<Int32>) {
+        update { state in
+            state.awaiting.subtract(mids)
+            state.acknowledged.subtract(mids)
+        }
+    }
+
     private static func register(_ mid: Int32, awaited: Bool, in state: inout ConnectionState) {
+        // An older message with this id is over for us: its state must not pass for this one's.
+        state.awaiting.remove(mid)
+        state.acknowledged.remove(mid)
+        state.ignored.remove(mid)
         if state.early.remove(mid) != nil {
             if awaited { state.acknowledged.insert(mid) }
         } else if awaited {
@@ -149,6 +189,13 @@ final class ConnectionEvents: Sendable {
         } else {
             state.ignored.insert(mid)
         }
+        endPublish(in: &state)
+    }
+
+    private static func endPublish(in state: inout ConnectionState) {
+        state.publishing = max(0, state.publishing - 1)
+        // No publish in progress: an early PUBACK still here belongs to no message we will register.
+        if state.publishing == 0 { state.early.removeAll() }
     }
 
     /// Removes and returns those of `mids` the broker has confirmed.

@@ -188,15 +188,22 @@ final class MosquittoClient: @unchecked Sendable {
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
-    /// `mosquitto_publish`; returns the message id that `ConnectionEvents.published` will report.
-    func publish(_ message: OutgoingMessage) throws(MosquittoError) -> Int32 {
+    /// `mosquitto_publish`, with the message id registered in `events` before this returns:
+    /// `awaited` messages show up in `events`' acknowledged ids once the broker confirmed exactly
+    /// this message (`takeAcknowledged`), the others are forgotten on confirmation.
+    func publish(_ message: OutgoingMessage, awaited: Bool) throws(MosquittoError) -> Int32 {
         var mid: Int32 = 0
+        events.beginPublish()
         let code = message.payload.withUnsafeBytes { bytes in
             mosquitto_publish(
                 handle, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, message.qos,
                 message.retain)
         }
-        try check(code, "publishing on \(message.topic)")
+        guard code == Int32(MOSQ_ERR_SUCCESS.rawValue) else {
+            events.endPublish()
+            throw MosquittoError(code: code, operation: "publishing on \(message.topic)")
+        }
+        events.register(mid, awaited: awaited)
         return mid
     }
 
@@ -227,7 +234,10 @@ private let onConnect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?,
     handle, userdata, code in
     guard let events = events(userdata) else { return }
     var birthMID: Int32?
+    var birthBegun = false
     if code == 0, let birth = events.birth {
+        events.beginPublish()
+        birthBegun = true
         var mid: Int32 = 0
         let result = birth.payload.withUnsafeBytes { bytes in
             mosquitto_publish(
@@ -238,7 +248,7 @@ private let onConnect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?,
     if code == 0 {
         for pattern in events.subscriptions { mosquitto_subscribe(handle, nil, pattern, 1) }
     }
-    events.connected(code: code, text: connackText(code), birthMID: birthMID)
+    events.connected(code: code, text: connackText(code), birthMID: birthMID, birthBegun: birthBegun)
 }
 
 /// `on_disconnect`: 0 after our own `mosquitto_disconnect`, otherwise why the connection ended.
