@@ -76,8 +76,11 @@ def breakdown(mappings):
     for mapping in mappings:
         kind, label = classify(mapping)
         fields = mapping["fields"]
-        entry = totals[kind].setdefault(label, {"rss": 0, "dirty": 0, "clean": 0, "swap": 0, "count": 0})
+        entry = totals[kind].setdefault(
+            label, {"rss": 0, "pss": 0, "dirty": 0, "clean": 0, "swap": 0, "count": 0}
+        )
         entry["rss"] += fields.get("Rss", 0)
+        entry["pss"] += fields.get("Pss", 0)
         entry["dirty"] += fields.get("Private_Dirty", 0) + fields.get("Shared_Dirty", 0)
         entry["clean"] += fields.get("Private_Clean", 0) + fields.get("Shared_Clean", 0)
         entry["swap"] += fields.get("Swap", 0)
@@ -92,6 +95,7 @@ def report(title, status, mappings, top=12):
     file_rss = sum(e["rss"] for e in files.values())
     file_dirty = sum(e["dirty"] for e in files.values())
     file_clean = sum(e["clean"] for e in files.values())
+    file_pss = sum(e["pss"] for e in files.values())
     mb = lambda k: k / 1024  # noqa: E731
     lines = [
         f"{title}: VmRSS {mb(kb(status, 'VmRSS')):.1f} MB (VmHWM {mb(kb(status, 'VmHWM')):.1f} MB), "
@@ -104,11 +108,13 @@ def report(title, status, mappings, top=12):
             lines.append(f"    {mb(entry['rss']):6.1f} MB  {label} ({entry['count']} mappings)")
     lines.append(
         f"  file-backed: {mb(file_rss):.1f} MB = {mb(file_dirty):.1f} MB private dirty (relocations, .data: "
-        f"the process's own) + {mb(file_clean):.1f} MB clean (code, read-only data: shared, reclaimable)"
+        f"the process's own) + {mb(file_clean):.1f} MB clean (code, read-only data: shared, reclaimable); "
+        f"Pss {mb(file_pss):.1f} MB (its share of pages other processes map too)"
     )
     for label, entry in sorted(files.items(), key=lambda item: -item[1]["rss"])[:top]:
         lines.append(
-            f"    {mb(entry['rss']):6.1f} MB  {label} (dirty {mb(entry['dirty']):.1f}, clean {mb(entry['clean']):.1f})"
+            f"    {mb(entry['rss']):6.1f} MB  {label} (dirty {mb(entry['dirty']):.1f}, clean {mb(entry['clean']):.1f}, "
+            f"Pss {mb(entry['pss']):.1f})"
         )
     rest = sorted(files.items(), key=lambda item: -item[1]["rss"])[top:]
     if rest:
