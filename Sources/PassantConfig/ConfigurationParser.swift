@@ -29,7 +29,10 @@ extension Configuration {
         var reader = Reader(file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // Every value is read as text and checked here (`integer`, `path`…), so YAML's implicit
+            // tags are never used: the basic resolver skips Yams' default one, whose regular
+            // expressions are ICU's and would bring its tables into passantd's memory (~3 MB, for good).
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw ConfigurationErrors([
                     ConfigurationError(
                         file: file, line: nil, key: "",

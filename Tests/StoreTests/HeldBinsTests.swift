@@ -51,6 +51,17 @@ struct HeldBinsTests {
         #expect(try store.heldBins(sensor: "gate") == [other])
     }
 
+    @Test func aLidarsHeldBinKeepsItsFastMoversAndABeamCountersHasNone() throws {
+        let store = try BinStore.inMemory()
+        var lidar = HeldBin(
+            bin: bin("lidar", minute: 1, flags: [.clockUnsynchronised]), bootID: "boot-1", bootStart: 660)
+        lidar.bin.fastMovers = FastMovers(aToB: 4, bToA: 1)
+        try store.save([], held: HeldSet(sensor: "lidar", bins: [lidar]))
+        try store.save([], held: HeldSet(sensor: "door", bins: [held(1)]))
+        #expect(try store.heldBins(sensor: "lidar") == [lidar])
+        #expect(try store.heldBins(sensor: "door").first?.bin.fastMovers == nil)
+    }
+
     @Test func heldBinsSurviveReopeningTheFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/store.sqlite"

@@ -301,10 +301,16 @@ struct MigrationTests {
             try storeMigrator.migrate(v1, upTo: "v1 bins")
             try v1.write { db in
                 for bin in bins {
-                    var record = BinRecord(bin)
-                    try record.insert(db)
+                    // The columns of v1, as a passant of that time wrote them.
+                    try db.execute(
+                        sql:
+                            "INSERT INTO bin (node, sensor, start, seconds, a_to_b, b_to_a, coverage, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [
+                            bin.key.node, bin.key.sensor, bin.key.start, bin.key.length.seconds, bin.aToB, bin.bToA,
+                            bin.coverage, bin.flags.rawValue,
+                        ])
                     if bin.key.start < baseTime + 5 * 60 {
-                        try DeliveryRecord(binID: record.id!, uplink: "mqtt", state: .delivered).insert(db)
+                        try DeliveryRecord(binID: db.lastInsertedRowID, uplink: "mqtt", state: .delivered).insert(db)
                     }
                 }
             }
@@ -317,7 +323,8 @@ struct MigrationTests {
                 try db.tableExists("dropped_range") && db.tableExists("dropped_range_delivery")
             )
         }
-        #expect(migrations == ["v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers", "v5 held bins"])
+        #expect(
+            migrations == ["v1 bins", "v2 dropped ranges", "v3 resume counts", "v4 fast movers", "v5 held bins"])
         #expect(tables)
         #expect(try store.bins() == bins)
         #expect(try store.pending(uplink: "mqtt", limit: 100, endingBefore: .max) == Array(bins.dropFirst(5)))
