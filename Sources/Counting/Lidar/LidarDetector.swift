@@ -48,7 +48,8 @@ public struct LidarDetector: Sendable {
     private(set) var tracker: LidarTracker
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
     private(set) var foreground: [ForegroundPoint] = []
-    private var clusters: [Cluster] = []
+    /// This turn's person candidates (for tests and the diagnosis).
+    private(set) var clusters: [Cluster] = []
     private var hints: [TrackHint] = []
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).
@@ -57,8 +58,13 @@ public struct LidarDetector: Sendable {
     public private(set) var turns = 0
 
     public init(configuration: Configuration) {
+        self.init(configuration: configuration, tracking: LidarTracker.Settings())
+    }
+
+    /// With the tracker's settings given (tests that show what a rule is for).
+    init(configuration: Configuration, tracking: LidarTracker.Settings) {
         self.configuration = configuration
-        var settings = LidarTracker.Settings()
+        var settings = tracking
         settings.fastMoverSpeed = configuration.fastMoverSpeed
         tracker = LidarTracker(line: configuration.line, settings: settings)
         if let background = configuration.background {
