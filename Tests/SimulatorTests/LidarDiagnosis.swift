@@ -5,7 +5,10 @@ import PassantSimulator
 import Testing
 
 /// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
-/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s.
+/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s. With
+/// `PASSANT_TRACE=1`, the life of the track behind each of the first extra crossings, turn by turn:
+/// position, speed, hits, misses, shadow, and the cluster it took (returns, width, EDGE when a cluster
+/// nearer by 0.2 m lies within 3° of it).
 @Suite("LD06 diagnosis")
 struct LidarDiagnosis {
     @Test(.enabled(if: Environment.value("PASSANT_DIAGNOSE") != nil)) func missesByKind() {

@@ -25,10 +25,6 @@ struct Cluster: Sendable, Hashable {
     /// rotated to start in a gap, see `LidarDetector`).
     var fromAngle = 0.0
     var toAngle = 0.0
-    /// The return next to it in the turn, on one side or the other, is nearer by more than a body's
-    /// depth: something in front cuts it off, and what is seen is an edge of a partly hidden body (its
-    /// centre is not where this cluster's is). See `Clusterer.Settings.hiddenEdgeDepth`.
-    var cutOff = false
 
     /// Whether `point` lies in this cluster's shadow as seen from the sensor: behind it by more than
     /// `depth` and within its bearings widened by `halfWidth` metres (the hidden body's own half-width).
@@ -92,11 +88,6 @@ struct Clusterer: Sendable {
         /// A track faster than this (m/s) is a vehicle: nobody walks at 2.5 m/s.
         var vehicleSpeed = 2.5
         var minimumPoints = 2
-        /// A cluster whose neighbouring return in the turn (within `hiddenEdgeSamples` samples) is this
-        /// much nearer is cut off by it (`Cluster.cutOff`), metres: well above the LD06's 1–2 cm range
-        /// noise, less than the 0.2–0.3 m a far arm or a second person sits behind a torso's edge.
-        var hiddenEdgeDepth = 0.1
-        var hiddenEdgeSamples = 3.0
     }
 
     var settings = Settings()
@@ -105,7 +96,6 @@ struct Clusterer: Sendable {
     private var claimants: [Int] = []
     private var owner: [Int] = []
     private var cumulative: [Double] = []
-    private var stepDegrees = 0.8
 
     /// Clusters of `points`, which must be in increasing angle and start after a gap (see
     /// `LidarDetector`: the turn is cut where no foreground is, not at 0°). `stepDegrees` is the sample
@@ -118,7 +108,6 @@ struct Clusterer: Sendable {
         segments.removeAll(keepingCapacity: true)
         merged.removeAll(keepingCapacity: true)
         guard !points.isEmpty else { return }
-        self.stepDegrees = stepDegrees
         let step = stepDegrees * .pi / 180
         var start = 0
         for index in 1..<max(points.count, 1) where index < points.count {
@@ -280,19 +269,8 @@ struct Clusterer: Sendable {
         let centroid = sum * (1 / Double(indices.count))
         let range = centroid.length
         let centre = range > 0 ? centroid * ((range + settings.bodyRadius) / range) : centroid
-        let cutOff =
-            isCutOff(points[indices.lowerBound], by: indices.lowerBound - 1, in: points)
-            || isCutOff(points[indices.upperBound], by: indices.upperBound + 1, in: points)
         return Cluster(
             centre: centre, extent: width, points: indices.count, nearestRange: nearest,
-            fromAngle: points[indices.lowerBound].angle, toAngle: points[indices.upperBound].angle, cutOff: cutOff)
-    }
-
-    /// Whether the return at `index`, next to `edge` in the turn, is a body depth nearer than it.
-    private func isCutOff(_ edge: ForegroundPoint, by index: Int, in points: [ForegroundPoint]) -> Bool {
-        guard points.indices.contains(index) else { return false }
-        let neighbour = points[index]
-        return abs(neighbour.angle - edge.angle) <= settings.hiddenEdgeSamples * stepDegrees + 1e-9
-            && neighbour.range < edge.range - settings.hiddenEdgeDepth
+            fromAngle: points[indices.lowerBound].angle, toAngle: points[indices.upperBound].angle)
     }
 }

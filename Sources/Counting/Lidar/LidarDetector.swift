@@ -58,13 +58,8 @@ public struct LidarDetector: Sendable {
     public private(set) var turns = 0
 
     public init(configuration: Configuration) {
-        self.init(configuration: configuration, tracking: LidarTracker.Settings())
-    }
-
-    /// With the tracker's settings given (tests that show what a rule is for).
-    init(configuration: Configuration, tracking: LidarTracker.Settings) {
         self.configuration = configuration
-        var settings = tracking
+        var settings = LidarTracker.Settings()
         settings.fastMoverSpeed = configuration.fastMoverSpeed
         tracker = LidarTracker(line: configuration.line, settings: settings)
         if let background = configuration.background {

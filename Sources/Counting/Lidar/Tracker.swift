@@ -23,8 +23,6 @@ enum LineEvent: Sendable, Hashable {
 ///   hysteresis but short of the commit distance (lost in a crowd), counts too.
 /// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
-/// - **Glimpses**: a narrow cluster cut off by something nearer, within arm's reach of a confirmed
-///   person, is their far arm or bag showing past their edge: it starts no track (`glimpseWidth`).
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - A track whose speed at the line exceeds `fastMoverSpeed` counts as a fast mover, never as a walker.
 struct LidarTracker: Sendable {
@@ -49,17 +47,6 @@ struct LidarTracker: Sendable {
         var smallExtent = 0.15
         /// …and start no track within this distance of a confirmed one.
         var smallFragmentDistance = 0.8
-        /// A cluster narrower than this (m) that something nearer cuts off (`Cluster.cutOff`), within
-        /// `glimpseReach` of a confirmed person, is a glimpse of something of theirs past their edge: the
-        /// far arm swinging out behind the torso, a bag in the far hand. It starts no track: its centre
-        /// (pushed back by a body radius) lies some 0.45 m behind the person's, too far to be taken for
-        /// a fragment, and a track started there walks along with them and is counted twice. It may
-        /// still update a track. A whole torso is 0.25–0.5 m wide.
-        var glimpseWidth = 0.2
-        /// Arm's reach from a confirmed person's centre, metres: farther, a glimpse may be someone else
-        /// walking behind them (people abreast are 0.5–0.7 m apart, centre to centre, and their centres
-        /// as seen are pushed back further still).
-        var glimpseReach = 0.6
         /// How far beyond P and Q (metres) a crossing still counts.
         var lineOverhang = 0.3
         /// A confirmed track unseen while its predicted position is hidden behind a nearer cluster
@@ -217,8 +204,6 @@ struct LidarTracker: Sendable {
         mergeVehicles()
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
-            // A glimpse of a known person's arm or bag past their edge is theirs.
-            if isGlimpse(cluster) { continue }
             // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
             // part of them; a body-sized one must be nearer still to be taken for a fragment.
             let small = cluster.extent < settings.smallExtent
@@ -269,15 +254,6 @@ struct LidarTracker: Sendable {
         track.shadowedSince = nil
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
-    }
-
-    /// A narrow cluster cut off by something nearer, within arm's reach of a confirmed person: see
-    /// `Settings.glimpseWidth`.
-    private func isGlimpse(_ cluster: Cluster) -> Bool {
-        cluster.cutOff && cluster.extent < settings.glimpseWidth
-            && tracks.contains {
-                $0.confirmed && $0.position.distance(to: cluster.centre) < settings.glimpseReach
-            }
     }
 
     private func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
