@@ -1,11 +1,14 @@
 import CountBins
-import Counting
+@testable import Counting
 import LD06
 import PassantSimulator
 import Testing
 
 /// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
-/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s.
+/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s. With
+/// `PASSANT_TRACE=1`, the life of the track behind each of the first extra crossings, turn by turn:
+/// position, speed, hits, misses, shadow, and the cluster it took (returns, width, EDGE when a cluster
+/// nearer by 0.2 m lies within 3° of it).
 @Suite("LD06 diagnosis")
 struct LidarDiagnosis {
     @Test(.enabled(if: Environment.value("PASSANT_DIAGNOSE") != nil)) func missesByKind() {
@@ -25,10 +28,15 @@ struct LidarDiagnosis {
             configuration: .init(
                 line: LidarSite.line, region: LidarSite.region, background: LidarSite.background))
         var crossings: [Crossing] = []
+        var trace = TrackTrace()
         while let chunk = renderer.next() {
             truth.record(renderer.takePedestrians())
             decoder.decode(chunk.bytes) { packet in
-                assembler.add(packet) { scan in detector.handle(scan, into: &crossings) }
+                assembler.add(packet) { scan in
+                    let before = crossings.count
+                    detector.handle(scan, into: &crossings)
+                    trace.record(detector, time: (scan.time + scan.endTime) / 2, new: crossings[before...])
+                }
             }
         }
         truth.record(renderer.takePedestrians())
@@ -71,7 +79,61 @@ struct LidarDiagnosis {
                     + missed.prefix(40).map { "\($0.time)/\($0.person)g\($0.groupSize)" }.joined(
                         separator: " "))
             lines.append("  extra at: " + found.prefix(40).map { "\($0)" }.joined(separator: " "))
+            if Environment.value("PASSANT_TRACE") != nil {
+                for time in found.prefix(12) { lines.append(trace.history(ofCrossingAt: time)) }
+            }
         }
         print(lines.joined(separator: "\n"))
+    }
+}
+
+/// Each track's life turn by turn, to read how a crossing the truth does not have came about.
+private struct TrackTrace {
+    var lines: [Int: [String]] = [:]
+    var origins: [Int: LidarTracker.Side?] = [:]
+    var pending: [Int: Bool] = [:]
+    /// Crossing time → the track that made it.
+    var makers: [Int64: Int] = [:]
+
+    mutating func record(_ detector: LidarDetector, time: Int64, new: ArraySlice<Crossing>) {
+        let clusters = detector.clusters
+        var alive: Set<Int> = []
+        for track in detector.tracker.tracks {
+            alive.insert(track.id)
+            var entry =
+                "\(time) (\(f(track.position.x)),\(f(track.position.y))) v\(f(track.speed)) h\(track.hits)"
+                + (track.confirmed ? "C" : "t") + " m\(track.misses)"
+            if track.shadowedSince != nil { entry += " shadow" }
+            if track.lastSeen == time, let cluster = clusters.first(where: { $0.centre == track.measured }) {
+                let nearer = clusters.contains {
+                    $0 != cluster && $0.nearestRange < cluster.nearestRange - 0.2
+                        && (abs($0.toAngle - cluster.fromAngle) < 3 || abs($0.fromAngle - cluster.toAngle) < 3)
+                }
+                entry += " pts\(cluster.points) w\(f(cluster.extent))" + (nearer ? " EDGE" : "")
+            }
+            lines[track.id, default: []].append(entry)
+            if let previous = origins[track.id], let previous, previous != track.origin {
+                for crossing in new { makers[crossing.time] = track.id }
+            }
+            origins[track.id] = track.origin
+            pending[track.id] = track.lineTime != nil
+        }
+        for (id, wasPending) in pending where !alive.contains(id) {
+            if wasPending { for crossing in new where makers[crossing.time] == nil { makers[crossing.time] = id } }
+            pending[id] = nil
+            origins[id] = nil
+        }
+    }
+
+    func history(ofCrossingAt time: Int64) -> String {
+        guard let id = makers[time] else { return "    \(time): no track found" }
+        let entries = lines[id] ?? []
+        return "    \(time): track \(id), \(entries.count) turns\n      "
+            + entries.suffix(70).joined(separator: "\n      ")
+    }
+
+    private func f(_ value: Double) -> String {
+        let scaled = Int((value * 100).rounded())
+        return "\(Double(scaled) / 100)"
     }
 }

@@ -48,7 +48,8 @@ public struct LidarDetector: Sendable {
     private(set) var tracker: LidarTracker
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
     private(set) var foreground: [ForegroundPoint] = []
-    private var clusters: [Cluster] = []
+    /// This turn's person candidates (for tests and the diagnosis).
+    private(set) var clusters: [Cluster] = []
     private var hints: [TrackHint] = []
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).
