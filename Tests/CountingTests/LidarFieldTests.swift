@@ -36,7 +36,7 @@ private struct Blob {
 }
 
 /// Someone on the walkway, walking along y (towards +y when `heading` is +1).
-private struct Walker {
+private struct FieldWalker {
     enum Company { case alone, pram, child }
 
     var lane: Double
@@ -123,7 +123,7 @@ private struct FieldStreet {
     }
 
     /// The next turn: about 450 samples over 100 ± 3 ms, starting at a different angle each time.
-    mutating func turn(_ walkers: [Walker]) -> LD06Scan {
+    mutating func turn(_ walkers: [FieldWalker]) -> LD06Scan {
         let period = 0.1 + 0.003 * gaussian()
         let offset = Double.random(in: 0..<0.8, using: &random)
         var blobs = Self.fixed
@@ -157,14 +157,14 @@ private struct FieldStreet {
     }
 
     /// Walkers arriving over `seconds` at `perHour` per direction, with the street's mix of company.
-    mutating func traffic(seconds: Double, perHour: Double, pairs: Double) -> [Walker] {
-        var walkers: [Walker] = []
+    mutating func traffic(seconds: Double, perHour: Double, pairs: Double) -> [FieldWalker] {
+        var walkers: [FieldWalker] = []
         for heading in [1.0, -1.0] {
             var t = 2.0
             while true {
                 t += -log(1 - Double.random(in: 0..<1, using: &random)) * 3600 / perHour
                 guard t < seconds else { break }
-                var walker = Walker(
+                var walker = FieldWalker(
                     lane: Double.random(in: 0.7...2.8, using: &random), heading: heading,
                     speed: min(1.9, max(0.7, 1.3 + 0.22 * gaussian())), start: t,
                     company: .alone, bag: Double.random(in: 0..<1, using: &random) < 0.3,
@@ -236,8 +236,8 @@ private func field(seed: UInt64, seconds: Double, perHour: Double, pairs: Double
     var detector = LidarDetector(
         configuration: .init(line: FieldStreet.line, region: FieldStreet.region, background: background))
     var crossings: [Crossing] = []
-    let end = seconds + 2 * Walker.from / 0.7 + 10
-    var active: [Walker] = []
+    let end = seconds + 2 * FieldWalker.from / 0.7 + 10
+    var active: [FieldWalker] = []
     while street.time < end {
         active.removeAll(keepingCapacity: true)
         for walker in walkers where walker.y(at: street.time) != nil || walker.y(at: street.time + 0.1) != nil
@@ -276,10 +276,10 @@ struct LidarFieldTests {
 
 extension LidarFieldTests {
     /// One walker of each kind on an empty street, counted alone.
-    fileprivate static let walkersAlone: [(String, Walker)] = {
-        let base = Walker(
+    fileprivate static let walkersAlone: [(String, FieldWalker)] = {
+        let base = FieldWalker(
             lane: 1.5, heading: 1, speed: 1.3, start: 1, company: .alone, bag: false, dark: 0.02, stride: 1.4)
-        func with(_ change: (inout Walker) -> Void) -> Walker {
+        func with(_ change: (inout FieldWalker) -> Void) -> FieldWalker {
             var walker = base
             change(&walker)
             return walker
