@@ -142,8 +142,15 @@ struct SentenceFramer: Sendable {
                 state = .lineFeed
             } else if byte == ASCII.lineFeed {
                 // Tolerated: a tty with `igncr`, or a USB bridge that strips `\r`. The CRC protects the
-                // body, so accepting the shorter line end risks nothing.
-                complete(bareLineFeed: true, readBody)
+                // body, so accepting the shorter line end risks nothing. The line is measured as if
+                // its `\r` were there, so that what is accepted fits the limit when written out again
+                // (fuzzing found a 120-byte line without `\r` that re-encoded to 121 bytes).
+                if length + 1 > PCNTLimits.maxSentenceBytes {
+                    rejects.tooLong += 1
+                    state = .hunting
+                } else {
+                    complete(bareLineFeed: true, readBody)
+                }
             } else {
                 rejects.malformed += 1
                 abandon(at: byte)

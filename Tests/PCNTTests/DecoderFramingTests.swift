@@ -209,6 +209,22 @@ struct DecoderLengthTests {
         #expect(decoder.rejects == PCNTRejects())
     }
 
+    @Test("a line without its `\\r` is measured as if it had one: what is accepted re-encodes within 120 bytes")
+    func bareLineFeedCountsTheMissingCarriageReturn() {
+        let (fits, sentence) = Self.hello(totalBytes: 120)
+        // 119 bytes as received: written out again it is the 120 it came from.
+        var (sentences, decoder) = decodeAll(Array(fits.dropLast(2)) + [0x0A])
+        #expect(sentences == [sentence])
+        #expect(decoder.rejects == PCNTRejects())
+        #expect(sentence.encoded.count <= PCNTLimits.maxSentenceBytes)
+        // 120 bytes as received, 121 once written out: too long.
+        let (over, _) = Self.hello(totalBytes: 121)
+        let next = SpecVectors.node[1]
+        (sentences, decoder) = decodeAll(Array(over.dropLast(2)) + [0x0A] + next.wire)
+        #expect(sentences == [next.sentence])
+        #expect(decoder.rejects == .only(tooLong: 1))
+    }
+
     @Test("a sentence of 121 bytes is tooLong, even when its last byte is the line end")
     func oneOver() {
         let (wire, _) = Self.hello(totalBytes: 121)
