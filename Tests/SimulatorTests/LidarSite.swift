@@ -91,7 +91,7 @@ enum LidarSite {
         outcome.truthCyclists = renderer.cyclistCrossings.count {
             $0.crossingTime * 1000 < Double(seconds * 1000)
         }
-        outcome.fastMovers = counter.fastMovers.values.reduce(0, +)
+        outcome.fastMovers = counter.health.fastMovers
         outcome.binnedFastMovers = bins.reduce(0) { $0 + ($1.fastMovers.map { $0.aToB + $0.bToA } ?? 0) }
         outcome.binsWithoutFastMovers = bins.count { $0.fastMovers == nil }
         outcome.packets = renderer.statistics.packets

@@ -51,12 +51,6 @@ public struct LD06Counter: SensorCounter {
 
     public var sensorNow: Int64? { lastSensorTime.flatMap { anchor.utc($0) } }
 
-    /// Fast movers (cyclists, scooters) counted per direction since start; in the bins apart from
-    /// pedestrians (`CountBin.fastMovers`) when `bins.countsFastMovers` is set.
-    public var fastMovers: [Direction: Int] { detector.fastMovers.merging(earlierFastMovers, uniquingKeysWith: +) }
-    /// Fast movers counted by detectors replaced since (`recalibrate`).
-    private var earlierFastMovers: [Direction: Int] = [:]
-
     /// Turns handled by the detector.
     public var turns: Int { detector.turns }
 
@@ -115,7 +109,6 @@ public struct LD06Counter: SensorCounter {
     public mutating func recalibrate(_ setup: CounterSetup) -> Bool {
         guard case .ld06(let new) = setup, new.bins == configuration.bins else { return false }
         settle()
-        earlierFastMovers = fastMovers
         detector = LidarDetector(configuration: new.detector)
         configuration = new
         return true
@@ -162,15 +155,17 @@ public struct LD06Counter: SensorCounter {
 
     private mutating func countCrossings() {
         for crossing in crossings {
-            if crossing.kind == .pedestrian {
+            switch crossing.kind {
+            case .pedestrian:
                 live.append(.crossing(crossing.direction))
                 health.crossings += 1
+            // Counted apart in the bins (`CountBin.fastMovers`), never as pedestrians.
+            case .fastMover: health.fastMovers += 1
             }
             if let time = anchor.utc(crossing.time) {
                 aggregator.count(crossing.direction, kind: crossing.kind, at: time)
             }
         }
-        health.fastMovers = detector.fastMovers.values.reduce(0, +) + earlierFastMovers.values.reduce(0, +)
         crossings.removeAll(keepingCapacity: true)
     }
 

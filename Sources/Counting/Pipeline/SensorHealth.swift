@@ -33,8 +33,8 @@ public struct SensorHealth: Sendable, Hashable {
     public var crossings = 0
     /// Coverage of the bin being counted, so far (healthy time over the time gone by in it).
     public var binCoverage: Double?
-    /// Fast movers (cyclists, scooters) that crossed since start and were not counted as people.
-    /// Not stored: a `CountBin` has no field for them yet.
+    /// Fast movers (cyclists, scooters) that crossed since start, counted apart from people (in the
+    /// bins' `fastMovers`).
     public var fastMovers = 0
 
     // PCNT only.
