@@ -102,6 +102,17 @@ let package = Package(
                 "PassantDaemon", "PassantConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Resident memory on a small gateway (scripts/field-figures): the Swift runtime and
+            // Foundation linked in rather than loaded as shared libraries (no dynamic symbol lookups
+            // touching their tables, nothing to install on the Pi but Debian's libraries), linked by
+            // lld with packed relative relocations (DT_RELR, glibc >= 2.36: 0.3 MB of relocations
+            // instead of 1.3 MB read at every start). 35 MB resident -> 27 MB.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"]),
+                // What the static Foundation libraries use but do not name themselves.
+                .linkedLibrary("_FoundationICU"), .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"), .linkedLibrary("CoreFoundation"),
             ]
         ),
         .executableTarget(

@@ -39,7 +39,7 @@ struct LiveSource {
         } catch  where error.kind == .notRunning {
             try runLocally(sensor: sensor, started: started, tick: tick, each: each)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
     }
 

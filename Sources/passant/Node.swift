@@ -79,7 +79,7 @@ private func exchange(_ common: Node.Common, _ action: NodeCommands.Action, _ pa
     } catch let error as ControlError where error.kind == .notRunning {
         result = try exchangeOnThePort(common, action, parameters)
     } catch let error as ControlError {
-        throw ValidationError(error.message)
+        throw CommandFailure(error.message)
     }
     if common.json {
         print(String(decoding: try JSONEncoder.passant.encode(result), as: UTF8.self))

@@ -27,7 +27,7 @@ struct Status: ParsableCommand {
         let client = ControlClient(path: try socket.path(config: options.config))
         do {
             guard let report = try client.request(ControlRequest(.status)).status else {
-                throw ValidationError("passantd sent no status")
+                throw CommandFailure("passantd sent no status")
             }
             if json {
                 print(String(decoding: try JSONEncoder.passant.encode(report), as: UTF8.self))
@@ -44,7 +44,7 @@ struct Status: ParsableCommand {
             }
             throw ExitCode(3)
         } catch let error as ControlError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
     }
 

@@ -191,6 +191,14 @@ struct ServiceUnitTests {
         #expect(!devices.isEmpty && devices.allSatisfy { $0.hasPrefix("char-tty") }, "\(devices)")
         #expect(settings["RuntimeDirectory"] == ["passant"])
         #expect(settings["StateDirectory"] == ["passant"])
+        // DeviceAllow=char-ttyUSB is resolved through /proc/devices when the service starts: the
+        // drivers must be loaded before it (scripts/systemd-trial found them missing otherwise).
+        for driver in ["modprobe@usbserial.service", "modprobe@cdc_acm.service"] {
+            #expect(settings["After"]?.contains { $0.split(separator: " ").contains(Substring(driver)) } == true, "\(driver)")
+        }
+        // The watchdog's SIGABRT must end a hung passantd at once, not wait for a crash backtracer
+        // that MemoryDenyWriteExecute keeps from starting (scripts/systemd-trial: 20 s otherwise).
+        #expect(settings["Environment"]?.contains("SWIFT_BACKTRACE=enable=no") == true)
         // The account the unit names is the one sysusers creates.
         let sysusers = try String(contentsOfFile: repositoryRoot + "/systemd/passant.sysusers.conf", encoding: .utf8)
         #expect(sysusers.split(separator: "\n").contains { $0.hasPrefix("u passant ") })
