@@ -19,6 +19,17 @@ struct Passantd: AsyncParsableCommand {
             """,
         version: Daemon.version)
 
+    /// One malloc arena for every thread: glibc gives each thread that allocates an arena of its own,
+    /// whose touched pages stay resident; passantd's few threads allocate little and rarely at once,
+    /// so sharing one costs nothing measurable and keeps about 0.6 MB off a small gateway
+    /// (`scripts/field-figures`). Set before any other thread starts.
+    static func main() async {
+        #if os(Linux)
+            _ = mallopt(-8 /* M_ARENA_MAX, <malloc.h> */, 1)
+        #endif
+        await main(nil)
+    }
+
     @Option(name: .shortAndLong, help: "The configuration file.")
     var config: String = PassantConfig.Configuration.defaultPath
 
@@ -78,3 +89,9 @@ struct Passantd: AsyncParsableCommand {
         }
     }
 }
+
+#if os(Linux)
+    /// glibc's mallopt(3); <malloc.h> is not part of the Glibc module.
+    @_silgen_name("mallopt")
+    private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
