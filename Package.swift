@@ -34,6 +34,13 @@ let package = Package(
         ),
 
         .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        .systemLibrary(
             name: "CMosquitto",
             path: "Sources/CMosquitto",
             pkgConfig: "libmosquitto",
@@ -73,8 +80,7 @@ let package = Package(
         .target(
             name: "SensorThingsUplink",
             dependencies: [
-                "Uplinks", "CountBins", "PassantConfig",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Uplinks", "CountBins", "PassantConfig", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -154,7 +160,11 @@ let package = Package(
             dependencies: ["MQTTUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]),
         .testTarget(
             name: "SensorThingsUplinkTests",
-            dependencies: ["SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport"]
+            dependencies: [
+                "SensorThingsUplink", "Uplinks", "Store", "CountBins", "PassantConfig", "TestSupport",
+                // The tests' own client for the server: independent of the uplink's.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(name: "SerialInputTests", dependencies: ["SerialInput"]),
         .testTarget(name: "PassantConfigTests", dependencies: ["PassantConfig", "CountBins"]),

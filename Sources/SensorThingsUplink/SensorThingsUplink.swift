@@ -13,8 +13,6 @@
 import CountBins
 import Foundation
 import Logging
-import NIOHTTP1
-import NIOSSL
 import PassantConfig
 import Uplinks
 
@@ -54,7 +52,7 @@ public actor SensorThingsUplink: Uplink {
     private let site: SiteDescription
     private let environment: [String: String]
     let logger: Logger
-    private var tls: TLSConfiguration?
+    private var tls: TLSFiles?
     /// A TLS handshake failed: the next `prepare()` reads the TLS files again into a new client, so a
     /// corrected CA file works without restarting the daemon.
     private var rereadTLS = false
@@ -105,7 +103,7 @@ public actor SensorThingsUplink: Uplink {
         var logger = logger
         logger[metadataKey: "uplink"] = "\(configuration.name)"
         self.logger = logger
-        self.tls = configuration.url.hasPrefix("https://") ? try ServiceClient.tls(configuration.tls) : nil
+        self.tls = configuration.url.hasPrefix("https://") ? try TLSFiles(configuration.tls) : nil
     }
 
     // MARK: - Uplink
@@ -115,7 +113,7 @@ public actor SensorThingsUplink: Uplink {
     /// high-water mark.
     public func prepare() async throws(UplinkError) {
         if rereadTLS {
-            tls = try ServiceClient.tls(configuration.tls)
+            tls = try TLSFiles(configuration.tls)
             rereadTLS = false
             // Swapped out before the await, so that no other call on this actor sees a client that
             // is shutting down (or makes a second new one).
@@ -221,7 +219,7 @@ public actor SensorThingsUplink: Uplink {
                 throw failure(created, "creating the Datastream \(stream)")
             }
             logger.notice("created the Datastream \(stream)")
-            if let location = created.headers.first(name: "Location"), let id = EntityID(location: location) {
+            if let location = created.header("Location"), let id = EntityID(location: location) {
                 datastreams[stream] = id
             } else if let id = try await findThing()?.datastreams[stream] {
                 datastreams[stream] = id
@@ -286,7 +284,7 @@ public actor SensorThingsUplink: Uplink {
         guard created.status == 201 || created.status == 200 else {
             throw failure(created, "creating \(what)")
         }
-        if let location = created.headers.first(name: "Location"), let id = EntityID(location: location) {
+        if let location = created.header("Location"), let id = EntityID(location: location) {
             return id
         }
         let again = try await call(.GET, "/\(collection)", query: query, what: "looking for \(what)")

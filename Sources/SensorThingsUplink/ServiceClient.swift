@@ -1,23 +1,32 @@
 // The HTTP edge: one request to the service, with auth, a timeout and errors that say what failed.
-// Everything about SensorThings entities lives elsewhere.
+// Everything about SensorThings entities lives elsewhere; the wire itself is libcurl's (Debian's
+// libcurl with OpenSSL, which libmosquitto loads anyway): a few hundred kilobytes shared with the
+// rest of the system instead of an HTTP and TLS stack linked into passantd.
 
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 import PassantConfig
 import Uplinks
+
+/// The requests the uplink makes.
+enum HTTPMethod: String, Sendable {
+    case GET, POST, PATCH, DELETE
+}
 
 /// What a request returned.
 struct ServiceResponse: Sendable {
     var status: Int
-    var headers: HTTPHeaders
+    /// Response header fields in the order received (the final response's, after any `100 Continue`).
+    var headers: [(name: String, value: String)]
     var body: [UInt8]
     /// What went out for it, in bytes, and how long the round trip took.
     var bytesSent: Int
     var seconds: Double
+
+    /// The first header field called `name` (case-insensitive).
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
 
     /// The body as JSON (arrays, dictionaries, strings, numbers), nil when it is not JSON.
     var json: Any? {
@@ -70,56 +79,66 @@ struct TransportFailure: Error {
     var isTLS = false
 }
 
-/// Requests to one SensorThings service.
-struct ServiceClient: Sendable {
-    let root: String
-    let http: HTTPClient
-    let timeout: TimeAmount
-    let logger: Logger
+/// The TLS files of an `https` service, checked when the uplink starts. The server's certificate is
+/// always verified (against `caFile`, else the system's trust store); the files are read again for
+/// every new connection, so a corrected file is used without a restart.
+struct TLSFiles: Sendable, Hashable {
+    var caFile: String?
+    var certFile: String?
+    var keyFile: String?
 
-    /// Creates the HTTP client; `shutdown()` must be called before it is released.
-    init(root: String, timeoutSeconds: Double, tls: TLSConfiguration?, logger: Logger) {
-        self.root = root
-        timeout = .milliseconds(max(1, Int64((timeoutSeconds * 1000).rounded())))
-        self.logger = logger
-        var http = HTTPClient.Configuration()
-        http.redirectConfiguration = .disallow  // never carry credentials to another host
-        http.timeout = .init(connect: .seconds(10), read: timeout)
-        http.tlsConfiguration = tls
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
-    }
-
-    /// The TLS settings, with every file read now so that a missing or bad file is a configuration
-    /// error at start, not a surprise at the first connection.
-    static func tls(_ settings: SensorThingsConfiguration.TLS) throws(UplinkError) -> TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .fullVerification
-        do {
-            if let caFile = settings.caFile {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-            }
-        } catch {
-            throw UplinkError(
-                .configuration,
-                "cannot read the CA file \(settings.caFile ?? ""): \(error); check tls.ca_file")
+    /// Every file read now, so that a missing or wrong file is a configuration error at start, not a
+    /// surprise at the first connection.
+    init(_ settings: SensorThingsConfiguration.TLS) throws(UplinkError) {
+        caFile = settings.caFile
+        if let caFile {
+            try Self.check(caFile, holds: "CERTIFICATE", setting: "tls.ca_file", what: "the CA file")
         }
         if let certFile = settings.certFile, let keyFile = settings.keyFile {
-            do {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
-            } catch {
+            try Self.check(certFile, holds: "CERTIFICATE", setting: "tls.cert_file", what: "the client certificate")
+            try Self.check(keyFile, holds: "PRIVATE KEY", setting: "tls.key_file", what: "the client key")
+            if (try? String(contentsOfFile: keyFile, encoding: .utf8))?.contains("ENCRYPTED") == true {
                 throw UplinkError(
                     .configuration,
-                    "cannot read the client certificate \(certFile): \(error); check tls.cert_file")
+                    "the client key \(keyFile) is encrypted; check tls.key_file (PEM, unencrypted)")
             }
-            do {
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
-            } catch {
-                throw UplinkError(
-                    .configuration,
-                    "cannot read the client key \(keyFile): \(error); check tls.key_file (PEM, unencrypted)")
-            }
+            self.certFile = certFile
+            self.keyFile = keyFile
         }
-        return tls
+    }
+
+    private static func check(
+        _ path: String, holds label: String, setting: String, what: String
+    ) throws(UplinkError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw UplinkError(
+                .configuration, "cannot read \(what) \(path): \(error.localizedDescription); check \(setting)")
+        }
+        guard text.contains("-----BEGIN"), text.contains("\(label)-----") else {
+            throw UplinkError(
+                .configuration, "\(what) \(path) holds no PEM \(label.lowercased()); check \(setting)")
+        }
+    }
+}
+
+/// Requests to one SensorThings service, one at a time over one kept-alive connection.
+struct ServiceClient: Sendable {
+    let root: String
+    let timeoutMilliseconds: Int
+    let tls: TLSFiles?
+    let logger: Logger
+    private let connection: CurlConnection
+
+    /// Creates the client; `shutdown()` releases its connection.
+    init(root: String, timeoutSeconds: Double, tls: TLSFiles?, logger: Logger) {
+        self.root = root
+        timeoutMilliseconds = max(1, Int((timeoutSeconds * 1000).rounded()))
+        self.tls = tls
+        self.logger = logger
+        connection = CurlConnection()
     }
 
     /// Sends one request. `path` is relative to the service root (`/Things`) or, for a link the
@@ -129,55 +148,31 @@ struct ServiceClient: Sendable {
         authorization: String?
     ) async throws(TransportFailure) -> ServiceResponse {
         let url = (path.hasPrefix("http") ? path : root + path) + URLQuery.encode(query)
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = [("Accept", "application/json")]
+        if let authorization { headers.append(("Authorization", authorization)) }
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let request = CurlRequest(
+            method: method.rawValue, url: url, headers: headers, body: body,
+            timeoutMilliseconds: timeoutMilliseconds, tls: tls)
         let sent =
             "\(method.rawValue) \(url) HTTP/1.1\r\n".utf8.count
-            + request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + 2
-            + (body?.count ?? 0)
+            + headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 } + 2 + (body?.count ?? 0)
         let started = ContinuousClock.now
-        do {
-            let response = try await http.execute(request, timeout: timeout, logger: logger)
-            let buffer = try await response.body.collect(upTo: 64 << 20)
+        let outcome = await connection.perform(request)
+        let seconds = (ContinuousClock.now - started).seconds
+        switch outcome {
+        case .success(let reply):
             return ServiceResponse(
-                status: Int(response.status.code), headers: response.headers,
-                body: Array(buffer.readableBytesView),
-                bytesSent: sent, seconds: (ContinuousClock.now - started).seconds)
-        } catch {
+                status: reply.status, headers: reply.headers, body: reply.body, bytesSent: sent, seconds: seconds)
+        case .failure(let failure):
             throw TransportFailure(
-                message: Self.describe(error, method: method, url: url), bytesSent: sent,
-                seconds: (ContinuousClock.now - started).seconds,
-                isTLS: error is NIOSSLError || error is BoringSSLError)
+                message: "\(method.rawValue) \(url): \(failure.description)", bytesSent: sent, seconds: seconds,
+                isTLS: failure.isTLS)
         }
-    }
-
-    private static func describe(_ error: any Error, method: HTTPMethod, url: String) -> String {
-        let what: String
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: what = "no answer within the timeout (timeout_s)"
-            case .connectTimeout: what = "connecting timed out"
-            case .remoteConnectionClosed: what = "the server closed the connection"
-            default: what = "\(error)"
-            }
-        } else if let error = error as? NIOSSLError {
-            what = "TLS failed: \(error); check tls.ca_file and the server's certificate"
-        } else if let error = error as? BoringSSLError {
-            what = "TLS failed: \(error); check tls.ca_file and the server's certificate"
-        } else {
-            what = "\(error)"
-        }
-        return "\(method.rawValue) \(url): \(what)"
     }
 
     func shutdown() async {
-        try? await http.shutdown()
+        await connection.close()
     }
 }
 
