@@ -33,10 +33,10 @@ let package = Package(
             providers: [.apt(["libserialport-dev"])]
         ),
 
+        // libcurl's headers only: the library is opened at run time (see shim.h).
         .systemLibrary(
             name: "CCurl",
             path: "Sources/CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 

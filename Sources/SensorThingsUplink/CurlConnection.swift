@@ -1,5 +1,6 @@
 // libcurl's easy interface, one handle per service: requests run one after another on a thread of
 // their own (curl_easy_perform blocks), and the handle keeps the connection alive between them.
+// libcurl itself is opened when the first SensorThings uplink is made (Sources/CCurl/shim.h).
 
 import CCurl
 import Dispatch
@@ -50,19 +51,46 @@ struct CurlFailure: Error, CustomStringConvertible {
     }
 }
 
+/// libcurl's functions, opened once: when the first SensorThings uplink is made.
+final class CurlLibrary: @unchecked Sendable {
+    /// Filled once by `passant_curl_load`, read-only afterwards.
+    let functions: UnsafeMutablePointer<passant_curl>
+
+    private init(_ functions: UnsafeMutablePointer<passant_curl>) { self.functions = functions }
+
+    static let shared: Result<CurlLibrary, CurlFailure> = {
+        let functions = UnsafeMutablePointer<passant_curl>.allocate(capacity: 1)
+        functions.initialize(to: passant_curl())
+        if let missing = passant_curl_load(functions) {
+            functions.deallocate()
+            return .failure(
+                CurlFailure(
+                    code: CURLE_FAILED_INIT,
+                    detail: "cannot open libcurl (\(String(cString: missing))); install Debian's libcurl4"))
+        }
+        // libcurl's global state, set up once before the first handle (not thread-safe by itself).
+        let code = passant_curl_global_init(functions)
+        guard code == CURLE_OK else {
+            return .failure(CurlFailure(code: code, detail: "libcurl could not be initialised"))
+        }
+        return .success(CurlLibrary(functions))
+    }()
+}
+
 /// One easy handle and the serial queue it is used on.
 final class CurlConnection: @unchecked Sendable {
     // Only touched on `queue`.
     private var handle: UnsafeMutableRawPointer?
     private let queue = DispatchQueue(label: "passant.sensorthings.http")
+    private let curl: UnsafeMutablePointer<passant_curl>
 
-    /// libcurl's global state, set up once before the first handle (not thread-safe by itself).
-    private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-
-    init() {}
+    /// - Throws: when libcurl cannot be opened.
+    init() throws(CurlFailure) {
+        curl = try CurlLibrary.shared.get().functions
+    }
 
     deinit {
-        if let handle { curl_easy_cleanup(handle) }
+        if let handle { passant_curl_easy_cleanup(curl, handle) }
     }
 
     /// Runs `request` on the connection's thread; never blocks the caller's.
@@ -76,7 +104,7 @@ final class CurlConnection: @unchecked Sendable {
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                if let handle = self.handle { curl_easy_cleanup(handle) }
+                if let handle = self.handle { passant_curl_easy_cleanup(self.curl, handle) }
                 self.handle = nil
                 continuation.resume()
             }
@@ -84,81 +112,77 @@ final class CurlConnection: @unchecked Sendable {
     }
 
     private func performHere(_ request: CurlRequest) -> Result<CurlReply, CurlFailure> {
-        guard Self.initialised else {
-            return .failure(CurlFailure(code: CURLE_FAILED_INIT, detail: "libcurl could not be initialised"))
-        }
-        if handle == nil { handle = curl_easy_init() }
+        if handle == nil { handle = passant_curl_easy_init(curl) }
         guard let handle else {
             return .failure(CurlFailure(code: CURLE_FAILED_INIT, detail: "libcurl gave no handle (out of memory?)"))
         }
         // Options back to their defaults; the connection cache stays.
-        curl_easy_reset(handle)
+        passant_curl_easy_reset(curl, handle)
         let sink = ResponseSink()
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { passant_curl_slist_free_all(curl, headerList) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
             // No signals from a library thread; the other side's name resolution is bounded by the timeouts.
-            passant_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-            passant_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
-            passant_curl_set_string(handle, CURLOPT_URL, request.url)
+            passant_curl_set_long(curl, handle, CURLOPT_NOSIGNAL, 1)
+            passant_curl_set_pointer(curl, handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
+            passant_curl_set_string(curl, handle, CURLOPT_URL, request.url)
             // Never carry credentials to another host: no redirects, http(s) only.
-            passant_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            passant_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-            passant_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
-            passant_curl_set_long(handle, CURLOPT_TIMEOUT_MS, request.timeoutMilliseconds)
-            passant_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-            passant_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            passant_curl_set_long(curl, handle, CURLOPT_FOLLOWLOCATION, 0)
+            passant_curl_set_string(curl, handle, CURLOPT_PROTOCOLS_STR, "http,https")
+            passant_curl_set_long(curl, handle, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
+            passant_curl_set_long(curl, handle, CURLOPT_TIMEOUT_MS, request.timeoutMilliseconds)
+            passant_curl_set_long(curl, handle, CURLOPT_SSL_VERIFYPEER, 1)
+            passant_curl_set_long(curl, handle, CURLOPT_SSL_VERIFYHOST, 2)
             if let tls = request.tls {
-                if let caFile = tls.caFile { passant_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
+                if let caFile = tls.caFile { passant_curl_set_string(curl, handle, CURLOPT_CAINFO, caFile) }
                 if let certFile = tls.certFile, let keyFile = tls.keyFile {
-                    passant_curl_set_string(handle, CURLOPT_SSLCERT, certFile)
-                    passant_curl_set_string(handle, CURLOPT_SSLCERTTYPE, "PEM")
-                    passant_curl_set_string(handle, CURLOPT_SSLKEY, keyFile)
-                    passant_curl_set_string(handle, CURLOPT_SSLKEYTYPE, "PEM")
+                    passant_curl_set_string(curl, handle, CURLOPT_SSLCERT, certFile)
+                    passant_curl_set_string(curl, handle, CURLOPT_SSLCERTTYPE, "PEM")
+                    passant_curl_set_string(curl, handle, CURLOPT_SSLKEY, keyFile)
+                    passant_curl_set_string(curl, handle, CURLOPT_SSLKEYTYPE, "PEM")
                 }
             }
             switch request.method {
-            case "GET": passant_curl_set_long(handle, CURLOPT_HTTPGET, 1)
-            case "POST": passant_curl_set_long(handle, CURLOPT_POST, 1)
-            default: passant_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            case "GET": passant_curl_set_long(curl, handle, CURLOPT_HTTPGET, 1)
+            case "POST": passant_curl_set_long(curl, handle, CURLOPT_POST, 1)
+            default: passant_curl_set_string(curl, handle, CURLOPT_CUSTOMREQUEST, request.method)
             }
             if let body = request.body {
-                passant_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+                passant_curl_set_long(curl, handle, CURLOPT_POSTFIELDSIZE, body.count)
                 // Copied by libcurl: the body need not outlive this call.
                 if body.isEmpty {
-                    passant_curl_set_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                    passant_curl_set_string(curl, handle, CURLOPT_COPYPOSTFIELDS, "")
                 } else {
                     body.withUnsafeBytes { bytes in
-                        passant_curl_set_pointer(
-                            handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                        passant_curl_set_pointer(curl, handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                     }
                 }
             }
-            for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
+            for (name, value) in request.headers { headerList = passant_curl_slist_append(curl, headerList, "\(name): \(value)") }
             // No `Expect: 100-continue` round trip before a large body.
-            headerList = curl_slist_append(headerList, "Expect:")
-            passant_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
+            headerList = passant_curl_slist_append(curl, headerList, "Expect:")
+            passant_curl_set_pointer(curl, handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
 
             let context = Unmanaged.passUnretained(sink).toOpaque()
-            passant_curl_set_callback(handle, CURLOPT_WRITEFUNCTION) { ResponseSink.receiveBody($0, $1, $2, $3) }
-            passant_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
-            passant_curl_set_callback(handle, CURLOPT_HEADERFUNCTION) { ResponseSink.receiveHeader($0, $1, $2, $3) }
-            passant_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
-            return withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            passant_curl_set_callback(curl, handle, CURLOPT_WRITEFUNCTION) { ResponseSink.receiveBody($0, $1, $2, $3) }
+            passant_curl_set_pointer(curl, handle, CURLOPT_WRITEDATA, context)
+            passant_curl_set_callback(curl, handle, CURLOPT_HEADERFUNCTION) { ResponseSink.receiveHeader($0, $1, $2, $3) }
+            passant_curl_set_pointer(curl, handle, CURLOPT_HEADERDATA, context)
+            return withExtendedLifetime(sink) { passant_curl_easy_perform(curl, handle) }
         }
 
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(
-                CurlFailure(code: code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+                CurlFailure(code: code, detail: detail.isEmpty ? String(cString: passant_curl_easy_strerror(curl, code)) : detail))
         }
         if sink.tooLarge {
             return .failure(CurlFailure(code: CURLE_WRITE_ERROR, detail: "the answer is larger than 64 MiB"))
         }
         var status = 0
-        passant_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        passant_curl_get_long(curl, handle, CURLINFO_RESPONSE_CODE, &status)
         return .success(CurlReply(status: status, headers: sink.headers, body: sink.body))
     }
 }

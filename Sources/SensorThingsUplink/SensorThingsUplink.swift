@@ -103,6 +103,7 @@ public actor SensorThingsUplink: Uplink {
         var logger = logger
         logger[metadataKey: "uplink"] = "\(configuration.name)"
         self.logger = logger
+        try ServiceClient.checkLibrary()
         self.tls = configuration.url.hasPrefix("https://") ? try TLSFiles(configuration.tls) : nil
     }
 
@@ -122,7 +123,7 @@ public actor SensorThingsUplink: Uplink {
             await old?.shutdown()
         }
         if service == nil {
-            service = ServiceClient(
+            service = try ServiceClient(
                 root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls,
                 logger: logger)
         }

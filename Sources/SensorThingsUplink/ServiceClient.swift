@@ -133,12 +133,25 @@ struct ServiceClient: Sendable {
     private let connection: CurlConnection
 
     /// Creates the client; `shutdown()` releases its connection.
-    init(root: String, timeoutSeconds: Double, tls: TLSFiles?, logger: Logger) {
+    /// - Throws: `.configuration` when libcurl cannot be opened.
+    init(root: String, timeoutSeconds: Double, tls: TLSFiles?, logger: Logger) throws(UplinkError) {
         self.root = root
         timeoutMilliseconds = max(1, Int((timeoutSeconds * 1000).rounded()))
         self.tls = tls
         self.logger = logger
-        connection = CurlConnection()
+        do {
+            connection = try CurlConnection()
+        } catch {
+            throw UplinkError(.configuration, error.description)
+        }
+    }
+
+    /// Whether the HTTP library can be opened; the uplink asks when it is made, so a gateway without
+    /// libcurl says so at start.
+    static func checkLibrary() throws(UplinkError) {
+        if case .failure(let failure) = CurlLibrary.shared {
+            throw UplinkError(.configuration, failure.description)
+        }
     }
 
     /// Sends one request. `path` is relative to the service root (`/Things`) or, for a link the
