@@ -260,10 +260,9 @@ private func field(seed: UInt64, seconds: Double, perHour: Double, pairs: Double
 
 @Suite("LD06 detector on a street of its own")
 struct LidarFieldTests {
-    /// Floors sit below what the detector measures here (the test prints it: 0.88–0.95 per direction
+    /// Floors sit below what the detector measures here (the test prints it: 0.92–0.97 per direction
     /// over 10 minutes, seeds 1 and 2); they catch a tracker that breaks on bodies, noise or company
-    /// unlike the simulator's. The extra counts are prams (counted as a second person) and bags on
-    /// the side away from the sensor (see `oneWalkerAloneIsCountedOnceTheWayTheyWent`).
+    /// unlike the simulator's. The extra counts include prams (counted as a second person).
     @Test(arguments: [1, 2] as [UInt64])
     func moderateTrafficWithCompanyIsCountedPerDirection(seed: UInt64) {
         let outcome = field(seed: seed, seconds: 600, perHour: 300, pairs: 0.15)
