@@ -105,11 +105,16 @@ private struct TrackTrace {
                 + (track.confirmed ? "C" : "t") + " m\(track.misses)"
             if track.shadowedSince != nil { entry += " shadow" }
             if track.lastSeen == time, let cluster = clusters.first(where: { $0.centre == track.measured }) {
-                let nearer = clusters.contains {
-                    $0 != cluster && $0.nearestRange < cluster.nearestRange - 0.2
+                let nearer = clusters.first {
+                    $0 != cluster && $0.nearestRange < cluster.nearestRange - 0.1
                         && (abs($0.toAngle - cluster.fromAngle) < 3 || abs($0.fromAngle - cluster.toAngle) < 3)
                 }
-                entry += " pts\(cluster.points) w\(f(cluster.extent))" + (nearer ? " EDGE" : "")
+                entry += " pts\(cluster.points) w\(f(cluster.extent)) b\(f((cluster.toAngle - cluster.fromAngle) * .pi / 180 * cluster.nearestRange))"
+                if let nearer {
+                    let gap = min(abs(nearer.toAngle - cluster.fromAngle), abs(nearer.fromAngle - cluster.toAngle))
+                    entry += " EDGE gap\(f(gap)) dr\(f(cluster.nearestRange - nearer.nearestRange)) d\(f(nearer.centre.distance(to: cluster.centre)))"
+                }
+                if cluster.partOfNearer { entry += " PART" }
             }
             lines[track.id, default: []].append(entry)
             if let previous = origins[track.id], let previous, previous != track.origin {

@@ -25,6 +25,11 @@ struct Cluster: Sendable, Hashable {
     /// rotated to start in a gap, see `LidarDetector`).
     var fromAngle = 0.0
     var toAngle = 0.0
+    /// Set when it touches a nearer cluster's edge in the view and its centre is closer to that one's
+    /// than two people's can be: a walker's far arm or bag seen beside their body, not a person of its
+    /// own (see `Clusterer.markParts`). The nearer cluster's index in the turn's clusters.
+    var partOf: Int?
+    var partOfNearer: Bool { partOf != nil }
 
     /// Whether `point` lies in this cluster's shadow as seen from the sensor: behind it by more than
     /// `depth` and within its bearings widened by `halfWidth` metres (the hidden body's own half-width).
@@ -88,6 +93,14 @@ struct Clusterer: Sendable {
         /// A track faster than this (m/s) is a vehicle: nobody walks at 2.5 m/s.
         var vehicleSpeed = 2.5
         var minimumPoints = 2
+        /// Two clusters whose bearings are at most this many samples apart touch in the view (a return
+        /// lost to dark clothing between them included).
+        var touchingSamples = 2.5
+        /// A cluster at least this much farther than one it touches is seen past that one's edge, metres.
+        var behindDepth = 0.1
+        /// Two people's centres are at least this far apart (two hips of some 0.25 m radius): a cluster
+        /// whose centre is closer to a nearer one it touches is part of that body, metres.
+        var partReach = 0.5
     }
 
     var settings = Settings()
@@ -182,6 +195,32 @@ struct Clusterer: Sendable {
                 }
                 from = to + 1
                 if from >= count { break }
+            }
+        }
+        markParts(&clusters, step: stepDegrees)
+    }
+
+    /// Marks the clusters that are only an arm or a bag seen past the edge of a nearer body
+    /// (`Cluster.partOfNearer`). A LiDAR sees a walker's far arm, or a bag carried on the far side, as a
+    /// few returns just beyond the edge of the body in the view, farther away, and not merged with it
+    /// when it is more than a body depth behind the body's front. Someone walking behind another person
+    /// is at least a body's width from them.
+    private func markParts(_ clusters: inout [Cluster], step: Double) {
+        guard clusters.count > 1 else { return }
+        let touching = settings.touchingSamples * step
+        for index in clusters.indices {
+            let cluster = clusters[index]
+            // Clusters are in bearing order: the ones that can touch it are its neighbours in the list.
+            for other in stride(from: index - 1, through: index + 1, by: 2)
+            where other >= 0 && other < clusters.count {
+                let nearer = clusters[other]
+                let gap =
+                    other < index ? cluster.fromAngle - nearer.toAngle : nearer.fromAngle - cluster.toAngle
+                if gap <= touching, nearer.nearestRange <= cluster.nearestRange - settings.behindDepth,
+                    nearer.centre.distance(to: cluster.centre) < settings.partReach
+                {
+                    clusters[index].partOf = other
+                }
             }
         }
     }

@@ -23,6 +23,9 @@ enum LineEvent: Sendable, Hashable {
 ///   hysteresis but short of the commit distance (lost in a crowd), counts too.
 /// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
+/// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
+///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
+///   only when its body is not there.
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - A track whose speed at the line exceeds `fastMoverSpeed` counts as a fast mover, never as a walker.
 struct LidarTracker: Sendable {
@@ -64,6 +67,9 @@ struct LidarTracker: Sendable {
         /// Two vehicle tracks closer than this along their way, moving alike, are one bicycle seen in
         /// two parts (a bicycle is some 1.8 m long), metres.
         var vehicleLength = 1.9
+        /// What taking a cluster that is only part of a nearer body (`Cluster.partOfNearer`) costs a
+        /// confirmed track beyond its distance, metres: it follows the body, not the arm beside it.
+        var partCost = 0.1
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -141,6 +147,7 @@ struct LidarTracker: Sendable {
         // Associate: confirmed tracks first, so a tentative track (a fragment, noise) never takes a
         // known person's cluster; then tentative tracks among the clusters left.
         var taken = Array(repeating: false, count: clusters.count)
+        var takenByKnown = taken
         for confirmed in [true, false] {
             let rows = tracks.indices.filter { tracks[$0].confirmed == confirmed }
             guard !rows.isEmpty else { continue }
@@ -166,13 +173,17 @@ struct LidarTracker: Sendable {
                         let along = offset.x * heading.x + offset.y * heading.y
                         let across = (offset.x * heading.y - offset.y * heading.x) * weight
                         let distance = (along * along + across * across).squareRoot()
-                        return distance <= gate ? distance : .infinity
+                        guard distance <= gate else { return .infinity }
+                        // An arm or a bag beside a nearer body costs a little more than the body: a track
+                        // whose walker is seen split in two follows the body, not the bag.
+                        return clusters[column].partOfNearer ? distance + settings.partCost : distance
                     })
             }
             let assignment = optimalAssignment(costs, columns: clusters.count)
             for (row, index) in rows.enumerated() {
                 if let column = assignment[row] {
                     taken[column] = true
+                    if confirmed { takenByKnown[column] = true }
                     correct(&tracks[index], with: clusters[column], time: time)
                     count(&tracks[index], time: time, events: &events)
                 } else {
@@ -204,6 +215,8 @@ struct LidarTracker: Sendable {
         mergeVehicles()
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
+            // An arm or a bag beside someone known is part of them.
+            if let body = cluster.partOf, takenByKnown[body] { continue }
             // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
             // part of them; a body-sized one must be nearer still to be taken for a fragment.
             let small = cluster.extent < settings.smallExtent
@@ -254,57 +267,6 @@ struct LidarTracker: Sendable {
         track.shadowedSince = nil
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
-    }
-
-    private func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
-        let signed = line.signedDistance(track.position)
-        let along = line.position(track.position) * line.length
-        let previous = track.lastSigned
-        defer {
-            track.lastSigned = signed
-            track.lastSignedTime = time
-        }
-        guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
-        let side: Side = signed < 0 ? .a : .b
-        if track.origin == nil {
-            if abs(signed) >= settings.hysteresis { track.origin = side }
-            return
-        }
-        guard let origin = track.origin else { return }
-        if let previous, (previous < 0) != (signed < 0) {
-            if side != origin {
-                // Passed the line away from the origin: when, by linear interpolation.
-                let fraction = abs(previous) / max(1e-9, abs(previous) + abs(signed))
-                track.lineTime = track.lastSignedTime + Int64(fraction * Double(time - track.lastSignedTime))
-                track.lineSpeed = track.speed
-            } else {
-                track.lineTime = nil  // came back: a turn-back or jitter
-            }
-        }
-        if side != origin, abs(signed) >= settings.commitDistance, track.confirmed {
-            emit(track, to: side, events: &events)
-            track.origin = side
-            track.lineTime = nil
-        }
-    }
-
-    private func finish(_ track: Track, events: inout [LineEvent]) {
-        guard track.confirmed, let origin = track.origin, track.lineTime != nil,
-            let signed = track.lastSigned
-        else { return }
-        let side: Side = signed < 0 ? .a : .b
-        if side != origin, abs(signed) >= settings.hysteresis { emit(track, to: side, events: &events) }
-    }
-
-    private func emit(_ track: Track, to side: Side, events: inout [LineEvent]) {
-        let direction: Direction = side == .b ? .aToB : .bToA
-        let time = track.lineTime ?? track.lastSeen
-        let speed = max(track.lineSpeed, track.speed)
-        if let fast = settings.fastMoverSpeed, speed > fast {
-            events.append(.fastMover(direction, time: time))
-        } else {
-            events.append(.crossed(direction, time: time))
-        }
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
