@@ -114,7 +114,8 @@ final class CurlConnection: @unchecked Sendable {
     private func performHere(_ request: CurlRequest) -> Result<CurlReply, CurlFailure> {
         if handle == nil { handle = passant_curl_easy_init(curl) }
         guard let handle else {
-            return .failure(CurlFailure(code: CURLE_FAILED_INIT, detail: "libcurl gave no handle (out of memory?)"))
+            return .failure(
+                CurlFailure(code: CURLE_FAILED_INIT, detail: "libcurl gave no handle (out of memory?)"))
         }
         // Options back to their defaults; the connection cache stays.
         passant_curl_easy_reset(curl, handle)
@@ -126,7 +127,8 @@ final class CurlConnection: @unchecked Sendable {
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
             // No signals from a library thread; the other side's name resolution is bounded by the timeouts.
             passant_curl_set_long(curl, handle, CURLOPT_NOSIGNAL, 1)
-            passant_curl_set_pointer(curl, handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
+            passant_curl_set_pointer(
+                curl, handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
             passant_curl_set_string(curl, handle, CURLOPT_URL, request.url)
             // Never carry credentials to another host: no redirects, http(s) only.
             passant_curl_set_long(curl, handle, CURLOPT_FOLLOWLOCATION, 0)
@@ -156,30 +158,39 @@ final class CurlConnection: @unchecked Sendable {
                     passant_curl_set_string(curl, handle, CURLOPT_COPYPOSTFIELDS, "")
                 } else {
                     body.withUnsafeBytes { bytes in
-                        passant_curl_set_pointer(curl, handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                        passant_curl_set_pointer(
+                            curl, handle, CURLOPT_COPYPOSTFIELDS,
+                            UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                     }
                 }
             }
-            for (name, value) in request.headers { headerList = passant_curl_slist_append(curl, headerList, "\(name): \(value)") }
+            for (name, value) in request.headers {
+                headerList = passant_curl_slist_append(curl, headerList, "\(name): \(value)")
+            }
             // No `Expect: 100-continue` round trip before a large body.
             headerList = passant_curl_slist_append(curl, headerList, "Expect:")
             passant_curl_set_pointer(curl, handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
 
             let context = Unmanaged.passUnretained(sink).toOpaque()
-            passant_curl_set_callback(curl, handle, CURLOPT_WRITEFUNCTION) { ResponseSink.receiveBody($0, $1, $2, $3) }
+            passant_curl_set_callback(curl, handle, CURLOPT_WRITEFUNCTION) {
+                ResponseSink.receiveBody($0, $1, $2, $3)
+            }
             passant_curl_set_pointer(curl, handle, CURLOPT_WRITEDATA, context)
-            passant_curl_set_callback(curl, handle, CURLOPT_HEADERFUNCTION) { ResponseSink.receiveHeader($0, $1, $2, $3) }
+            passant_curl_set_callback(curl, handle, CURLOPT_HEADERFUNCTION) {
+                ResponseSink.receiveHeader($0, $1, $2, $3)
+            }
             passant_curl_set_pointer(curl, handle, CURLOPT_HEADERDATA, context)
             return withExtendedLifetime(sink) { passant_curl_easy_perform(curl, handle) }
         }
 
-        guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return .failure(
-                CurlFailure(code: code, detail: detail.isEmpty ? String(cString: passant_curl_easy_strerror(curl, code)) : detail))
-        }
-        if sink.tooLarge {
+        if sink.tooLarge {  // before the code: libcurl only says that writing failed
             return .failure(CurlFailure(code: CURLE_WRITE_ERROR, detail: "the answer is larger than 64 MiB"))
+        }
+        guard code == CURLE_OK else {
+            let detail = String(
+                decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let words = detail.isEmpty ? String(cString: passant_curl_easy_strerror(curl, code)) : detail
+            return .failure(CurlFailure(code: code, detail: words))
         }
         var status = 0
         passant_curl_get_long(curl, handle, CURLINFO_RESPONSE_CODE, &status)

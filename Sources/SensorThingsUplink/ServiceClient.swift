@@ -95,7 +95,8 @@ struct TLSFiles: Sendable, Hashable {
             try Self.check(caFile, holds: "CERTIFICATE", setting: "tls.ca_file", what: "the CA file")
         }
         if let certFile = settings.certFile, let keyFile = settings.keyFile {
-            try Self.check(certFile, holds: "CERTIFICATE", setting: "tls.cert_file", what: "the client certificate")
+            try Self.check(
+                certFile, holds: "CERTIFICATE", setting: "tls.cert_file", what: "the client certificate")
             try Self.check(keyFile, holds: "PRIVATE KEY", setting: "tls.key_file", what: "the client key")
             if (try? String(contentsOfFile: keyFile, encoding: .utf8))?.contains("ENCRYPTED") == true {
                 throw UplinkError(
@@ -115,7 +116,8 @@ struct TLSFiles: Sendable, Hashable {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw UplinkError(
-                .configuration, "cannot read \(what) \(path): \(error.localizedDescription); check \(setting)")
+                .configuration, "cannot read \(what) \(path): \(error.localizedDescription); check \(setting)"
+            )
         }
         guard text.contains("-----BEGIN"), text.contains("\(label)-----") else {
             throw UplinkError(
@@ -176,10 +178,12 @@ struct ServiceClient: Sendable {
         switch outcome {
         case .success(let reply):
             return ServiceResponse(
-                status: reply.status, headers: reply.headers, body: reply.body, bytesSent: sent, seconds: seconds)
+                status: reply.status, headers: reply.headers, body: reply.body, bytesSent: sent,
+                seconds: seconds)
         case .failure(let failure):
             throw TransportFailure(
-                message: "\(method.rawValue) \(url): \(failure.description)", bytesSent: sent, seconds: seconds,
+                message: "\(method.rawValue) \(url): \(failure.description)", bytesSent: sent,
+                seconds: seconds,
                 isTLS: failure.isTLS)
         }
     }

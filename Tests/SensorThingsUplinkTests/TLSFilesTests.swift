@@ -43,7 +43,9 @@ struct TLSFilesTests {
             "openssl pkey -in \(certificates.serverKeyFile) -aes256 -passout pass:secret -out \(encrypted)",
             in: directory.path)
         let error = try #require(
-            refusal(.init(caFile: certificates.caFile, certFile: certificates.serverCertFile, keyFile: encrypted)))
+            refusal(
+                .init(caFile: certificates.caFile, certFile: certificates.serverCertFile, keyFile: encrypted))
+        )
         #expect(error.kind == .configuration && error.message.contains("tls.key_file"), "\(error)")
         #expect(error.message.contains("encrypted"), "\(error)")
 
@@ -53,6 +55,8 @@ struct TLSFilesTests {
                 .init(
                     caFile: certificates.caFile, certFile: certificates.serverCertFile,
                     keyFile: certificates.serverKeyFile)) == nil)
-        #expect(throws: Never.self) { try makeUplink(url: "http://127.0.0.1:1/x", tls: .init(caFile: "/nonexistent")) }
+        #expect(throws: Never.self) {
+            try makeUplink(url: "http://127.0.0.1:1/x", tls: .init(caFile: "/nonexistent"))
+        }
     }
 }
