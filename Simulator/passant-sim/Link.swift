@@ -141,7 +141,11 @@ final class Link {
             try SystemCalls.writeAll(fd, fileBuffer, path)
             fileBuffer.removeAll()
             SystemCalls.close(fd)
-        case .pty(let master, _):
+        case .pty(let master, let path):
+            // Closing the master hangs the line up and flushes what the reader has not read yet. A
+            // node unplugged loses that too, but a simulation that ends should not: its last seconds
+            // would be missing from the last bin. The reader gets up to 2 s to take them.
+            if readerPresent { SystemCalls.waitUntilRead(pseudoTerminal: path, withinMillis: 2_000) }
             SystemCalls.close(master)
         case .tcp(let listener, _):
             dropClient()

@@ -245,6 +245,19 @@ enum SystemCalls {
         _ = tcflush(master, TCOFLUSH)
     }
 
+    /// Waits until the pseudo-terminal's reader has read every byte queued for it (the slave's input
+    /// queue, looked at through a second, non-blocking opening of the slave), or `withinMillis` passed.
+    static func waitUntilRead(pseudoTerminal path: String, withinMillis: Int) {
+        let fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        for _ in 0..<max(1, withinMillis / 10) {
+            var queued: Int32 = 0
+            guard ioctl(fd, UInt(FIONREAD), &queued) == 0, queued > 0 else { return }
+            usleep(10_000)
+        }
+    }
+
     // MARK: - TCP
 
     /// A listening TCP socket on 127.0.0.1:`port` (0 picks a free port); returns it and the port.
