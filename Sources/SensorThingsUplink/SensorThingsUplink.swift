@@ -124,8 +124,7 @@ public actor SensorThingsUplink: Uplink {
         }
         if service == nil {
             service = try ServiceClient(
-                root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls,
-                logger: logger)
+                root: configuration.url, timeoutSeconds: configuration.timeoutSeconds, tls: tls)
         }
         authorization = try resolveAuthorization()
         let root = try await call(.GET, "/", what: "reading the service root")

@@ -4,7 +4,6 @@
 // rest of the system instead of an HTTP and TLS stack linked into passantd.
 
 import Foundation
-import Logging
 import PassantConfig
 import Uplinks
 
@@ -131,16 +130,14 @@ struct ServiceClient: Sendable {
     let root: String
     let timeoutMilliseconds: Int
     let tls: TLSFiles?
-    let logger: Logger
     private let connection: CurlConnection
 
     /// Creates the client; `shutdown()` releases its connection.
     /// - Throws: `.configuration` when libcurl cannot be opened.
-    init(root: String, timeoutSeconds: Double, tls: TLSFiles?, logger: Logger) throws(UplinkError) {
+    init(root: String, timeoutSeconds: Double, tls: TLSFiles?) throws(UplinkError) {
         self.root = root
         timeoutMilliseconds = max(1, Int((timeoutSeconds * 1000).rounded()))
         self.tls = tls
-        self.logger = logger
         do {
             connection = try CurlConnection()
         } catch {
