@@ -1,8 +1,9 @@
 import CountBins
-@testable import Counting
 import LD06
 import PassantSimulator
 import Testing
+
+@testable import Counting
 
 /// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
 /// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s. With
@@ -45,7 +46,8 @@ struct LidarDiagnosis {
         var lines: [String] = []
         for direction in [Direction.aToB, .bToA] {
             let wanted = report.crossings.filter { ($0.direction == .aToB) == (direction == .aToB) }
-            var found = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }.map(\.time).sorted()
+            var found = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }.map(\.time)
+                .sorted()
             var missed: [GroundTruthReport.Crossing] = []
             for event in wanted {
                 if let index = found.indices.min(by: {
@@ -107,12 +109,16 @@ private struct TrackTrace {
             if track.lastSeen == time, let cluster = clusters.first(where: { $0.centre == track.measured }) {
                 let nearer = clusters.first {
                     $0 != cluster && $0.nearestRange < cluster.nearestRange - 0.1
-                        && (abs($0.toAngle - cluster.fromAngle) < 3 || abs($0.fromAngle - cluster.toAngle) < 3)
+                        && (abs($0.toAngle - cluster.fromAngle) < 3
+                            || abs($0.fromAngle - cluster.toAngle) < 3)
                 }
-                entry += " pts\(cluster.points) w\(f(cluster.extent)) b\(f((cluster.toAngle - cluster.fromAngle) * .pi / 180 * cluster.nearestRange))"
+                entry +=
+                    " pts\(cluster.points) w\(f(cluster.extent)) b\(f((cluster.toAngle - cluster.fromAngle) * .pi / 180 * cluster.nearestRange))"
                 if let nearer {
-                    let gap = min(abs(nearer.toAngle - cluster.fromAngle), abs(nearer.fromAngle - cluster.toAngle))
-                    entry += " EDGE gap\(f(gap)) dr\(f(cluster.nearestRange - nearer.nearestRange)) d\(f(nearer.centre.distance(to: cluster.centre)))"
+                    let gap = min(
+                        abs(nearer.toAngle - cluster.fromAngle), abs(nearer.fromAngle - cluster.toAngle))
+                    entry +=
+                        " EDGE gap\(f(gap)) dr\(f(cluster.nearestRange - nearer.nearestRange)) d\(f(nearer.centre.distance(to: cluster.centre)))"
                 }
                 if cluster.partOfNearer { entry += " PART" }
             }
@@ -124,7 +130,9 @@ private struct TrackTrace {
             pending[track.id] = track.lineTime != nil
         }
         for (id, wasPending) in pending where !alive.contains(id) {
-            if wasPending { for crossing in new where makers[crossing.time] == nil { makers[crossing.time] = id } }
+            if wasPending {
+                for crossing in new where makers[crossing.time] == nil { makers[crossing.time] = id }
+            }
             pending[id] = nil
             origins[id] = nil
         }
@@ -133,8 +141,26 @@ private struct TrackTrace {
     func history(ofCrossingAt time: Int64) -> String {
         guard let id = makers[time] else { return "    \(time): no track found" }
         let entries = lines[id] ?? []
-        return "    \(time): track \(id), \(entries.count) turns\n      "
+        var text =
+            "    \(time): track \(id), \(entries.count) turns\n      "
             + entries.suffix(70).joined(separator: "\n      ")
+        // With PASSANT_TRACE=neighbours: the other tracks alive around the track's first turn.
+        guard Environment.value("PASSANT_TRACE") == "neighbours", let birth = entries.first.flatMap(turnTime)
+        else { return text }
+        for (other, otherEntries) in lines.sorted(by: { $0.key < $1.key }) where other != id {
+            let near = otherEntries.filter {
+                guard let t = turnTime($0) else { return false }
+                return t >= birth - 1000 && t <= birth + 500
+            }
+            if !near.isEmpty {
+                text += "\n      - track \(other):\n        " + near.joined(separator: "\n        ")
+            }
+        }
+        return text
+    }
+
+    private func turnTime(_ entry: String) -> Int64? {
+        entry.split(separator: " ").first.flatMap { Int64($0) }
     }
 
     private func f(_ value: Double) -> String {

@@ -49,11 +49,16 @@ struct Cluster: Sendable, Hashable {
     }
 }
 
-/// What the tracker expects this turn: a confirmed person's predicted centre and speed. Clusters that
-/// two of them claim are split between them; one claimed by a single fast mover is never split.
+/// What the tracker expects this turn: a track's predicted centre and speed. Clusters that two sure
+/// tracks claim are split between them; one claimed by fast movers alone is never split; one that only
+/// new tracks claim is kept whole until their speed is known.
 struct TrackHint: Sendable, Hashable {
     var position: PlanePoint
     var speed: Double
+    /// Confirmed: someone the tracker is sure of.
+    var confirmed: Bool
+    /// Seen at least twice: `speed` is measured, not yet zero for want of a second sighting.
+    var speedKnown: Bool
 }
 
 /// Groups one turn's foreground points (in angle order) into person candidates:
@@ -61,11 +66,14 @@ struct TrackHint: Sendable, Hashable {
 ///    range because neighbouring samples lie further apart far away (`r·Δφ`).
 /// 2. **Merge** neighbouring segments while the union stays as wide as one person: the torso and an arm
 ///    or a leg separated by a gap are one person.
-/// 3. **Split** a segment that two confirmed tracks claim (their predicted centres lie within
-///    `claimDistance` of its returns) between them, each return to the nearest: people in a queue or
-///    abreast whose bodies touch in the view stay apart. Otherwise split a segment wider than a person
-///    into person-wide parts, unless fast movers alone claim it (a bicycle is longer than a person is
-///    wide).
+/// 3. **Split** a segment that two sure tracks (confirmed, or fast with a measured speed) claim (their
+///    predicted centres lie within `claimDistance` of its returns) between them, each return to the
+///    nearest: people in a queue or abreast whose bodies touch in the view stay apart. Otherwise split a
+///    segment wider than a person into person-wide parts, unless fast movers alone claim it (a bicycle
+///    is longer than a person is wide), or nobody sure claims it and no claimant's speed is measured
+///    yet: something wide that has just appeared is followed whole until its speed tells a bicycle
+///    (never cut) from people side by side (cut at the next turn). Cut at once, a bicycle moving half its
+///    length per turn hands each new track the part the previous one left, and no speed is ever learnt.
 /// The centre is pushed back along the ray by `bodyRadius`, because the sensor sees the near side of a
 /// body, not its middle.
 struct Clusterer: Sendable {
@@ -112,9 +120,10 @@ struct Clusterer: Sendable {
 
     /// Clusters of `points`, which must be in increasing angle and start after a gap (see
     /// `LidarDetector`: the turn is cut where no foreground is, not at 0°). `stepDegrees` is the sample
-    /// spacing. `hints` are the confirmed tracks' predicted positions (see `TrackHint`).
+    /// spacing. `hints` are the tracks' predicted positions (see `TrackHint`). Clusters whose centre lies
+    /// outside `region` are left out.
     mutating func clusters(
-        of points: [ForegroundPoint], stepDegrees: Double, hints: [TrackHint] = [],
+        of points: [ForegroundPoint], stepDegrees: Double, hints: [TrackHint] = [], region: Region? = nil,
         into clusters: inout [Cluster]
     ) {
         clusters.removeAll(keepingCapacity: true)
@@ -149,11 +158,18 @@ struct Clusterer: Sendable {
         for segment in merged {
             guard segment.end - segment.start + 1 >= settings.minimumPoints else { continue }
             let width = extent(points, segment)
-            // The people the tracker expects here: two or more are split between them, whatever the width.
+            // The people the tracker is sure of here: two or more are split between them, whatever the
+            // width.
             claimants.removeAll(keepingCapacity: true)
-            for (index, hint) in hints.enumerated()
-            where isClaimed(points, segment, by: hint.position) {
-                claimants.append(index)
+            var unmeasured = false
+            var claimed = false
+            for (index, hint) in hints.enumerated() where isClaimed(points, segment, by: hint.position) {
+                claimed = true
+                if hint.confirmed || (hint.speedKnown && hint.speed > settings.vehicleSpeed) {
+                    claimants.append(index)
+                } else if !hint.speedKnown {
+                    unmeasured = true
+                }
             }
             // Claimed by fast movers only (a bicycle is some 1.8 m long): one vehicle, never cut into
             // walkers.
@@ -163,8 +179,10 @@ struct Clusterer: Sendable {
                 splitBetween(points, segment, hints: hints, into: &clusters)
                 continue
             }
+            // New, or followed by a track whose speed is not measured yet: whole for now.
+            let unknown = claimants.isEmpty && (!claimed || unmeasured)
             let parts =
-                width > settings.personWidth && !vehicle
+                width > settings.personWidth && !vehicle && !unknown
                 ? max(2, Int((width / settings.splitWidth).rounded())) : 1
             if parts == 1 {
                 clusters.append(cluster(points, segment.start...segment.end, width: width))
@@ -198,6 +216,33 @@ struct Clusterer: Sendable {
             }
         }
         markParts(&clusters, step: stepDegrees)
+        if let region { keep(&clusters, in: region) }
+    }
+
+    /// Drops the clusters whose centre lies outside `region`, and the parts of bodies outside it.
+    private mutating func keep(_ clusters: inout [Cluster], in region: Region) {
+        owner.removeAll(keepingCapacity: true)  // old index → new index, or -1
+        var kept = 0
+        for cluster in clusters {
+            // A part is kept with its body (a body is nearer than its parts: the chain ends).
+            var inside = region.contains(cluster.centre)
+            var body = cluster.partOf
+            while inside, let index = body {
+                inside = region.contains(clusters[index].centre)
+                body = clusters[index].partOf
+            }
+            owner.append(inside ? kept : -1)
+            if inside { kept += 1 }
+        }
+        guard kept < clusters.count else { return }
+        var next = 0
+        for index in clusters.indices where owner[index] >= 0 {
+            var cluster = clusters[index]
+            cluster.partOf = cluster.partOf.map { owner[$0] }
+            clusters[next] = cluster
+            next += 1
+        }
+        clusters.removeLast(clusters.count - kept)
     }
 
     /// Marks the clusters that are only an arm or a bag seen past the edge of a nearer body

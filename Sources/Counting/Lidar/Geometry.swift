@@ -65,7 +65,8 @@ public struct CountingLine: Sendable, Hashable {
     }
 }
 
-/// The region of interest: a polygon in the sensor frame. Points outside it are ignored.
+/// The region of interest: a polygon in the sensor frame. People (clusters) whose centre lies outside
+/// it are ignored; points just outside it still shape the bodies that reach into it.
 public struct Region: Sendable, Hashable {
     public var corners: [PlanePoint]
 
@@ -89,5 +90,22 @@ public struct Region: Sendable, Hashable {
             j = i
         }
         return inside
+    }
+
+    /// Whether `point` lies inside or within `margin` metres of an edge.
+    public func contains(_ point: PlanePoint, margin: Double) -> Bool {
+        if contains(point) { return true }
+        var j = corners.count - 1
+        for i in 0..<corners.count {
+            let a = corners[j]
+            let edge = corners[i] - a
+            let offset = point - a
+            let along =
+                (offset.x * edge.x + offset.y * edge.y) / max(edge.x * edge.x + edge.y * edge.y, 1e-12)
+            let nearest = a + edge * min(1, max(0, along))
+            if nearest.distance(to: point) <= margin { return true }
+            j = i
+        }
+        return false
     }
 }

@@ -9,7 +9,8 @@ import LD06
 public struct LidarDetector: Sendable {
     public struct Configuration: Sendable, Hashable {
         public var line: CountingLine
-        /// Only points inside it are considered; nil: everywhere within `maxRange`.
+        /// Only people whose centre lies inside it are followed (points up to `regionMargin` outside
+        /// still count towards a body that reaches in); nil: everywhere within `maxRange`.
         public var region: Region?
         /// The empty scene; nil: learn it from the first turns.
         public var background: LidarBackground?
@@ -39,6 +40,11 @@ public struct LidarDetector: Sendable {
             self.learnMillis = learnMillis
         }
     }
+
+    /// How far outside the region points are still clustered, metres: half a bicycle's length. Cut at
+    /// the region's edge, something long entering it would seem to grow rather than move, and its speed
+    /// would be measured at half its own.
+    static let regionMargin = 1.0
 
     public let configuration: Configuration
     private var background: AdaptiveBackground?
@@ -103,7 +109,9 @@ public struct LidarDetector: Sendable {
                 continue
             }
             let position = PlanePoint(degrees: point.angle, metres: range)
-            if let region = configuration.region, !region.contains(position) { continue }
+            if let region = configuration.region, !region.contains(position, margin: Self.regionMargin) {
+                continue
+            }
             foreground.append(ForegroundPoint(angle: point.angle, range: range, point: position))
         }
         startAtWidestGap()
@@ -115,7 +123,8 @@ public struct LidarDetector: Sendable {
         // between the tracks that expect them, a bicycle is kept whole.
         tracker.predict(to: time)
         tracker.hints(into: &hints)
-        clusterer.clusters(of: foreground, stepDegrees: step, hints: hints, into: &clusters)
+        clusterer.clusters(
+            of: foreground, stepDegrees: step, hints: hints, region: configuration.region, into: &clusters)
         tracker.update(clusters, time: time, events: &events)
         take(into: &crossings)
     }

@@ -128,13 +128,14 @@ struct LidarTracker: Sendable {
         }
     }
 
-    /// Where the people the tracker is sure of should be now (after `predict`), for the clusterer:
-    /// confirmed tracks, and fast movers as soon as their speed is known.
+    /// Where every track should be now (after `predict`), for the clusterer.
     func hints(into hints: inout [TrackHint]) {
         hints.removeAll(keepingCapacity: true)
-        for track in tracks
-        where track.confirmed || (track.hits >= 2 && track.speed > settings.vehicleSpeed) {
-            hints.append(TrackHint(position: track.position, speed: track.speed))
+        for track in tracks {
+            hints.append(
+                TrackHint(
+                    position: track.position, speed: track.speed, confirmed: track.confirmed,
+                    speedKnown: track.hits >= 2))
         }
     }
 
@@ -217,12 +218,13 @@ struct LidarTracker: Sendable {
         for (column, cluster) in clusters.enumerated() where !taken[column] {
             // An arm or a bag beside someone known is part of them.
             if let body = cluster.partOf, takenByKnown[body] { continue }
-            // A small cluster (an arm, a bag, a sliver of someone half hidden) near a known person is
-            // part of them; a body-sized one must be nearer still to be taken for a fragment.
-            let small = cluster.extent < settings.smallExtent
-            let reach = small ? settings.smallFragmentDistance : settings.fragmentDistance
+            // A small cluster (an arm, a bag, a sliver of someone half hidden) is no one new: somebody's
+            // arm swings into view before their body, a half-hidden person shows more of themselves in
+            // a turn or two.
+            if cluster.extent < settings.smallExtent { continue }
+            // A body-sized one near a known person is a fragment of them.
             let fragment = tracks.contains {
-                $0.confirmed && $0.position.distance(to: cluster.centre) < reach
+                $0.confirmed && $0.position.distance(to: cluster.centre) < settings.fragmentDistance
             }
             if fragment { continue }
             tracks.append(
