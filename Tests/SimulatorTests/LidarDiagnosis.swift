@@ -83,6 +83,7 @@ struct LidarDiagnosis {
             lines.append("  extra at: " + found.prefix(40).map { "\($0)" }.joined(separator: " "))
             if Environment.value("PASSANT_TRACE") != nil {
                 for time in found.prefix(12) { lines.append(trace.history(ofCrossingAt: time)) }
+                for event in missed.prefix(6) { lines.append(trace.tracks(around: event.time)) }
             }
         }
         print(lines.joined(separator: "\n"))
@@ -96,9 +97,19 @@ private struct TrackTrace {
     var pending: [Int: Bool] = [:]
     /// Crossing time → the track that made it.
     var makers: [Int64: Int] = [:]
+    /// Each turn's clusters: centre, returns, width, nearest range, bearings, the body it is part of.
+    var turns: [(time: Int64, clusters: String)] = []
 
     mutating func record(_ detector: LidarDetector, time: Int64, new: ArraySlice<Crossing>) {
         let clusters = detector.clusters
+        turns.append(
+            (
+                time,
+                clusters.enumerated().map { index, c in
+                    "#\(index) (\(f(c.centre.x)),\(f(c.centre.y))) p\(c.points) w\(f(c.extent)) r\(f(c.nearestRange))"
+                        + " \(f(c.fromAngle))-\(f(c.toAngle))°" + (c.partOf.map { " part of #\($0)" } ?? "")
+                }.joined(separator: "; ")
+            ))
         var alive: Set<Int> = []
         for track in detector.tracker.tracks {
             alive.insert(track.id)
@@ -154,6 +165,25 @@ private struct TrackTrace {
             }
             if !near.isEmpty {
                 text += "\n      - track \(other):\n        " + near.joined(separator: "\n        ")
+            }
+        }
+        return text
+    }
+
+    /// Every track's turns from 1.5 s before a missed crossing to 1 s after it.
+    func tracks(around time: Int64) -> String {
+        var text = "    missed \(time): clusters"
+        for turn in turns where turn.time >= time - 500 && turn.time <= time + 300 {
+            text += "\n      \(turn.time): \(turn.clusters)"
+        }
+        text += "\n    tracks about"
+        for (id, entries) in lines.sorted(by: { $0.key < $1.key }) {
+            let near = entries.filter {
+                guard let t = turnTime($0) else { return false }
+                return t >= time - 1500 && t <= time + 1000
+            }
+            if !near.isEmpty {
+                text += "\n      - track \(id):\n        " + near.joined(separator: "\n        ")
             }
         }
         return text

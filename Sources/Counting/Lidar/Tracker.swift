@@ -153,7 +153,7 @@ struct LidarTracker: Sendable {
             let rows = tracks.indices.filter { tracks[$0].confirmed == confirmed }
             guard !rows.isEmpty else { continue }
             costs.removeAll(keepingCapacity: true)
-            for index in rows {
+            for (row, index) in rows.enumerated() {
                 let track = tracks[index]
                 let unseen = Double(time - track.lastSeen) / 1000
                 let gate =
@@ -167,22 +167,26 @@ struct LidarTracker: Sendable {
                 let heading =
                     moving ? track.velocity * (1 / max(track.velocity.length, 1e-9)) : PlanePoint(x: 1, y: 0)
                 let weight = moving ? settings.acrossWeight : 1
-                costs.append(
-                    clusters.indices.map { column in
-                        guard !taken[column] else { return .infinity }
-                        let offset = clusters[column].centre - track.position
-                        let along = offset.x * heading.x + offset.y * heading.y
-                        let across = (offset.x * heading.y - offset.y * heading.x) * weight
-                        let distance = (along * along + across * across).squareRoot()
-                        guard distance <= gate else { return .infinity }
-                        // An arm or a bag beside a nearer body costs a little more than the body: a track
-                        // whose walker is seen split in two follows the body, not the bag.
-                        return clusters[column].partOfNearer ? distance + settings.partCost : distance
-                    })
+                var cost = clusters.indices.map { column in
+                    guard !taken[column] else { return Double.infinity }
+                    let offset = clusters[column].centre - track.position
+                    let along = offset.x * heading.x + offset.y * heading.y
+                    let across = (offset.x * heading.y - offset.y * heading.x) * weight
+                    let distance = (along * along + across * across).squareRoot()
+                    guard distance <= gate else { return .infinity }
+                    // An arm or a bag beside a nearer body costs a little more than the body: a track
+                    // whose walker is seen split in two follows the body, not the bag.
+                    return clusters[column].partOfNearer ? distance + settings.partCost : distance
+                }
+                // Going unseen this turn costs as much as a detection at the edge of the gate: a track
+                // hidden behind someone is not pushed onto a neighbour's cluster just so that every
+                // track gets one (which swaps people who pass each other).
+                for other in rows.indices { cost.append(other == row ? gate : .infinity) }
+                costs.append(cost)
             }
-            let assignment = optimalAssignment(costs, columns: clusters.count)
+            let assignment = optimalAssignment(costs, columns: clusters.count + rows.count)
             for (row, index) in rows.enumerated() {
-                if let column = assignment[row] {
+                if let column = assignment[row], column < clusters.count {
                     taken[column] = true
                     if confirmed { takenByKnown[column] = true }
                     correct(&tracks[index], with: clusters[column], time: time)
