@@ -158,6 +158,10 @@ private struct TrackTrace {
         // With PASSANT_TRACE=neighbours: the other tracks alive around the track's first turn.
         guard Environment.value("PASSANT_TRACE") == "neighbours", let birth = entries.first.flatMap(turnTime)
         else { return text }
+        text += "\n      clusters about the crossing:"
+        for turn in turns where turn.time >= time - 600 && turn.time <= time + 300 {
+            text += "\n      \(turn.time): \(turn.clusters)"
+        }
         for (other, otherEntries) in lines.sorted(by: { $0.key < $1.key }) where other != id {
             let near = otherEntries.filter {
                 guard let t = turnTime($0) else { return false }

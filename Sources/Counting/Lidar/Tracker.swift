@@ -27,7 +27,9 @@ enum LineEvent: Sendable, Hashable {
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
-/// - A track whose speed at the line exceeds `fastMoverSpeed` counts as a fast mover, never as a walker.
+/// - A track faster than `fastMoverSpeed` anywhere from the line until `decideDistance` past it counts as
+///   a fast mover, never as a walker: a rider seen late (hidden, or cut in parts) is still being measured
+///   when it commits.
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
@@ -40,6 +42,8 @@ struct LidarTracker: Sendable {
         var beta = 0.25
         var hysteresis = 0.15
         var commitDistance = 0.4
+        /// How far past the line a committed crossing's kind (walker or fast mover) is decided, metres.
+        var decideDistance = 1.0
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
         /// Two tracks closer than this are one person seen twice; the younger goes.
@@ -92,6 +96,11 @@ struct LidarTracker: Sendable {
         /// When the track last passed the line away from its origin.
         var lineTime: Int64?
         var lineSpeed = 0.0
+        /// A crossing committed to (`commitDistance` past the line) whose kind waits until the track is
+        /// `decideDistance` past it or ends: a rider's speed is still being learnt at the line.
+        var held: (side: Side, time: Int64)?
+        /// The highest speed since the line was passed.
+        var heldSpeed = 0.0
         var measured: PlanePoint
         /// Velocity averaged over about a second: what a person hidden behind someone nearer keeps
         /// doing. The filter's own velocity swings when only part of the body is seen.
@@ -114,7 +123,15 @@ struct LidarTracker: Sendable {
     }
 
     /// Sensor time of the earliest line passage not decided yet: bins after it must wait.
-    var pendingSince: Int64? { tracks.compactMap(\.lineTime).min() }
+    var pendingSince: Int64? {
+        var earliest: Int64?
+        for track in tracks {
+            for time in [track.lineTime, track.held?.time] {
+                if let time, time < earliest ?? .max { earliest = time }
+            }
+        }
+        return earliest
+    }
 
     /// Moves every track to where it should be at sensor time `time` (constant velocity). Done by
     /// `update` too; call it first to get this turn's `hints`.
@@ -217,7 +234,7 @@ struct LidarTracker: Sendable {
         }
         tracks = survivors
         removeDuplicates(events: &events)
-        mergeVehicles()
+        mergeVehicles(events: &events)
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
             // An arm or a bag beside someone known is part of them.
@@ -284,7 +301,7 @@ struct LidarTracker: Sendable {
     /// A bicycle seen from the side is longer than a person is wide and may be cut in two; two fast
     /// tracks that move alike within a bicycle's length of each other along their way are one vehicle,
     /// followed from the middle of its parts.
-    private mutating func mergeVehicles() {
+    private mutating func mergeVehicles(events: inout [LineEvent]) {
         guard tracks.count > 1 else { return }
         var removed = Array(repeating: false, count: tracks.count)
         for i in tracks.indices where !removed[i] && isVehicle(tracks[i]) {
@@ -306,6 +323,13 @@ struct LidarTracker: Sendable {
                 let across = abs(offset.x * heading.y - offset.y * heading.x)
                 guard along < settings.vehicleLength, across < 0.6 else { continue }
                 removed[j] = true
+                // A crossing the part committed to is the vehicle's.
+                if tracks[i].held == nil {
+                    tracks[i].held = b.held
+                    tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
+                } else {
+                    release(&tracks[j], events: &events)
+                }
                 sum = sum + b.position
                 velocity = velocity + b.velocity
                 parts += 1
@@ -339,7 +363,9 @@ struct LidarTracker: Sendable {
                 let iWeaker =
                     tracks[i].misses != tracks[j].misses
                     ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
-                remove.insert(iWeaker ? i : j)
+                let weaker = iWeaker ? i : j
+                remove.insert(weaker)
+                release(&tracks[weaker], events: &events)
             }
         }
         if !remove.isEmpty {

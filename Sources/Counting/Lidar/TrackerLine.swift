@@ -1,8 +1,9 @@
 // Counting at the line: when a track has crossed, which way, and whether it was a walker.
 
 extension LidarTracker {
-    /// Updates `track`'s side of the line after a detection at `time`; emits its crossing once it is
-    /// `commitDistance` past the line, away from its origin (see `LidarTracker`).
+    /// Updates `track`'s side of the line after a detection at `time`; commits to its crossing once it
+    /// is `commitDistance` past the line, away from its origin, and emits it once it is `decideDistance`
+    /// past, comes back, or ends (see `LidarTracker`).
     func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
         let signed = line.signedDistance(track.position)
         let along = line.position(track.position) * line.length
@@ -11,8 +12,14 @@ extension LidarTracker {
             track.lastSigned = signed
             track.lastSignedTime = time
         }
-        guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
         let side: Side = signed < 0 ? .a : .b
+        if let held = track.held {
+            track.heldSpeed = max(track.heldSpeed, track.speed)
+            if side != held.side || abs(signed) >= settings.decideDistance {
+                release(&track, events: &events)
+            }
+        }
+        guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
         if track.origin == nil {
             if abs(signed) >= settings.hysteresis { track.origin = side }
             return
@@ -29,31 +36,39 @@ extension LidarTracker {
             }
         }
         if side != origin, abs(signed) >= settings.commitDistance, track.confirmed {
-            emit(track, to: side, events: &events)
+            track.held = (side, track.lineTime ?? track.lastSeen)
+            track.heldSpeed = max(track.lineSpeed, track.speed)
             track.origin = side
             track.lineTime = nil
         }
     }
 
+    /// Emits `track`'s held crossing, as a walker or, faster than `fastMoverSpeed` at any time from the
+    /// line to now, as a fast mover.
+    func release(_ track: inout Track, events: inout [LineEvent]) {
+        guard let held = track.held else { return }
+        let direction: Direction = held.side == .b ? .aToB : .bToA
+        if let fast = settings.fastMoverSpeed, track.heldSpeed > fast {
+            events.append(.fastMover(direction, time: held.time))
+        } else {
+            events.append(.crossed(direction, time: held.time))
+        }
+        track.held = nil
+    }
+
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
     /// origin by at least the hysteresis.
     func finish(_ track: Track, events: inout [LineEvent]) {
-        guard track.confirmed, let origin = track.origin, track.lineTime != nil,
+        var track = track
+        release(&track, events: &events)
+        guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
             let signed = track.lastSigned
         else { return }
         let side: Side = signed < 0 ? .a : .b
-        if side != origin, abs(signed) >= settings.hysteresis { emit(track, to: side, events: &events) }
-    }
-
-    /// The crossing, as a walker or, faster than `fastMoverSpeed` at the line, as a fast mover.
-    func emit(_ track: Track, to side: Side, events: inout [LineEvent]) {
-        let direction: Direction = side == .b ? .aToB : .bToA
-        let time = track.lineTime ?? track.lastSeen
-        let speed = max(track.lineSpeed, track.speed)
-        if let fast = settings.fastMoverSpeed, speed > fast {
-            events.append(.fastMover(direction, time: time))
-        } else {
-            events.append(.crossed(direction, time: time))
+        if side != origin, abs(signed) >= settings.hysteresis {
+            track.held = (side, lineTime)
+            track.heldSpeed = max(track.lineSpeed, track.speed)
+            release(&track, events: &events)
         }
     }
 }
