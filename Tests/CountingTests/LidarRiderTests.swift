@@ -166,6 +166,51 @@ struct LidarRiderTests {
         #expect(tracker.tracks.count { $0.confirmed } == 2)
     }
 
+    /// What the sensor sees of surfaces along the walkway (x from the facade, y the middle, and length),
+    /// the nearer hiding the farther: returns every `step` degrees from −80° to 80°.
+    static func view(_ surfaces: [(x: Double, y: Double, length: Double)]) -> [ForegroundPoint] {
+        var points: [ForegroundPoint] = []
+        var angle = -80.0
+        while angle <= 80 {
+            let radians = angle * .pi / 180
+            var nearest = Double.infinity
+            for surface in surfaces {
+                let y = -surface.x * tan(radians)
+                if abs(y - surface.y) <= surface.length / 2 {
+                    nearest = min(nearest, surface.x / cos(radians))
+                }
+            }
+            if nearest.isFinite {
+                points.append(
+                    ForegroundPoint(
+                        angle: angle + 360, range: nearest, point: PlanePoint(degrees: angle, metres: nearest)
+                    ))
+            }
+            angle += step
+        }
+        return points
+    }
+
+    @Test func someoneHiddenFromJustBeforeTheLineOnIsCountedOnTheirWay() {
+        // A walker at x = 2 towards +y at 1.2 m/s; from 0.4 m before the line on, someone close to the
+        // sensor (x = 0.6) walks in step with them on the same bearing and hides them to the end.
+        let events = Self.follow(turns: 80) { turn in
+            let y = -2.0 + 1.2 * Double(turn) / 10
+            guard y >= -0.4 else { return Self.view([(2.0, y, 0.4)]) }
+            return Self.view([(2.0, y, 0.4), (0.6, y * 0.3, 0.4)])
+        }
+        #expect(events.count == 1)
+        #expect(events.first.map { if case .crossed(.aToB, _) = $0 { true } else { false } } == true)
+    }
+
+    @Test func someoneWhoVanishesInTheOpenBeforeTheLineIsNotCounted() {
+        let events = Self.follow(turns: 80) { turn in
+            let y = -2.0 + 1.2 * Double(turn) / 10
+            return y < -0.4 ? Self.view([(2.0, y, 0.4)]) : []
+        }
+        #expect(events.isEmpty)
+    }
+
     static func time(_ event: LineEvent) -> Int64 {
         switch event {
         case .crossed(_, let time), .fastMover(_, let time): time

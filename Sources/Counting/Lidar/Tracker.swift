@@ -23,6 +23,9 @@ enum LineEvent: Sendable, Hashable {
 ///   hysteresis but short of the commit distance (lost in a crowd), counts too.
 /// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
+///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
+///   behind a person close to the sensor stays hidden from before the line until long after it). A
+///   turn-back entirely hidden is counted as a crossing; that is the rarer mistake.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.
@@ -101,6 +104,9 @@ struct LidarTracker: Sendable {
         var held: (side: Side, time: Int64)?
         /// The highest speed since the line was passed.
         var heldSpeed = 0.0
+        /// When the track's predicted position passed the line away from its origin while it was hidden
+        /// behind someone nearer the sensor (see `passHidden`).
+        var hiddenCrossing: Int64?
         var measured: PlanePoint
         /// Velocity averaged over about a second: what a person hidden behind someone nearer keeps
         /// doing. The filter's own velocity swings when only part of the body is seen.
@@ -126,7 +132,7 @@ struct LidarTracker: Sendable {
     var pendingSince: Int64? {
         var earliest: Int64?
         for track in tracks {
-            for time in [track.lineTime, track.held?.time] {
+            for time in [track.lineTime, track.held?.time, track.hiddenCrossing] {
                 if let time, time < earliest ?? .max { earliest = time }
             }
         }
@@ -212,6 +218,7 @@ struct LidarTracker: Sendable {
                     tracks[index].misses += 1
                     if tracks[index].confirmed, isShadowed(tracks[index].position, by: clusters) {
                         tracks[index].shadowedSince = tracks[index].shadowedSince ?? time
+                        passHidden(&tracks[index], time: time)
                     } else {
                         tracks[index].shadowedSince = nil
                     }
@@ -288,6 +295,7 @@ struct LidarTracker: Sendable {
         track.hits += 1
         track.misses = 0
         track.shadowedSince = nil
+        track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
     }

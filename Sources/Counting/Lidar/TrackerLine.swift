@@ -56,11 +56,30 @@ extension LidarTracker {
         track.held = nil
     }
 
+    /// Notes when a track hidden behind someone nearer the sensor passes the line on its prediction:
+    /// in a crowd, someone walking behind a person close to the sensor may stay hidden from before the
+    /// line until long after it.
+    func passHidden(_ track: inout Track, time: Int64) {
+        guard track.hiddenCrossing == nil, track.held == nil, let origin = track.origin,
+            let measured = track.lastSigned, (measured < 0 ? Side.a : .b) == origin
+        else { return }
+        let signed = line.signedDistance(track.position)
+        let along = line.position(track.position) * line.length
+        guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
+        if (signed < 0 ? Side.a : .b) != origin { track.hiddenCrossing = time }
+    }
+
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
-    /// origin by at least the hysteresis.
+    /// origin by at least the hysteresis, or had passed it on its prediction while hidden.
     func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
+        if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
+            track.held = (origin == .a ? .b : .a, hidden)
+            track.heldSpeed = track.speed
+            release(&track, events: &events)
+            return
+        }
         guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
             let signed = track.lastSigned
         else { return }
