@@ -67,7 +67,7 @@ public struct LidarDetector: Sendable {
         self.configuration = configuration
         var settings = LidarTracker.Settings()
         settings.fastMoverSpeed = configuration.fastMoverSpeed
-        tracker = LidarTracker(line: configuration.line, settings: settings)
+        tracker = LidarTracker(line: configuration.line, region: configuration.region, settings: settings)
         if let background = configuration.background {
             self.background = AdaptiveBackground(
                 background, absorbMillis: configuration.absorbAfterMillis,

@@ -118,13 +118,16 @@ struct LidarTracker: Sendable {
     }
 
     let line: CountingLine
+    /// Where people are followed: a track unseen outside it has left (nil: everywhere).
+    let region: Region?
     var settings: Settings
     private(set) var tracks: [Track] = []
     private var nextID = 0
     private var costs: [[Double]] = []
 
-    init(line: CountingLine, settings: Settings) {
+    init(line: CountingLine, region: Region? = nil, settings: Settings) {
         self.line = line
+        self.region = region
         self.settings = settings
     }
 
@@ -225,14 +228,16 @@ struct LidarTracker: Sendable {
                 }
             }
         }
-        // End tracks unseen for too long; a track lost just past the line still counts. One hidden
-        // behind someone nearer the sensor is not lost: it coasts for as long as the shadow lasts,
-        // up to `occlusionMillis`.
+        // End tracks unseen for too long, or unseen and predicted out of the region (gone: coasting on,
+        // they would take the next person coming in); a track lost just past the line still counts.
+        // One hidden behind someone nearer the sensor is not lost: it coasts for as long as the shadow
+        // lasts, up to `occlusionMillis`.
         var survivors: [Track] = []
         for track in tracks {
             let unseen = time - track.lastSeen
             let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
-            let ended = track.confirmed ? unseen > limit : track.misses >= 2
+            let left = track.misses > 0 && region.map { !$0.contains(track.position, margin: 0.5) } ?? false
+            let ended = left || (track.confirmed ? unseen > limit : track.misses >= 2)
             if ended {
                 finish(track, events: &events)
             } else {
