@@ -17,14 +17,15 @@ public struct LidarConfiguration: Sendable, Hashable {
     /// crossing from A to B.
     public var p: SensorPoint
     public var q: SensorPoint
-    /// `region: [[x, y], …]`: only points inside count; nil: everywhere within `max_range_m`.
+    /// `region: [[x, y], …]`: only people whose middle is inside are followed; nil: everywhere within
+    /// `max_range_m`.
     public var region: [SensorPoint]?
     /// `background:`: the empty scene learned by `passant calibrate background`. When the file does not
     /// exist yet, passantd learns the scene from the first 20 s and flags those bins degraded.
     public var backgroundPath: String?
     /// `absorb_after_s`: something that stays put this long becomes background (a parked bicycle).
     public var absorbAfterSeconds: Int
-    /// `fast_mover_mps`: faster than this at the line is a cyclist or a scooter, not a pedestrian;
+    /// `fast_mover_mps`: faster than this at the line (or up to 1 m past it) is a cyclist or a scooter, not a pedestrian;
     /// 0 counts everyone.
     public var fastMoverSpeed: Double
     /// `max_range_m`: returns farther than this are ignored.
