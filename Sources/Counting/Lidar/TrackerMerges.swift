@@ -1,0 +1,78 @@
+// Tracks that are one body seen twice: a ghost beside a person, the parts of one bicycle.
+
+extension LidarTracker {
+    /// A bicycle seen from the side is longer than a person is wide and may be cut in two; two fast
+    /// tracks that move alike within a bicycle's length of each other along their way are one vehicle,
+    /// followed from the middle of its parts.
+    mutating func mergeVehicles(events: inout [LineEvent]) {
+        guard tracks.count > 1 else { return }
+        var removed = Array(repeating: false, count: tracks.count)
+        for i in tracks.indices where !removed[i] && isVehicle(tracks[i]) {
+            // The parts of one vehicle become one track at their middle, kept by the oldest part.
+            var sum = tracks[i].position
+            var velocity = tracks[i].velocity
+            var parts = 1
+            for j in tracks.indices where j > i && !removed[j] && isVehicle(tracks[j]) {
+                let a = tracks[i]
+                let b = tracks[j]
+                // The same way (within some 60°), one behind the other within a bicycle's length.
+                guard
+                    a.velocity.x * b.velocity.x + a.velocity.y * b.velocity.y
+                        > 0.5 * a.velocity.length * b.velocity.length
+                else { continue }
+                let heading = (a.velocity + b.velocity) * (1 / max((a.velocity + b.velocity).length, 1e-9))
+                let offset = b.position - a.position
+                let along = abs(offset.x * heading.x + offset.y * heading.y)
+                let across = abs(offset.x * heading.y - offset.y * heading.x)
+                guard along < settings.vehicleLength, across < 0.6 else { continue }
+                removed[j] = true
+                // A crossing the part committed to is the vehicle's.
+                if tracks[i].held == nil {
+                    tracks[i].held = b.held
+                    tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
+                } else {
+                    release(&tracks[j], events: &events)
+                }
+                sum = sum + b.position
+                velocity = velocity + b.velocity
+                parts += 1
+                if b.hits > tracks[i].hits {
+                    tracks[i].hits = b.hits
+                    tracks[i].confirmed = tracks[i].confirmed || b.confirmed
+                }
+            }
+            if parts > 1 {
+                tracks[i].position = sum * (1 / Double(parts))
+                tracks[i].velocity = velocity * (1 / Double(parts))
+            }
+        }
+        if removed.contains(true) {
+            tracks = tracks.enumerated().filter { !removed[$0.offset] }.map(\.element)
+        }
+    }
+
+    func isVehicle(_ track: Track) -> Bool { track.hits >= 2 && track.speed > settings.vehicleSpeed }
+
+    mutating func removeDuplicates(events: inout [LineEvent]) {
+        guard tracks.count > 1 else { return }
+        var remove = Set<Int>()
+        for i in tracks.indices {
+            for j in tracks.indices where j > i && !remove.contains(i) && !remove.contains(j) {
+                guard tracks[i].position.distance(to: tracks[j].position) < settings.duplicateDistance else {
+                    continue
+                }
+                // Closer than two bodies can be: one of them is a ghost. Drop the one not seen this
+                // turn, else the one seen less often.
+                let iWeaker =
+                    tracks[i].misses != tracks[j].misses
+                    ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
+                let weaker = iWeaker ? i : j
+                remove.insert(weaker)
+                release(&tracks[weaker], events: &events)
+            }
+        }
+        if !remove.isEmpty {
+            tracks = tracks.enumerated().filter { !remove.contains($0.offset) }.map(\.element)
+        }
+    }
+}
