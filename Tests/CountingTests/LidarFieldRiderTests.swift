@@ -1,0 +1,238 @@
+// The LD06 detector against cyclists and e-scooter riders on a street of its own (`FieldStreet`,
+// `FieldRider`), independent of the simulator and of its single-ellipse bicycle: a rider is never a
+// pedestrian, alone, overtaking a walker, or in the middle of walking traffic.
+
+import Counting
+import LD06
+import TestSupport
+import Testing
+
+/// What the detector is known to get wrong about a case, and how (from `LidarFieldRiderTrace`).
+enum KnownRiderIssue: Sendable {
+    /// Counted as a pedestrian (and perhaps as a fast mover too).
+    case countedAsPedestrian(String)
+    /// Not counted at all, neither as a fast mover nor as a pedestrian.
+    case missed(String)
+}
+
+/// A rider alone on the street, as a test argument.
+struct LoneRider: Sendable, CustomTestStringConvertible {
+    var rider: FieldRider
+    var known: KnownRiderIssue?
+    var testDescription: String { rider.description }
+    /// The street's seed (its noise).
+    var seed: UInt64 { 40 + UInt64(rider.speed * 10 + rider.lane) }
+
+    /// Each kind of rider both ways, close to the sensor and at the far edge, slow and fast, and a few
+    /// more: dark clothes, a step-through frame, the middle of the walkway.
+    static let all: [LoneRider] = {
+        let kinds: [FieldRider] = [
+            FieldRider(kind: .bicycle, lane: 0, heading: 1, speed: 0, start: 1),
+            FieldRider(kind: .bicycle, lane: 0, heading: 1, speed: 0, start: 1, basket: true, rearLoad: true),
+            FieldRider(
+                kind: .bicycle, lane: 0, heading: 1, speed: 0, start: 1, frame: false, basket: true,
+                rearLoad: true, spread: 0.07),
+            FieldRider(kind: .scooter, lane: 0, heading: 1, speed: 0, start: 1),
+        ]
+        var riders: [LoneRider] = []
+        for kind in kinds {
+            let speeds = kind.kind == .bicycle ? [3.5, 7.5] : [4.0, 6.0]
+            for heading in [1.0, -1.0] {
+                for lane in [0.7, 2.8] {
+                    for speed in speeds {
+                        var rider = kind
+                        rider.heading = heading
+                        rider.lane = lane
+                        rider.speed = speed
+                        riders.append(LoneRider(rider: rider))
+                    }
+                }
+            }
+        }
+        var dark = kinds[1]
+        dark.dark = 0.2
+        dark.lane = 1.8
+        dark.speed = 5
+        riders.append(LoneRider(rider: dark))
+        var darkScooter = kinds[3]
+        darkScooter.dark = 0.2
+        darkScooter.lane = 2.2
+        darkScooter.speed = 5
+        darkScooter.heading = -1
+        riders.append(LoneRider(rider: darkScooter))
+        var stepThrough = kinds[0]
+        stepThrough.frame = false
+        stepThrough.lane = 1.5
+        stepThrough.speed = 5
+        riders.append(LoneRider(rider: stepThrough))
+        for (index, issue) in knownIssues { riders[index].known = issue }
+        return riders
+    }()
+
+    /// Cases the detector gets wrong today, by index in `all`.
+    ///
+    /// A long bicycle (basket ahead, child seat behind: some 1.6 m of separate parts at hip height) is
+    /// seen as three clusters some 0.55–0.6 m apart along its way: the clusterer cuts anything wider
+    /// than a person into 0.5 m parts unless fast tracks alone claim it, and the fast track claims only
+    /// the returns within 0.35 m of its centre. Every unclaimed part starts a track; at its second turn
+    /// that track takes the nearest cluster, which is often the next part coming up from behind rather
+    /// than its own part gone ahead (the parts' spacing is close to the distance moved per turn: 0.35 m
+    /// at 3.5 m/s, 0.75 m at 7.5 m/s), so its speed is measured at 1–2.5 m/s. Below `vehicleSpeed`
+    /// (2.5 m/s) such tracks are never merged with the fast one (`mergeVehicles`). Slow (3.5 m/s), one
+    /// of them is confirmed behind the fast track at 2.1–2.4 m/s and counted as a pedestrian (the
+    /// trace of case 10: track 0 on the basket counts a fast mover at 2.77 s; track 10, born on the
+    /// rear part at (2.91,−0.42), confirmed at 2.26 m/s, counts a pedestrian at 2.99 s). Fast (7.5 m/s),
+    /// the aliasing is complete: every part is taken over by a chain of tracks moving at 1–2 m/s that
+    /// coast and end before they are 0.4 m past the line, and nothing is counted (case 11).
+    ///
+    /// A scooter (hips, and 0.45–0.5 m ahead the stem and two hands) aliases the same way close to the
+    /// sensor, where its two parts are separate clusters: at 4 m/s (0.4 m per turn) each new track's
+    /// second hit is the hips arriving where the handlebar was, a track confirmed at 0.4 m/s speeds up
+    /// to 1.5 m/s by the line and counts as a pedestrian (case 24: track 6 at 2.79 s); at 6 m/s the
+    /// tracks' speeds stay at 1–2.3 m/s, and the one confirmed coasts off the region uncounted while
+    /// the front part's track is born past the line (case 25).
+    static let knownIssues: [Int: KnownRiderIssue] = {
+        let longSlow = KnownRiderIssue.countedAsPedestrian(
+            "a long bicycle's rear parts alias at 3.5 m/s: a track behind the fast one at ~2.2 m/s counts a pedestrian"
+        )
+        let longFast = KnownRiderIssue.missed(
+            "a long bicycle's parts alias at 7.5 m/s: tracks at 1–2 m/s coast out short of the commit distance"
+        )
+        let scooterSlow = KnownRiderIssue.countedAsPedestrian(
+            "a scooter's hips and handlebar alias at 4 m/s: a track at 0.4–1.5 m/s counts a pedestrian")
+        let scooterMissed = KnownRiderIssue.missed(
+            "a scooter's hips and handlebar alias: tracks at 1–2.3 m/s, none counted")
+        return [
+            10: longSlow, 11: longFast, 14: longSlow, 15: longFast, 18: longSlow, 19: longFast, 20: longSlow,
+            22: longSlow, 23: longFast, 24: scooterSlow, 25: scooterMissed, 26: scooterSlow,
+            28: scooterMissed,
+            32: .countedAsPedestrian("a dark long bicycle at 5 m/s: a rear part's track counts a pedestrian"),
+            33: scooterMissed,
+        ]
+    }()
+}
+
+/// A rider overtaking a walker, as a test argument.
+struct Overtake: Sendable, CustomTestStringConvertible {
+    var walker: FieldWalker
+    var rider: FieldRider
+    var known: String?
+    var testDescription: String { "\(rider) past a walker in lane \(walker.lane)" }
+    var seed: UInt64 { 70 + UInt64(rider.lane * 10) }
+
+    /// A long bicycle and a scooter at 5 m/s, each way, 0.7 m nearer the sensor than the walker or
+    /// 0.7 m beyond, side by side with them 0.3 m before the line.
+    static let all: [Overtake] = {
+        var cases: [Overtake] = []
+        for kind in [FieldRider.Kind.bicycle, .scooter] {
+            for lane in [0.8, 2.2] {
+                for heading in [1.0, -1.0] {
+                    let walker = FieldWalker(
+                        lane: 1.5, heading: heading, speed: 1.3, start: 1, company: .alone, bag: false,
+                        dark: 0.02, stride: 1.4)
+                    var rider = FieldRider(
+                        kind: kind, lane: lane, heading: heading, speed: 5, start: 0, basket: true,
+                        rearLoad: true)
+                    let together = walker.start + (FieldWalker.from - 0.3) / walker.speed
+                    rider.start = together - (FieldRider.from - 0.3) / rider.speed
+                    cases.append(Overtake(walker: walker, rider: rider))
+                }
+            }
+        }
+        for (index, why) in knownIssues { cases[index].known = why }
+        return cases
+    }()
+
+    /// Cases the detector gets wrong today, by index in `all` (see `LoneRider.knownIssues` for the
+    /// aliasing of a rider's parts, from `LidarFieldRiderTrace`).
+    ///
+    /// 3: the bicycle's rear parts start tracks that alias (moving *backwards*, +y, at 1.5–1.9 m/s while
+    /// the bicycle goes −y at 5); one born at (2.2,−0.3), past the line on side A, confirmed at 2.2 m/s,
+    /// drifts across onto the walker's cluster just as the walker crosses (5.87 s); the walker's own track
+    /// (33 hits, from B, at (1.36,−0.16)) went unseen that turn and `removeDuplicates` drops it for the
+    /// 4-hit track, whose origin is A where the walker now is: the walker is never counted.
+    /// 4, 5: a track born on the scooter's handlebar 0.6 m before the line at a first (aliased) speed of
+    /// 1 m/s is confirmed at 1.25 m/s, and its smoothed speed is still 2.45 m/s (under `fastMoverSpeed`)
+    /// when it is 0.4 m past the line and counts: a pedestrian (case 4: track 6 at 5.48 s, 4 m/s a turn
+    /// later).
+    static let knownIssues: [Int: String] = [
+        2: "the long bicycle's parts alias (tracks at 1–2 m/s): the rider is not counted, the walker is",
+        3:
+            "a rider-part track born on side A takes the walker's cluster as it crosses; the walker's track is dropped as its duplicate: neither is counted",
+        4:
+            "a track born on the scooter just before the line has a smoothed speed of 2.45 m/s 0.4 m past it: a pedestrian",
+        5:
+            "a track born on the scooter just before the line is still under 3 m/s 0.4 m past it: a pedestrian",
+        7:
+            "the scooter's hips and handlebar alias (tracks at 1–2 m/s): the rider is not counted, the walker is",
+    ]
+}
+
+@Suite("LD06 detector on a street of its own: riders")
+struct LidarFieldRiderTests {
+    @Test(arguments: LoneRider.all)
+    func aRiderAloneIsAFastMoverNeverAPedestrian(_ lone: LoneRider) {
+        var street = FieldStreet(random: SeededGenerator(seed: lone.seed))
+        let background = street.background()
+        street.time = 0
+        let crossings = street.count([], riders: [lone.rider], background: background, until: 8)
+        let pedestrians = { #expect(!crossings.contains { $0.kind == .pedestrian }, "\(crossings)") }
+        let fastMover = {
+            #expect(crossings.map(\.direction) == [lone.rider.direction], "\(crossings)")
+            #expect(crossings.allSatisfy { $0.kind == .fastMover }, "\(crossings)")
+        }
+        switch lone.known {
+        case nil:
+            pedestrians()
+            fastMover()
+        case .countedAsPedestrian(let why):
+            withKnownIssue(Comment(rawValue: why)) {
+                pedestrians()
+                fastMover()
+            }
+        case .missed(let why):
+            pedestrians()
+            withKnownIssue(Comment(rawValue: why)) { fastMover() }
+        }
+    }
+
+    /// A rider passing a walker going the same way near the line, between them and the sensor (hiding
+    /// them for a moment) or beyond them: the walker is counted once, the rider never as a pedestrian.
+    @Test(arguments: Overtake.all)
+    func aRiderOvertakingAWalkerLeavesTheWalkerCountedOnce(_ overtake: Overtake) {
+        var street = FieldStreet(random: SeededGenerator(seed: overtake.seed))
+        let background = street.background()
+        street.time = 0
+        let crossings = street.count(
+            [overtake.walker], riders: [overtake.rider], background: background, until: 20)
+        let check = {
+            #expect(
+                crossings.filter { $0.kind == .pedestrian }.map(\.direction) == [overtake.walker.direction],
+                "\(crossings)")
+            #expect(
+                crossings.filter { $0.kind == .fastMover }.map(\.direction) == [overtake.rider.direction],
+                "\(crossings)")
+        }
+        if let why = overtake.known { withKnownIssue(Comment(rawValue: why)) { check() } } else { check() }
+    }
+
+    /// Moderate walking traffic (as `LidarFieldTests`) with 60 riders an hour each way, a quarter of
+    /// them overtaking a walker. The walkers of a seed are those of the walkers-only test (which counts
+    /// a→b 70/67, b→a 40/38 for seed 1; 61/60, 53/49 for seed 2). Measured with riders (the test prints
+    /// it): seed 1 a→b 71/67, b→a 44/38, riders counted as fast movers 10 of 17, as pedestrians 3;
+    /// seed 2 a→b 64/60, b→a 54/49, fast movers 13 of 15, as pedestrians 2. The floors sit below that;
+    /// the aim (issue 4) is no rider ever counted as a pedestrian.
+    @Test(arguments: [1, 2] as [UInt64])
+    func ridersAmongWalkersAreNotCountedAsPedestrians(seed: UInt64) {
+        let outcome = fieldTraffic(
+            seed: seed, seconds: 600, perHour: 300, pairs: 0.15, ridersPerHour: 60, overtaking: 0.25)
+        print("field, moderate with riders, seed \(seed): \(outcome)")
+        #expect(outcome.truth[.aToB, default: 0] > 30 && outcome.truth[.bToA, default: 0] > 30)
+        #expect(outcome.riders[.aToB, default: 0] > 5 && outcome.riders[.bToA, default: 0] > 5)
+        #expect(outcome.accuracy(.aToB) >= 0.8, "\(outcome)")
+        #expect(outcome.accuracy(.bToA) >= 0.8, "\(outcome)")
+        let riders = outcome.riders.values.reduce(0, +)
+        #expect(outcome.ridersAsPedestrians <= 4, "\(outcome)")
+        #expect(outcome.fastMovers.values.reduce(0, +) * 2 >= riders, "\(outcome)")
+    }
+}
