@@ -100,9 +100,10 @@ struct FieldRider: Sendable, CustomStringConvertible {
             if basket { text += ", basket" }
             if rearLoad { text += ", child seat" }
         }
-        if spread > 0 { text += ", spread \(spread)" }
+        func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+        if spread > 0 { text += ", spread \(rounded(spread))" }
         if dark > 0.1 { text += ", dark" }
-        text += " \(heading > 0 ? "a→b" : "b→a") in lane \(lane) at \(speed) m/s"
+        text += " \(heading > 0 ? "a→b" : "b→a") in lane \(rounded(lane)) at \(rounded(speed)) m/s"
         return text
     }
 }

@@ -7,6 +7,10 @@ import LD06
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the detector is known to get wrong about a case, and how (from `LidarFieldRiderTrace`).
 enum KnownRiderIssue: Sendable {
     /// Counted as a pedestrian (and perhaps as a fast mover too).
@@ -91,9 +95,17 @@ struct LoneRider: Sendable, CustomTestStringConvertible {
     /// to 1.5 m/s by the line and counts as a pedestrian (case 24: track 6 at 2.79 s); at 6 m/s the
     /// tracks' speeds stay at 1–2.3 m/s, and the one confirmed coasts off the region uncounted while
     /// the front part's track is born past the line (case 25).
+    ///
+    /// With its parts spread further (a step-through frame: no top tube between hips and handlebar,
+    /// 1.8 m in all) at 3.5 m/s, the parts merge and split from turn to turn, and even the front track's
+    /// speed reads 2.5–2.8 m/s, under `fastMoverSpeed` (3 m/s): case 18 counts the front track (2.78 m/s)
+    /// at 3.02 s and a rear part's (1.42 m/s) at 3.20 s, both as pedestrians.
     static let knownIssues: [Int: KnownRiderIssue] = {
         let longSlow = KnownRiderIssue.countedAsPedestrian(
             "a long bicycle's rear parts alias at 3.5 m/s: a track behind the fast one at ~2.2 m/s counts a pedestrian"
+        )
+        let spreadSlow = KnownRiderIssue.countedAsPedestrian(
+            "a 1.8 m bicycle at 3.5 m/s: its front track reads 2.5–2.8 m/s, a rear part's 0.7–1.4 m/s: both count as pedestrians"
         )
         let longFast = KnownRiderIssue.missed(
             "a long bicycle's parts alias at 7.5 m/s: tracks at 1–2 m/s coast out short of the commit distance"
@@ -103,8 +115,11 @@ struct LoneRider: Sendable, CustomTestStringConvertible {
         let scooterMissed = KnownRiderIssue.missed(
             "a scooter's hips and handlebar alias: tracks at 1–2.3 m/s, none counted")
         return [
-            10: longSlow, 11: longFast, 14: longSlow, 15: longFast, 18: longSlow, 19: longFast, 20: longSlow,
-            22: longSlow, 23: longFast, 24: scooterSlow, 25: scooterMissed, 26: scooterSlow,
+            10: longSlow, 11: longFast, 14: longSlow, 15: longFast, 18: spreadSlow, 19: longFast,
+            20: .countedAsPedestrian(
+                "a 1.8 m bicycle at 3.5 m/s close to the sensor: a rear part's track at 2.1–2.95 m/s counts a pedestrian"
+            ),
+            22: spreadSlow, 23: longFast, 24: scooterSlow, 25: scooterMissed, 26: scooterSlow,
             28: scooterMissed,
             32: .countedAsPedestrian("a dark long bicycle at 5 m/s: a rear part's track counts a pedestrian"),
             33: scooterMissed,
@@ -217,22 +232,38 @@ struct LidarFieldRiderTests {
     }
 
     /// Moderate walking traffic (as `LidarFieldTests`) with 60 riders an hour each way, a quarter of
-    /// them overtaking a walker. The walkers of a seed are those of the walkers-only test (which counts
-    /// a→b 70/67, b→a 40/38 for seed 1; 61/60, 53/49 for seed 2). Measured with riders (the test prints
-    /// it): seed 1 a→b 71/67, b→a 44/38, riders counted as fast movers 10 of 17, as pedestrians 3;
-    /// seed 2 a→b 64/60, b→a 54/49, fast movers 13 of 15, as pedestrians 2. The floors sit below that;
-    /// the aim (issue 4) is no rider ever counted as a pedestrian.
+    /// them overtaking a walker. The walkers of a seed are those of the walkers-only test, run again
+    /// here to tell what the riders added. Measured (the test prints it; `PASSANT_RIDER_LIST=1` lists
+    /// the riders not counted as fast movers):
+    /// - seed 1: a→b 71/67, b→a 44/38 (walkers alone 70/67, 40/38: riders added 1 and 4 pedestrians);
+    ///   riders counted as fast movers 10 of 17, matched to a pedestrian crossing 3;
+    /// - seed 2: a→b 64/60, b→a 54/49 (alone 61/60, 53/49: added 3 and 1); fast movers 13 of 15, as
+    ///   pedestrians 2.
+    /// The riders the detector gets wrong here are bicycles 2–2.5 m from the facade at 4.4–7.4 m/s
+    /// (missed, or a pedestrian) and two scooters at 4–4.4 m/s. The floors and ceilings sit beyond
+    /// those figures; the aim (issue 4) is no rider ever counted as a pedestrian.
     @Test(arguments: [1, 2] as [UInt64])
     func ridersAmongWalkersAreNotCountedAsPedestrians(seed: UInt64) {
         let outcome = fieldTraffic(
             seed: seed, seconds: 600, perHour: 300, pairs: 0.15, ridersPerHour: 60, overtaking: 0.25)
-        print("field, moderate with riders, seed \(seed): \(outcome)")
+        let alone = fieldTraffic(seed: seed, seconds: 600, perHour: 300, pairs: 0.15)
+        // Pedestrians the riders added (or took away, hiding walkers), against the same walkers alone.
+        let added = Direction.allCases.map { outcome.counted[$0, default: 0] - alone.counted[$0, default: 0] }
+        print("field, moderate with riders, seed \(seed): \(outcome); pedestrians added by riders \(added)")
+        if getenv("PASSANT_RIDER_LIST") != nil {
+            for (rider, asPedestrian) in outcome.ridersNotFast {
+                print(
+                    "  not a fast mover: \(rider), crossing at \((rider.lineTime * 10).rounded() / 10) s\(asPedestrian ? ": a pedestrian" : "")"
+                )
+            }
+        }
         #expect(outcome.truth[.aToB, default: 0] > 30 && outcome.truth[.bToA, default: 0] > 30)
         #expect(outcome.riders[.aToB, default: 0] > 5 && outcome.riders[.bToA, default: 0] > 5)
         #expect(outcome.accuracy(.aToB) >= 0.8, "\(outcome)")
         #expect(outcome.accuracy(.bToA) >= 0.8, "\(outcome)")
         let riders = outcome.riders.values.reduce(0, +)
         #expect(outcome.ridersAsPedestrians <= 4, "\(outcome)")
+        #expect(added.allSatisfy { $0 <= 6 } && added.reduce(0, +) <= 8, "\(added)")
         #expect(outcome.fastMovers.values.reduce(0, +) * 2 >= riders, "\(outcome)")
     }
 }

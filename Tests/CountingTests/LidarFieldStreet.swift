@@ -261,6 +261,8 @@ struct FieldOutcome: CustomStringConvertible {
     var fastMovers: [Direction: Int] = [:]
     /// Riders matched to a pedestrian crossing (see `init`).
     var ridersAsPedestrians = 0
+    /// Each rider not matched to a fast-mover crossing, and whether it took a pedestrian one.
+    var ridersNotFast: [(rider: FieldRider, asPedestrian: Bool)] = []
 
     init() {}
 
@@ -279,9 +281,11 @@ struct FieldOutcome: CustomStringConvertible {
             }
         }
         for direction in Direction.allCases {
-            var riderTimes = riders.filter { $0.direction == direction }.map { Int64($0.lineTime * 1000) }
+            let ridden = riders.filter { $0.direction == direction }
+            let allRiderTimes = ridden.map { Int64($0.lineTime * 1000) }
             let fast = crossings.filter { $0.direction == direction && $0.kind == .fastMover }.map(\.time)
-            riderTimes = Self.unmatched(riderTimes, windows: riderTimes.map { _ in 1000 }, by: fast)
+            let notFast = Self.unmatchedIndices(allRiderTimes, windows: ridden.map { _ in 1000 }, by: fast)
+            let riderTimes = notFast.map { allRiderTimes[$0] }
             // Events that want a pedestrian crossing: walkers (once per person), then the riders left.
             var events: [Int64] = []
             for walker in walkers where walker.direction == direction {
@@ -294,14 +298,13 @@ struct FieldOutcome: CustomStringConvertible {
                 \.time)
             let left = Set(Self.unmatchedIndices(events, windows: windows, by: pedestrians))
             ridersAsPedestrians += (walkerCount..<events.count).count { !left.contains($0) }
+            for (offset, index) in notFast.enumerated() {
+                ridersNotFast.append((ridden[index], !left.contains(walkerCount + offset)))
+            }
         }
     }
 
-    /// The `events` that no crossing at `times` is matched to, pairs closest in time first.
-    private static func unmatched(_ events: [Int64], windows: [Int64], by times: [Int64]) -> [Int64] {
-        unmatchedIndices(events, windows: windows, by: times).map { events[$0] }
-    }
-
+    /// The indices of the `events` that no crossing at `times` is matched to, pairs closest in time first.
     private static func unmatchedIndices(_ events: [Int64], windows: [Int64], by times: [Int64]) -> [Int] {
         var pairs: [(gap: Int64, event: Int, time: Int)] = []
         for (event, eventTime) in events.enumerated() {
