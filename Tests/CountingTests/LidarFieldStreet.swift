@@ -339,24 +339,44 @@ struct FieldOutcome: CustomStringConvertible {
     }
 }
 
-/// Runs `seconds` of walkers (`perHour` per direction, `pairs` of them with a companion) and, from a
-/// random stream of their own, riders (`ridersPerHour` per direction, `overtaking` of them passing a
-/// walker), and counts them.
+/// `seconds` of walkers (`perHour` per direction, `pairs` of them with a companion) and, from a random
+/// stream of their own, riders (`ridersPerHour` per direction, `overtaking` of them passing a walker), on
+/// a street seeded with `seed` whose background is learnt.
+struct FieldTraffic {
+    var street: FieldStreet
+    let background: LidarBackground
+    let walkers: [FieldWalker]
+    let riders: [FieldRider]
+    /// When the last of them has left, seconds.
+    let end: Double
+
+    init(
+        seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
+        overtaking: Double = 0
+    ) {
+        street = FieldStreet(random: SeededGenerator(seed: seed))
+        background = street.background()
+        walkers = street.traffic(seconds: seconds, perHour: perHour, pairs: pairs)
+        var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)
+        riders =
+            ridersPerHour > 0
+            ? FieldRider.traffic(
+                seconds: seconds, perHour: ridersPerHour, overtaking: overtaking, walkers: walkers,
+                random: &random)
+            : []
+        end = seconds + 2 * FieldWalker.from / 0.7 + 10
+    }
+}
+
+/// Runs `FieldTraffic` and counts it.
 func fieldTraffic(
     seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
     overtaking: Double = 0
 ) -> FieldOutcome {
-    var street = FieldStreet(random: SeededGenerator(seed: seed))
-    let background = street.background()
-    let walkers = street.traffic(seconds: seconds, perHour: perHour, pairs: pairs)
-    var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)
-    let riders =
-        ridersPerHour > 0
-        ? FieldRider.traffic(
-            seconds: seconds, perHour: ridersPerHour, overtaking: overtaking, walkers: walkers,
-            random: &random)
-        : []
-    let crossings = street.count(
-        walkers, riders: riders, background: background, until: seconds + 2 * FieldWalker.from / 0.7 + 10)
-    return FieldOutcome(walkers: walkers, riders: riders, crossings: crossings)
+    var traffic = FieldTraffic(
+        seed: seed, seconds: seconds, perHour: perHour, pairs: pairs, ridersPerHour: ridersPerHour,
+        overtaking: overtaking)
+    let crossings = traffic.street.count(
+        traffic.walkers, riders: traffic.riders, background: traffic.background, until: traffic.end)
+    return FieldOutcome(walkers: traffic.walkers, riders: traffic.riders, crossings: crossings)
 }
