@@ -1,0 +1,92 @@
+// `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
+// `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
+// test's street from two seconds before `second` to two after) turn by turn: where the
+// rider's hips are, the clusters the detector made (centre, returns, extent, part of), and its tracks
+// (position, speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
+
+import LD06
+import TestSupport
+import Testing
+
+@testable import Counting
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("LD06 field riders: trace")
+struct LidarFieldRiderTrace {
+    @Test(.enabled(if: getenv("PASSANT_RIDER_TRACE") != nil)) func riderTrace() {
+        let name = String(cString: getenv("PASSANT_RIDER_TRACE")!)
+        let parts = name.split(separator: "-")
+        var walkers: [FieldWalker] = []
+        var riders: [FieldRider] = []
+        var street: FieldStreet
+        let background: LidarBackground
+        var window = (from: 0.0, to: 8.0)
+        if parts.first == "mixed", parts.count == 3, let seed = UInt64(parts[1]),
+            let second = Double(parts[2])
+        {
+            // The mixed-traffic test's street, around `second`.
+            let traffic = FieldTraffic(
+                seed: seed, seconds: 600, perHour: 300, pairs: 0.15, ridersPerHour: 60, overtaking: 0.25)
+            (street, background, walkers, riders) = (
+                traffic.street, traffic.background, traffic.walkers, traffic.riders
+            )
+            window = (second - 2, second + 2)
+        } else {
+            let seed: UInt64
+            if parts.first == "overtake" {
+                let overtake = Overtake.all[parts.last.flatMap { Int($0) } ?? 0]
+                (walkers, riders, seed) = ([overtake.walker], [overtake.rider], overtake.seed)
+                window.to = 20
+            } else {
+                let lone = LoneRider.all[Int(name) ?? 0]
+                (riders, seed) = ([lone.rider], lone.seed)
+            }
+            street = FieldStreet(random: SeededGenerator(seed: seed))
+            background = street.background()
+            street.time = 0
+        }
+        var detector = LidarDetector(
+            configuration: .init(line: FieldStreet.line, region: FieldStreet.region, background: background))
+        var crossings: [Crossing] = []
+        var lines: [String] = []
+        while street.time < window.to {
+            let before = crossings.count
+            let mid = street.time + 0.05
+            let walking = walkers.filter {
+                $0.y(at: street.time) != nil || $0.y(at: street.time + 0.1) != nil
+            }
+            let riding = riders.filter { $0.y(at: street.time) != nil || $0.y(at: street.time + 0.1) != nil }
+            detector.handle(street.turn(walking, riders: riding), into: &crossings)
+            guard mid >= window.from,
+                riding.contains(where: { abs($0.y(at: mid) ?? 9) < 6 })
+                    || walking.contains(where: { abs($0.y(at: mid) ?? 9) < 4 })
+            else { continue }
+            lines.append(
+                "\(f(mid))"
+                    + riding.compactMap { r in r.y(at: mid).map { " \(r) at (\(f(r.lane)),\(f($0)))" } }
+                    .joined()
+                    + walking.compactMap { w in w.y(at: mid).map { " walker (\(f(w.lane)),\(f($0)))" } }
+                    .joined())
+            for c in detector.clusters {
+                lines.append(
+                    "  cluster (\(f(c.centre.x)),\(f(c.centre.y))) p\(c.points) w\(f(c.extent))"
+                        + (c.partOf.map { " part of #\($0)" } ?? ""))
+            }
+            for t in detector.tracker.tracks {
+                lines.append(
+                    "  track \(t.id) (\(f(t.position.x)),\(f(t.position.y))) v\(f(t.speed)) h\(t.hits)"
+                        + (t.confirmed ? "C" : "t") + " m\(t.misses)" + (t.origin.map { " from \($0)" } ?? "")
+                )
+            }
+            for crossing in crossings[before...] { lines.append("  COUNTED \(crossing)") }
+        }
+        detector.reset(into: &crossings)
+        lines.append("end: \(crossings.filter { Double($0.time) / 1000 >= window.from })")
+        print(lines.joined(separator: "\n"))
+    }
+
+    private func f(_ value: Double) -> String { "\(Double(Int((value * 100).rounded())) / 100)" }
+}
