@@ -73,37 +73,17 @@ struct LoneRider: Sendable, CustomTestStringConvertible {
         return riders
     }()
 
-    /// Cases the detector gets wrong (as of main at 5e28c9d, which decides walker or fast mover on the
-    /// fastest a track went from the line to 1 m past it), by index in `all`.
+    /// Cases the detector gets wrong, by index in `all`.
     ///
     /// A long bicycle (basket ahead, child seat behind: some 1.6 m of separate parts at hip height) is
-    /// seen as three clusters some 0.55–0.6 m apart along its way: the clusterer cuts anything wider
-    /// than a person into 0.5 m parts unless fast tracks alone claim it, and the fast track claims only
-    /// the returns within 0.35 m of its centre. Every unclaimed part starts a track; at its second turn
-    /// that track takes the nearest cluster, which is often the next part coming up from behind rather
-    /// than its own part gone ahead (the parts' spacing is close to the distance moved per turn: 0.35 m
-    /// at 3.5 m/s, 0.75 m at 7.5 m/s), so its speed is measured at 1–2.5 m/s. Below `vehicleSpeed`
-    /// (2.5 m/s) such tracks are never merged with the fast one (`mergeVehicles`). Slow (3.5 m/s), one
-    /// of them is confirmed behind the fast track at 2.1–2.4 m/s and counted as a pedestrian (the
-    /// trace of case 10: track 0 on the basket counts a fast mover, at the line at 2.77 s; track 10,
-    /// born on the rear part at (2.91,−0.42), confirmed at 2.26 m/s and no faster than 2.31 m/s by 1 m
-    /// past the line, counts a pedestrian, at the line at 2.99 s). Close to the sensor the rear part's
-    /// track may reach 3 m/s, and the bicycle is counted as two fast movers (case 20). Fast (7.5 m/s),
-    /// the aliasing is complete: every part is taken over by a chain of tracks moving at 1–2 m/s that
-    /// coast and end before they are 0.4 m past the line, and nothing is counted (case 11).
-    ///
-    /// A scooter (hips, and 0.45–0.5 m ahead the stem and two hands) aliases the same way close to the
-    /// sensor, where its two parts are separate clusters: at 4 m/s (0.4 m per turn) each new track's
-    /// second hit is the hips arriving where the handlebar was, a track confirmed at 0.4 m/s speeds up
-    /// to 2.1 m/s by 1 m past the line and counts as a pedestrian (case 24: track 6, at the line at
-    /// 2.79 s; it reaches 4 m/s a few turns later); at 6 m/s the
-    /// tracks' speeds stay at 1–2.3 m/s, and the one confirmed coasts off the region uncounted while
-    /// the front part's track is born past the line (case 25).
-    ///
-    /// With its parts spread further (a step-through frame: no top tube between hips and handlebar,
-    /// 1.8 m in all) at 3.5 m/s, the parts merge and split from turn to turn, and even the front track's
-    /// speed reads 2.5–2.8 m/s, under `fastMoverSpeed` (3 m/s): case 18 counts the front track (at most
-    /// 2.78 m/s) at 3.02 s and a rear part's (at most 2.33 m/s) at 3.20 s, both as pedestrians.
+    /// seen as clusters some 0.55–0.6 m apart along its way, close to the distance it moves per turn
+    /// (0.35 m at 3.5 m/s, 0.75 m at 7.5 m/s). A track seen once used to take the nearest cluster at its
+    /// second turn, often the next part coming up from behind, so every part's track read 1–2.5 m/s
+    /// (aliasing). A newborn track now takes the step that most clusters around it made
+    /// (`LidarTracker.commonShift`), which mends the fast bicycles, the scooters and the dark ones.
+    /// Still wrong: slow (3.5 m/s) long and step-through bicycles, whose parts merge and split from turn
+    /// to turn so that a rear part's track is confirmed at 2–2.8 m/s, under `fastMoverSpeed` (3 m/s),
+    /// and counts as a pedestrian beside the fast one.
     static let knownIssues: [Int: KnownRiderIssue] = {
         let longSlow = KnownRiderIssue.countedAsPedestrian(
             "a long bicycle's rear parts alias at 3.5 m/s: a track behind the fast one at ~2.2 m/s counts a pedestrian"
@@ -111,22 +91,11 @@ struct LoneRider: Sendable, CustomTestStringConvertible {
         let spreadSlow = KnownRiderIssue.countedAsPedestrian(
             "a 1.8 m bicycle at 3.5 m/s: its front track reads 2.5–2.8 m/s, a rear part's 0.7–1.4 m/s: both count as pedestrians"
         )
-        let longFast = KnownRiderIssue.notOneFastMover(
-            "a long bicycle's parts alias at 7.5 m/s: tracks at 1–2 m/s coast out short of the commit distance"
-        )
-        let scooterSlow = KnownRiderIssue.countedAsPedestrian(
-            "a scooter's hips and handlebar alias at 4 m/s: a track at 0.4–1.5 m/s counts a pedestrian")
-        let scooterMissed = KnownRiderIssue.notOneFastMover(
-            "a scooter's hips and handlebar alias: tracks at 1–2.3 m/s, none counted")
         return [
-            10: longSlow, 11: longFast, 14: longSlow, 15: longFast, 18: spreadSlow, 19: longFast,
-            20: .notOneFastMover(
-                "a 1.8 m bicycle at 3.5 m/s close to the sensor: its front and a rear part's track count two fast movers"
-            ),
-            22: spreadSlow, 23: longFast, 24: scooterSlow, 25: scooterMissed,
-            28: scooterMissed,
-            32: .countedAsPedestrian("a dark long bicycle at 5 m/s: a rear part's track counts a pedestrian"),
-            33: scooterMissed,
+            14: longSlow, 18: spreadSlow,
+            20: .countedAsPedestrian(
+                "a 1.8 m bicycle at 3.5 m/s close to the sensor: a rear part's track counts a pedestrian"),
+            22: spreadSlow,
         ]
     }()
 }
@@ -171,11 +140,8 @@ struct Overtake: Sendable, CustomTestStringConvertible {
     /// (33 hits, from B, at (1.36,−0.16)) went unseen that turn and `removeDuplicates` drops it for the
     /// 4-hit track, whose origin is A where the walker now is: the walker is never counted.
     static let knownIssues: [Int: String] = [
-        2: "the long bicycle's parts alias (tracks at 1–2 m/s): the rider is not counted, the walker is",
         3:
-            "a rider-part track born on side A takes the walker's cluster as it crosses; the walker's track is dropped as its duplicate: neither is counted",
-        7:
-            "the scooter's hips and handlebar alias (tracks at 1–2 m/s): the rider is not counted, the walker is",
+            "a rider-part track born on side A takes the walker's cluster as it crosses; the walker's track is dropped as its duplicate: neither is counted"
     ]
 }
 
@@ -229,17 +195,15 @@ struct LidarFieldRiderTests {
 
     /// Moderate walking traffic (as `LidarFieldTests`) with 60 riders an hour each way, a quarter of
     /// them overtaking a walker. The walkers of a seed are those of the walkers-only test, run again
-    /// here to tell what the riders added. Measured on main at 5e28c9d (the test prints it;
-    /// `PASSANT_RIDER_LIST=1` lists the riders not counted as fast movers):
-    /// - seed 1: a→b 71/67, b→a 43/38 (walkers alone 71/67, 40/38: riders added 0 and 3 pedestrians);
-    ///   riders counted as fast movers 11 of 17, matched to a pedestrian crossing 2;
-    /// - seed 2: a→b 64/60, b→a 53/49 (alone 61/60, 53/49: added 3 and 0); fast movers 13 of 15, as
-    ///   pedestrians 2.
-    /// The riders it gets wrong here are bicycles 2–2.5 m from the facade at 4.4–7.4 m/s (missed, or
-    /// a pedestrian; plain ones too: `PASSANT_RIDER_TRACE=mixed-1-146.3` shows a dark bicycle at
-    /// 6.7 m/s seen as two parts, whose tracks alias to 1.5–2.8 m/s and die tentative) and two scooters
-    /// at 4–5 m/s. The floors and ceilings sit beyond those figures; the aim (issue 4) is no rider ever
-    /// counted as a pedestrian.
+    /// here to tell what the riders added. Measured (the test prints it; `PASSANT_RIDER_LIST=1` lists the
+    /// riders not counted as fast movers):
+    /// - seed 1: a→b 71/67, b→a 41/38 (walkers alone 71/67, 39/38: riders added 0 and 2 pedestrians);
+    ///   riders counted as fast movers 16 of 17, matched to a pedestrian crossing 1;
+    /// - seed 2: a→b 62/60, b→a 53/49 (alone 61/60, 53/49: added 1 and 0); fast movers 15 of 15, as
+    ///   pedestrians 0.
+    /// Before newborn tracks took the step their neighbours made (`LidarTracker.commonShift`) it was 11
+    /// of 17 and 13 of 15, with 2 riders as pedestrians on each seed. The floors and ceilings sit beyond
+    /// those figures; the aim (issue 4) is no rider ever counted as a pedestrian.
     @Test(arguments: [1, 2] as [UInt64])
     func ridersAmongWalkersAreNotCountedAsPedestrians(seed: UInt64) {
         let outcome = fieldTraffic(
@@ -260,8 +224,8 @@ struct LidarFieldRiderTests {
         #expect(outcome.accuracy(.aToB) >= 0.8, "\(outcome)")
         #expect(outcome.accuracy(.bToA) >= 0.8, "\(outcome)")
         let riders = outcome.riders.values.reduce(0, +)
-        #expect(outcome.ridersAsPedestrians <= 4, "\(outcome)")
-        #expect(added.allSatisfy { $0 <= 6 } && added.reduce(0, +) <= 8, "\(added)")
-        #expect(outcome.fastMovers.values.reduce(0, +) * 2 >= riders, "\(outcome)")
+        #expect(outcome.ridersAsPedestrians <= 2, "\(outcome)")
+        #expect(added.allSatisfy { $0 <= 4 } && added.reduce(0, +) <= 5, "\(added)")
+        #expect(outcome.fastMovers.values.reduce(0, +) * 4 >= riders * 3, "\(outcome)")
     }
 }

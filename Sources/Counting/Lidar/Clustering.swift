@@ -100,6 +100,8 @@ struct Clusterer: Sendable {
         var twoPeopleWidth = 0.4
         /// A track faster than this (m/s) is a vehicle: nobody walks at 2.5 m/s.
         var vehicleSpeed = 2.5
+        /// A bicycle's length, metres: the widest that parts nobody is known to walk in are merged to.
+        var vehicleLength = 1.9
         var minimumPoints = 2
         /// Two clusters whose bearings are at most this many samples apart touch in the view (a return
         /// lost to dark clothing between them included).
@@ -143,11 +145,17 @@ struct Clusterer: Sendable {
         segments.append((start, points.count - 1))
         // Merge neighbours that together are still one person wide and one body deep: an arm beside the
         // torso is at about its range, someone seen past a nearer person's edge is a body depth behind.
+        // Up to a bicycle's length while no track that walks claims them: a rider's hips, basket and
+        // child seat are apart in the view, and followed one by one, each part's track would take the
+        // part coming up behind it at the next turn and never learn the rider's speed. People in a queue
+        // merged so are cut again as soon as their track's speed is known.
         for segment in segments {
             if let previous = merged.last,
                 gap(points, previous, segment) <= settings.mergeGap,
                 abs(nearestRange(points, previous) - nearestRange(points, segment)) <= settings.bodyDepth,
-                extent(points, (previous.start, segment.end)) <= settings.personWidth
+                extent(points, (previous.start, segment.end))
+                    <= (walkerClaims(points, previous, hints) || walkerClaims(points, segment, hints)
+                        ? settings.personWidth : settings.vehicleLength)
             {
                 merged[merged.count - 1].end = segment.end
             } else {
@@ -267,6 +275,17 @@ struct Clusterer: Sendable {
                     clusters[index].partOf = other
                 }
             }
+        }
+    }
+
+    /// Whether a track whose speed is measured and a walker's claims `segment`.
+    private func walkerClaims(
+        _ points: [ForegroundPoint], _ segment: (start: Int, end: Int), _ hints: [TrackHint]
+    )
+        -> Bool
+    {
+        hints.contains {
+            $0.speedKnown && $0.speed <= settings.vehicleSpeed && isClaimed(points, segment, by: $0.position)
         }
     }
 

@@ -77,6 +77,9 @@ struct LidarTracker: Sendable {
         /// What taking a cluster that is only part of a nearer body (`Cluster.partOfNearer`) costs a
         /// confirmed track beyond its distance, metres: it follows the body, not the arm beside it.
         var partCost = 0.1
+        /// How far a cluster may be from where a neighbour's step would put it and still count as having
+        /// made the same step (`commonShift`), metres.
+        var shiftTolerance = 0.15
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -125,6 +128,8 @@ struct LidarTracker: Sendable {
     var tracks: [Track] = []
     private var nextID = 0
     private var costs: [[Double]] = []
+    /// The previous turn's cluster centres: what moved with a newborn track (see `commonShift`).
+    private var previousCentres: [PlanePoint] = []
 
     init(line: CountingLine, region: Region? = nil, settings: Settings) {
         self.line = line
@@ -205,6 +210,9 @@ struct LidarTracker: Sendable {
                     // whose walker is seen split in two follows the body, not the bag.
                     return clusters[column].partOfNearer ? distance + settings.partCost : distance
                 }
+                if track.hits == 1, let column = commonShift(of: track, costs: cost, clusters: clusters) {
+                    cost[column] = 0
+                }
                 // Going unseen this turn costs as much as a detection at the edge of the gate: a track
                 // hidden behind someone is not pushed onto a neighbour's cluster just so that every
                 // track gets one (which swaps people who pass each other).
@@ -246,6 +254,8 @@ struct LidarTracker: Sendable {
             }
         }
         tracks = survivors
+        previousCentres.removeAll(keepingCapacity: true)
+        for cluster in clusters { previousCentres.append(cluster.centre) }
         removeDuplicates(events: &events)
         mergeVehicles(events: &events)
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
@@ -261,10 +271,13 @@ struct LidarTracker: Sendable {
                 $0.confirmed && $0.position.distance(to: cluster.centre) < settings.fragmentDistance
             }
             if fragment { continue }
-            tracks.append(
-                Track(
-                    id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
-                    lastUpdate: time, measured: cluster.centre))
+            var track = Track(
+                id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
+                lastUpdate: time, measured: cluster.centre)
+            // Where it was first seen is where it came from: a rider first seen half a metre before the
+            // line is past it at the next turn.
+            count(&track, time: time, events: &events)
+            tracks.append(track)
             nextID += 1
         }
     }
@@ -304,6 +317,38 @@ struct LidarTracker: Sendable {
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
+    }
+
+    /// The cluster a track seen once should take when the things around it moved alike: the step from its
+    /// first sighting to that cluster is the one most of last turn's clusters nearby also made (within
+    /// `shiftTolerance`). A rider's hips, basket and child seat move together by more than the gap
+    /// between them each turn; the nearest cluster is then the part behind, and a track taking it would
+    /// never learn the rider's speed. Nil when no step is shared more than the nearest one's.
+    private func commonShift(of track: Track, costs: [Double], clusters: [Cluster]) -> Int? {
+        var best: Int?
+        var bestVotes = 0
+        var nearest: Int?
+        var nearestVotes = 0
+        for column in clusters.indices where costs[column].isFinite {
+            let shift = clusters[column].centre - track.measured
+            var votes = 0
+            for centre in previousCentres
+            where centre != track.measured && centre.distance(to: track.measured) <= settings.vehicleLength {
+                let moved = centre + shift
+                if clusters.contains(where: { $0.centre.distance(to: moved) <= settings.shiftTolerance }) {
+                    votes += 1
+                }
+            }
+            if votes > bestVotes {
+                best = column
+                bestVotes = votes
+            }
+            if nearest.map({ costs[column] < costs[$0] }) ?? true {
+                nearest = column
+                nearestVotes = votes
+            }
+        }
+        return bestVotes > nearestVotes ? best : nil
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {

@@ -40,6 +40,13 @@ extension LidarTracker {
                     tracks[i].hits = b.hits
                     tracks[i].confirmed = tracks[i].confirmed || b.confirmed
                 }
+                // Seen if either part was seen.
+                if b.lastSeen > tracks[i].lastSeen {
+                    tracks[i].lastSeen = b.lastSeen
+                    tracks[i].misses = b.misses
+                    tracks[i].shadowedSince = b.shadowedSince
+                }
+                if tracks[i].origin == nil { tracks[i].origin = b.origin }
             }
             if parts > 1 {
                 tracks[i].position = sum * (1 / Double(parts))
