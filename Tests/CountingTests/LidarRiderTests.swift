@@ -191,6 +191,20 @@ struct LidarRiderTests {
         return points
     }
 
+    @Test(arguments: [4.0, 5.5, 7.0])
+    func aRiderSeenInPartsAsFarApartAsItMovesIsOneFastMover(speed: Double) {
+        // Hips, a basket 0.6 m ahead and a child seat 0.6 m behind, each 0.2 m long (0.4 m apart, more
+        // than two parts of one person are), at 2.8 m from the facade, moving about as far per turn as
+        // from one part to the next: one rider, never walkers. (The independent street's riders in
+        // `LidarFieldRiderTests` are where the aliasing of such parts showed.)
+        let events = Self.follow(turns: Int(5.5 / speed * 10) + 2) { turn in
+            let y = -2.5 + speed * Double(turn) / 10
+            return Self.view([(2.8, y - 0.6, 0.2), (2.8, y, 0.2), (2.8, y + 0.6, 0.2)])
+        }
+        #expect(events.count == 1, "\(events)")
+        #expect(events.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(events)")
+    }
+
     @Test func someoneHiddenFromJustBeforeTheLineOnIsCountedOnTheirWay() {
         // A walker at x = 2 towards +y at 1.2 m/s; from 0.4 m before the line on, someone close to the
         // sensor (x = 0.6) walks in step with them on the same bearing and hides them to the end.
