@@ -158,33 +158,29 @@ private struct TrackTrace {
         // With PASSANT_TRACE=neighbours: the other tracks alive around the track's first turn.
         guard Environment.value("PASSANT_TRACE") == "neighbours", let birth = entries.first.flatMap(turnTime)
         else { return text }
-        text += "\n      clusters about the crossing:"
-        for turn in turns where turn.time >= time - 600 && turn.time <= time + 300 {
-            text += "\n      \(turn.time): \(turn.clusters)"
-        }
-        for (other, otherEntries) in lines.sorted(by: { $0.key < $1.key }) where other != id {
-            let near = otherEntries.filter {
-                guard let t = turnTime($0) else { return false }
-                return t >= birth - 1000 && t <= birth + 500
-            }
-            if !near.isEmpty {
-                text += "\n      - track \(other):\n        " + near.joined(separator: "\n        ")
-            }
-        }
-        return text
+        return text + "\n      clusters about the crossing:" + clusters(from: time - 600, to: time + 300)
+            + tracks(from: birth - 1000, to: birth + 500, except: id)
     }
 
     /// Every track's turns from 1.5 s before a missed crossing to 1 s after it.
     func tracks(around time: Int64) -> String {
-        var text = "    missed \(time): clusters"
-        for turn in turns where turn.time >= time - 500 && turn.time <= time + 300 {
-            text += "\n      \(turn.time): \(turn.clusters)"
-        }
-        text += "\n    tracks about"
-        for (id, entries) in lines.sorted(by: { $0.key < $1.key }) {
+        "    missed \(time): clusters" + clusters(from: time - 500, to: time + 300) + "\n    tracks about"
+            + tracks(from: time - 1500, to: time + 1000)
+    }
+
+    /// The turns' clusters between two times, a line per turn.
+    private func clusters(from start: Int64, to end: Int64) -> String {
+        turns.filter { $0.time >= start && $0.time <= end }.map { "\n      \($0.time): \($0.clusters)" }
+            .joined()
+    }
+
+    /// Every track's turns between two times, but `except`'s.
+    private func tracks(from start: Int64, to end: Int64, except: Int? = nil) -> String {
+        var text = ""
+        for (id, entries) in lines.sorted(by: { $0.key < $1.key }) where id != except {
             let near = entries.filter {
                 guard let t = turnTime($0) else { return false }
-                return t >= time - 1500 && t <= time + 1000
+                return t >= start && t <= end
             }
             if !near.isEmpty {
                 text += "\n      - track \(id):\n        " + near.joined(separator: "\n        ")
