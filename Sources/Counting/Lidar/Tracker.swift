@@ -74,6 +74,9 @@ struct LidarTracker: Sendable {
         /// Two vehicle tracks closer than this along their way, moving alike, are one bicycle seen in
         /// two parts (a bicycle is some 1.8 m long), metres.
         var vehicleLength = 1.9
+        /// A track born after a vehicle's, right behind it, moving its way at least this fast (m/s; and
+        /// half its speed) is a part of it still being measured: faster than nearly every walker.
+        var trailingPartSpeed = 1.8
         /// What taking a cluster that is only part of a nearer body (`Cluster.partOfNearer`) costs a
         /// confirmed track beyond its distance, metres: it follows the body, not the arm beside it.
         var partCost = 0.1

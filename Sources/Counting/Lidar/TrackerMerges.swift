@@ -3,7 +3,8 @@
 extension LidarTracker {
     /// A bicycle seen from the side is longer than a person is wide and may be cut in two; two fast
     /// tracks that move alike within a bicycle's length of each other along their way are one vehicle,
-    /// followed from the middle of its parts.
+    /// followed from the middle of its parts. A part's track born after the vehicle's, right behind it
+    /// and at least `trailingPartSpeed`, is taken in too (its speed is still being learnt).
     mutating func mergeVehicles(events: inout [LineEvent]) {
         guard tracks.count > 1 else { return }
         var removed = Array(repeating: false, count: tracks.count)
@@ -12,9 +13,15 @@ extension LidarTracker {
             var sum = tracks[i].position
             var velocity = tracks[i].velocity
             var parts = 1
-            for j in tracks.indices where j > i && !removed[j] && isVehicle(tracks[j]) {
+            for j in tracks.indices where j > i && !removed[j] {
                 let a = tracks[i]
                 let b = tracks[j]
+                // A part of it whose track, born after the vehicle's, has not caught up with its speed
+                // (a rear part seen at 2 m/s behind a bicycle at 3.5 m/s): taken in, not averaged in.
+                let trailing =
+                    !isVehicle(b) && b.hits < a.hits && b.speed >= settings.trailingPartSpeed
+                    && b.speed >= 0.5 * a.speed
+                guard isVehicle(b) || trailing else { continue }
                 // The same way (within some 60°), one behind the other within a bicycle's length.
                 guard
                     a.velocity.x * b.velocity.x + a.velocity.y * b.velocity.y
@@ -24,7 +31,7 @@ extension LidarTracker {
                 let offset = b.position - a.position
                 let along = abs(offset.x * heading.x + offset.y * heading.y)
                 let across = abs(offset.x * heading.y - offset.y * heading.x)
-                guard along < settings.vehicleLength, across < 0.6 else { continue }
+                guard along < settings.vehicleLength, across < (trailing ? 0.4 : 0.6) else { continue }
                 removed[j] = true
                 // A crossing the part committed to is the vehicle's.
                 if tracks[i].held == nil {
@@ -33,9 +40,11 @@ extension LidarTracker {
                 } else {
                     release(&tracks[j], events: &events)
                 }
-                sum = sum + b.position
-                velocity = velocity + b.velocity
-                parts += 1
+                if !trailing {
+                    sum = sum + b.position
+                    velocity = velocity + b.velocity
+                    parts += 1
+                }
                 if b.hits > tracks[i].hits {
                     tracks[i].hits = b.hits
                     tracks[i].confirmed = tracks[i].confirmed || b.confirmed
