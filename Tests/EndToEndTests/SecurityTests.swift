@@ -61,7 +61,8 @@ struct SecurityTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let brokerPort = try freeLoopbackPort()
         let broker = try startMosquitto(port: brokerPort, in: directory)
-        defer { broker.terminate() }
+        // SIGKILL: the broker inherits the test process's blocked SIGTERM (see `startMosquitto`).
+        defer { kill(broker.processIdentifier, SIGKILL) }
         let brokerDeadline = Date().addingTimeInterval(10)
         while !acceptsConnections(port: brokerPort) && Date() < brokerDeadline {
             try await Task.sleep(for: .milliseconds(50))

@@ -15,6 +15,9 @@ func system(_ path: String, _ arguments: [String]) throws -> Process {
 }
 
 /// A real Mosquitto broker on loopback `port`, anonymous, without persistence. Kill it when done.
+/// The broker inherits the signal mask of the thread that spawns it, which in the test process blocks
+/// SIGTERM, SIGINT and SIGHUP (a broker left running showed them blocked in /proc/PID/status):
+/// `terminate()` does not stop it. Stop it with SIGKILL.
 func startMosquitto(port: Int, in directory: URL) throws -> Process {
     let config = directory.appendingPathComponent("mosquitto.conf")
     try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
