@@ -152,7 +152,7 @@ private struct TrackTrace {
     func history(ofCrossingAt time: Int64) -> String {
         guard let id = makers[time] else { return "    \(time): no track found" }
         let entries = lines[id] ?? []
-        var text =
+        let text =
             "    \(time): track \(id), \(entries.count) turns\n      "
             + entries.suffix(70).joined(separator: "\n      ")
         // With PASSANT_TRACE=neighbours: the other tracks alive around the track's first turn.

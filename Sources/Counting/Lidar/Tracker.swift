@@ -53,10 +53,9 @@ struct LidarTracker: Sendable {
         var duplicateDistance = 0.18
         /// A cluster this close to a confirmed track is a fragment of it, not a new person.
         var fragmentDistance = 0.45
-        /// Clusters narrower than this (m) are small: arms, bags, slivers of a hidden body…
+        /// Clusters narrower than this (m) are small: arms, bags, slivers of a hidden body. They start no
+        /// track.
         var smallExtent = 0.15
-        /// …and start no track within this distance of a confirmed one.
-        var smallFragmentDistance = 0.8
         /// How far beyond P and Q (metres) a crossing still counts.
         var lineOverhang = 0.3
         /// A confirmed track unseen while its predicted position is hidden behind a nearer cluster

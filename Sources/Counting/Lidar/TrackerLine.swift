@@ -47,13 +47,19 @@ extension LidarTracker {
     /// line to now, as a fast mover.
     func release(_ track: inout Track, events: inout [LineEvent]) {
         guard let held = track.held else { return }
-        let direction: Direction = held.side == .b ? .aToB : .bToA
-        if let fast = settings.fastMoverSpeed, track.heldSpeed > fast {
-            events.append(.fastMover(direction, time: held.time))
-        } else {
-            events.append(.crossed(direction, time: held.time))
-        }
+        emit(to: held.side, time: held.time, speed: track.heldSpeed, events: &events)
         track.held = nil
+    }
+
+    /// A crossing to `side` that passed the line at `time`: a walker's, or a fast mover's when `speed`
+    /// exceeds `fastMoverSpeed`.
+    func emit(to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
+        let direction: Direction = side == .b ? .aToB : .bToA
+        if let fast = settings.fastMoverSpeed, speed > fast {
+            events.append(.fastMover(direction, time: time))
+        } else {
+            events.append(.crossed(direction, time: time))
+        }
     }
 
     /// Notes when a track hidden behind someone nearer the sensor passes the line on its prediction:
@@ -75,9 +81,7 @@ extension LidarTracker {
         var track = track
         release(&track, events: &events)
         if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
-            track.held = (origin == .a ? .b : .a, hidden)
-            track.heldSpeed = track.speed
-            release(&track, events: &events)
+            emit(to: origin == .a ? .b : .a, time: hidden, speed: track.speed, events: &events)
             return
         }
         guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
@@ -85,9 +89,7 @@ extension LidarTracker {
         else { return }
         let side: Side = signed < 0 ? .a : .b
         if side != origin, abs(signed) >= settings.hysteresis {
-            track.held = (side, lineTime)
-            track.heldSpeed = max(track.lineSpeed, track.speed)
-            release(&track, events: &events)
+            emit(to: side, time: lineTime, speed: max(track.lineSpeed, track.speed), events: &events)
         }
     }
 }
