@@ -11,18 +11,9 @@ import Testing
     import Glibc
 #endif
 
-/// What the detector is known to get wrong about a case, and how (from `LidarFieldRiderTrace`).
-enum KnownRiderIssue: Sendable {
-    /// Counted as a pedestrian (and perhaps as a fast mover too).
-    case countedAsPedestrian(String)
-    /// Never a pedestrian, but not one fast mover either: not counted at all, or counted twice.
-    case notOneFastMover(String)
-}
-
 /// A rider alone on the street, as a test argument.
 struct LoneRider: Sendable, CustomTestStringConvertible {
     var rider: FieldRider
-    var known: KnownRiderIssue?
     var testDescription: String { rider.description }
     /// The street's seed (its noise).
     var seed: UInt64 { 40 + UInt64(rider.speed * 10 + rider.lane) }
@@ -69,34 +60,7 @@ struct LoneRider: Sendable, CustomTestStringConvertible {
         stepThrough.lane = 1.5
         stepThrough.speed = 5
         riders.append(LoneRider(rider: stepThrough))
-        for (index, issue) in knownIssues { riders[index].known = issue }
         return riders
-    }()
-
-    /// Cases the detector gets wrong, by index in `all`.
-    ///
-    /// A long bicycle (basket ahead, child seat behind: some 1.6 m of separate parts at hip height) is
-    /// seen as clusters some 0.55–0.6 m apart along its way, close to the distance it moves per turn
-    /// (0.35 m at 3.5 m/s, 0.75 m at 7.5 m/s). A track seen once used to take the nearest cluster at its
-    /// second turn, often the next part coming up from behind, so every part's track read 1–2.5 m/s
-    /// (aliasing). A newborn track now takes the step that most clusters around it made
-    /// (`LidarTracker.commonShift`), which mends the fast bicycles, the scooters and the dark ones.
-    /// A part's track born behind a vehicle's and moving its way at 1.8 m/s or more is taken into it
-    /// (`LidarTracker.mergeVehicles`). Still wrong: slow (3.5 m/s) long and step-through bicycles
-    /// whose parts merge and split from turn to turn so that a rear part's track, under 1.8 m/s or not
-    /// right behind, is confirmed and counts as a pedestrian beside the fast one.
-    static let knownIssues: [Int: KnownRiderIssue] = {
-        let longSlow = KnownRiderIssue.countedAsPedestrian(
-            "a long bicycle's rear parts alias at 3.5 m/s: a track behind the fast one at ~2.2 m/s counts a pedestrian"
-        )
-        let spreadSlow = KnownRiderIssue.countedAsPedestrian(
-            "a 1.8 m bicycle at 3.5 m/s: its front track reads 2.5–2.8 m/s, a rear part's 0.7–1.4 m/s: both count as pedestrians"
-        )
-        return [
-            14: longSlow, 18: spreadSlow,
-            20: .countedAsPedestrian(
-                "a 1.8 m bicycle at 3.5 m/s close to the sensor: a rear part's track counts a pedestrian"),
-        ]
     }()
 }
 
@@ -131,8 +95,9 @@ struct Overtake: Sendable, CustomTestStringConvertible {
         return cases
     }()
 
-    /// Cases the detector gets wrong today, by index in `all` (see `LoneRider.knownIssues` for the
-    /// aliasing of a rider's parts, from `LidarFieldRiderTrace`).
+    /// Cases the detector gets wrong today, by index in `all` (see
+    /// `LidarFieldRiderTests.aRiderAloneIsAFastMoverNeverAPedestrian` for the aliasing of a rider's
+    /// parts; traced with `LidarFieldRiderTrace`).
     ///
     /// 3: the bicycle's rear parts start tracks that alias (moving *backwards*, +y, at 1.5–1.9 m/s while
     /// the bicycle goes −y at 5); one born at (2.2,−0.3), past the line on side A, confirmed at 2.2 m/s,
@@ -147,30 +112,27 @@ struct Overtake: Sendable, CustomTestStringConvertible {
 
 @Suite("LD06 detector on a street of its own: riders")
 struct LidarFieldRiderTests {
+    /// Every lone rider is one fast mover. How the long bicycles came right (traced with
+    /// `LidarFieldRiderTrace`): a long bicycle (basket ahead, child seat behind: some 1.6 m of separate
+    /// parts at hip height) is seen as clusters some 0.55–0.6 m apart along its way, close to the distance
+    /// it moves per turn (0.35 m at 3.5 m/s, 0.75 m at 7.5 m/s).
+    /// - A track seen once took the nearest cluster at its second turn, often the next part coming up
+    ///   from behind, so every part's track read 1–2.5 m/s (aliasing). A newborn track now takes the step
+    ///   that most clusters around it made (`LidarTracker.commonShift`).
+    /// - A part's track born behind a vehicle's and moving its way at 1.8 m/s or more is taken into it
+    ///   (`LidarTracker.mergeVehicles`).
+    /// - At 3.5 m/s the bicycle's track read 3.3–3.5 m/s on its way in and dipped to 2.5–2.9 m/s by the
+    ///   line, where the sensor sees it first by its front, then whole, then by its rear: the speed held on
+    ///   the way in now counts for a track faster than a walker at the line (`LidarTracker.crossingSpeed`).
     @Test(arguments: LoneRider.all)
     func aRiderAloneIsAFastMoverNeverAPedestrian(_ lone: LoneRider) {
         var street = FieldStreet(random: SeededGenerator(seed: lone.seed))
         let background = street.background()
         street.time = 0
         let crossings = street.count([], riders: [lone.rider], background: background, until: 8)
-        let pedestrians = { #expect(!crossings.contains { $0.kind == .pedestrian }, "\(crossings)") }
-        let fastMover = {
-            #expect(crossings.map(\.direction) == [lone.rider.direction], "\(crossings)")
-            #expect(crossings.allSatisfy { $0.kind == .fastMover }, "\(crossings)")
-        }
-        switch lone.known {
-        case nil:
-            pedestrians()
-            fastMover()
-        case .countedAsPedestrian(let why):
-            withKnownIssue(Comment(rawValue: why)) {
-                pedestrians()
-                fastMover()
-            }
-        case .notOneFastMover(let why):
-            pedestrians()
-            withKnownIssue(Comment(rawValue: why)) { fastMover() }
-        }
+        #expect(!crossings.contains { $0.kind == .pedestrian }, "\(crossings)")
+        #expect(crossings.map(\.direction) == [lone.rider.direction], "\(crossings)")
+        #expect(crossings.allSatisfy { $0.kind == .fastMover }, "\(crossings)")
     }
 
     /// A rider passing a walker going the same way near the line, between them and the sensor (hiding

@@ -32,7 +32,8 @@ enum LineEvent: Sendable, Hashable {
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - A track faster than `fastMoverSpeed` anywhere from the line until `decideDistance` past it counts as
 ///   a fast mover, never as a walker: a rider seen late (hidden, or cut in parts) is still being measured
-///   when it commits.
+///   when it commits. One faster than a walker at the line counts as a fast mover too if it held more
+///   than `fastMoverSpeed` on its last `approachDistance` before the line (`crossingSpeed`).
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
@@ -47,6 +48,10 @@ struct LidarTracker: Sendable {
         var commitDistance = 0.4
         /// How far past the line a committed crossing's kind (walker or fast mover) is decided, metres.
         var decideDistance = 1.0
+        /// How far before the line a track's speed counts towards its kind too, metres. A long vehicle
+        /// passing the sensor's perpendicular is seen first by its front, then whole, then by its rear,
+        /// so its centre lags and its measured speed dips by the line: its speed on the way in holds.
+        var approachDistance = 1.9
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
         /// Two tracks closer than this are one person seen twice; the younger goes.
@@ -109,6 +114,13 @@ struct LidarTracker: Sendable {
         var held: (side: Side, time: Int64)?
         /// The highest speed since the line was passed.
         var heldSpeed = 0.0
+        /// The highest speed held for three detections running since the track came within
+        /// `approachDistance` of the line on its origin's side.
+        var approachSpeed = 0.0
+        /// `approachSpeed` when the crossing was committed to.
+        var heldApproachSpeed = 0.0
+        /// The speed at the two detections before the last.
+        var earlierSpeeds = (0.0, 0.0)
         /// When the track's predicted position passed the line away from its origin while it was hidden
         /// behind someone nearer the sensor (see `passHidden`).
         var hiddenCrossing: Int64?
@@ -310,6 +322,7 @@ struct LidarTracker: Sendable {
         track.typicalPoints =
             track.hits == 1
             ? Double(cluster.points) : 0.8 * track.typicalPoints + 0.2 * Double(cluster.points)
+        track.earlierSpeeds = (track.speed, track.earlierSpeeds.0)
         track.speed =
             track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
         track.measured = measurement

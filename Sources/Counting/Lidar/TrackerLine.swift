@@ -25,6 +25,11 @@ extension LidarTracker {
             return
         }
         guard let origin = track.origin else { return }
+        if side == origin {
+            let held = min(track.speed, track.earlierSpeeds.0, track.earlierSpeeds.1)
+            track.approachSpeed =
+                abs(signed) <= settings.approachDistance ? max(track.approachSpeed, held) : 0
+        }
         if let previous, (previous < 0) != (signed < 0) {
             if side != origin {
                 // Passed the line away from the origin: when, by linear interpolation.
@@ -38,16 +43,19 @@ extension LidarTracker {
         if side != origin, abs(signed) >= settings.commitDistance, track.confirmed {
             track.held = (side, track.lineTime ?? track.lastSeen)
             track.heldSpeed = max(track.lineSpeed, track.speed)
+            track.heldApproachSpeed = track.approachSpeed
+            track.approachSpeed = 0
             track.origin = side
             track.lineTime = nil
         }
     }
 
     /// Emits `track`'s held crossing, as a walker or, faster than `fastMoverSpeed` at any time from the
-    /// line to now, as a fast mover.
+    /// line to now (or on its way in, see `crossingSpeed`), as a fast mover.
     func release(_ track: inout Track, events: inout [LineEvent]) {
         guard let held = track.held else { return }
-        emit(to: held.side, time: held.time, speed: track.heldSpeed, events: &events)
+        let speed = crossingSpeed(track.heldSpeed, approach: track.heldApproachSpeed)
+        emit(to: held.side, time: held.time, speed: speed, events: &events)
         track.held = nil
     }
 
@@ -60,6 +68,14 @@ extension LidarTracker {
         } else {
             events.append(.crossed(direction, time: time))
         }
+    }
+
+    /// The speed that decides a crossing's kind, from the highest speed at and past the line and the
+    /// highest held on the way in: the way in counts only for something faster than a walker at the line
+    /// (a long vehicle's measured speed dips as it passes the sensor's perpendicular; a walker's track
+    /// may have swapped with someone fast on its way in).
+    func crossingSpeed(_ atLine: Double, approach: Double) -> Double {
+        atLine > settings.vehicleSpeed ? max(atLine, approach) : atLine
     }
 
     /// Notes when a track hidden behind someone nearer the sensor passes the line on its prediction:
@@ -81,7 +97,10 @@ extension LidarTracker {
         var track = track
         release(&track, events: &events)
         if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
-            emit(to: origin == .a ? .b : .a, time: hidden, speed: track.speed, events: &events)
+            emit(
+                to: origin == .a ? .b : .a, time: hidden,
+                speed: crossingSpeed(track.speed, approach: track.approachSpeed),
+                events: &events)
             return
         }
         guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
@@ -89,7 +108,10 @@ extension LidarTracker {
         else { return }
         let side: Side = signed < 0 ? .a : .b
         if side != origin, abs(signed) >= settings.hysteresis {
-            emit(to: side, time: lineTime, speed: max(track.lineSpeed, track.speed), events: &events)
+            emit(
+                to: side, time: lineTime,
+                speed: crossingSpeed(max(track.lineSpeed, track.speed), approach: track.approachSpeed),
+                events: &events)
         }
     }
 }

@@ -37,6 +37,7 @@ extension LidarTracker {
                 if tracks[i].held == nil {
                     tracks[i].held = b.held
                     tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
+                    tracks[i].heldApproachSpeed = max(tracks[i].heldApproachSpeed, b.heldApproachSpeed)
                 } else {
                     release(&tracks[j], events: &events)
                 }
