@@ -150,7 +150,10 @@ private struct TrackTrace {
     }
 
     func history(ofCrossingAt time: Int64) -> String {
-        guard let id = makers[time] else { return "    \(time): no track found" }
+        guard let id = makers[time] else {
+            return "    \(time): no track found; around it:" + clusters(from: time - 1000, to: time + 1000)
+                + tracks(from: time - 2000, to: time + 1500)
+        }
         let entries = lines[id] ?? []
         let text =
             "    \(time): track \(id), \(entries.count) turns\n      "
