@@ -1,6 +1,7 @@
 // `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
 // `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
-// test's street from two seconds before `second` to two after) turn by turn: where the
+// test's street from two seconds before `second` to two after; with `walkers-<seed>-<second>`, its
+// walkers alone) turn by turn: where the
 // rider's hips are, the clusters the detector made (centre, returns, extent, part of), and its tracks
 // (position, speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
 
@@ -24,12 +25,13 @@ struct LidarFieldRiderTrace {
         var street: FieldStreet
         let background: LidarBackground
         var window = (from: 0.0, to: 8.0)
-        if parts.first == "mixed", parts.count == 3, let seed = UInt64(parts[1]),
+        if parts.first == "mixed" || parts.first == "walkers", parts.count == 3, let seed = UInt64(parts[1]),
             let second = Double(parts[2])
         {
-            // The mixed-traffic test's street, around `second`.
+            // The mixed-traffic test's street (or its walkers alone), around `second`.
             let traffic = FieldTraffic(
-                seed: seed, seconds: 600, perHour: 300, pairs: 0.15, ridersPerHour: 60, overtaking: 0.25)
+                seed: seed, seconds: 600, perHour: 300, pairs: 0.15,
+                ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25)
             (street, background, walkers, riders) = (
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )
@@ -49,7 +51,7 @@ struct LidarFieldRiderTrace {
             street.time = 0
         }
         var detector = LidarDetector(
-            configuration: .init(line: FieldStreet.line, region: FieldStreet.region, background: background))
+            configuration: .init(line: street.line, region: street.region, background: background))
         var crossings: [Crossing] = []
         var lines: [String] = []
         while street.time < window.to {

@@ -111,7 +111,8 @@ struct FieldWalker: Sendable {
 }
 
 /// A street: a facade with the sensor at x = 0, a walkway from x = 0.3 to 3.2, a kerb post, a bench,
-/// and a shop front across the road at x = 6.
+/// and a shop front across the road at x = 6. The sensor may be turned on its mount by `mounting`
+/// degrees (clockwise, as its raw angles run); the line and region are then set in its frame.
 struct FieldStreet {
     static let line = CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3.2, y: 0))
     static let region = Region(corners: [
@@ -126,6 +127,18 @@ struct FieldStreet {
     var random: SeededGenerator
     var turnStart = 0.0
     var time: Double = 0
+    /// Degrees the sensor is turned by: a return from the street's bearing β has the raw angle β + mounting.
+    var mounting = 0.0
+
+    /// The counting line as the technician sets it in the sensor's frame.
+    var line: CountingLine { CountingLine(p: sensorFrame(Self.line.p), q: sensorFrame(Self.line.q)) }
+    var region: Region { Region(corners: Self.region.corners.map(sensorFrame)) }
+
+    /// A street point in the sensor's frame (turned clockwise by `mounting`).
+    func sensorFrame(_ point: PlanePoint) -> PlanePoint {
+        let (c, s) = (cos(mounting * .pi / 180), sin(mounting * .pi / 180))
+        return PlanePoint(x: point.x * c + point.y * s, y: -point.x * s + point.y * c)
+    }
 
     mutating func gaussian() -> Double {
         let u = 1 - Double.random(in: 0..<1, using: &random)
@@ -144,7 +157,7 @@ struct FieldStreet {
         points.reserveCapacity(450)
         for index in 0..<450 {
             let degrees = offset + Double(index) * 0.8
-            let radians = degrees * .pi / 180
+            let radians = (degrees - mounting) * .pi / 180
             let (dx, dy) = (cos(radians), -sin(radians))
             var nearest = dx > 0.02 ? 6 / dx : Double.infinity
             var dark = 0.0
@@ -223,7 +236,7 @@ struct FieldStreet {
         _ walkers: [FieldWalker], riders: [FieldRider] = [], background: LidarBackground, until end: Double
     ) -> [Crossing] {
         var detector = LidarDetector(
-            configuration: .init(line: Self.line, region: Self.region, background: background))
+            configuration: .init(line: line, region: region, background: background))
         var crossings: [Crossing] = []
         var active: [FieldWalker] = []
         var activeRiders: [FieldRider] = []
@@ -352,9 +365,9 @@ struct FieldTraffic {
 
     init(
         seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-        overtaking: Double = 0
+        overtaking: Double = 0, mounting: Double = 0
     ) {
-        street = FieldStreet(random: SeededGenerator(seed: seed))
+        street = FieldStreet(random: SeededGenerator(seed: seed), mounting: mounting)
         background = street.background()
         walkers = street.traffic(seconds: seconds, perHour: perHour, pairs: pairs)
         var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)
@@ -371,11 +384,11 @@ struct FieldTraffic {
 /// Runs `FieldTraffic` and counts it.
 func fieldTraffic(
     seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-    overtaking: Double = 0
+    overtaking: Double = 0, mounting: Double = 0
 ) -> FieldOutcome {
     var traffic = FieldTraffic(
         seed: seed, seconds: seconds, perHour: perHour, pairs: pairs, ridersPerHour: ridersPerHour,
-        overtaking: overtaking)
+        overtaking: overtaking, mounting: mounting)
     let crossings = traffic.street.count(
         traffic.walkers, riders: traffic.riders, background: traffic.background, until: traffic.end)
     return FieldOutcome(walkers: traffic.walkers, riders: traffic.riders, crossings: crossings)
