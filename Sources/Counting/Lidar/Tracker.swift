@@ -24,7 +24,8 @@ enum LineEvent: Sendable, Hashable {
 /// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
-///   behind a person close to the sensor stays hidden from before the line until long after it). A
+///   behind a person close to the sensor stays hidden from before the line until long after it), once it
+///   was seen `hiddenCrossingHits` times. A
 ///   turn-back entirely hidden is counted as a crossing; that is the rarer mistake.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
@@ -67,6 +68,10 @@ struct LidarTracker: Sendable {
         /// coasts this long (two people abreast walking past the sensor hide one another for a second
         /// or two at walking speed; a slow pair longer).
         var occlusionMillis: Int64 = 4000
+        /// Detections a track needs before its prediction passing the line while hidden counts: someone
+        /// hidden across the line was followed on their way to it; a track of a few turns on a rider's
+        /// part, coasting in the rider's shadow, was not.
+        var hiddenCrossingHits = 4
         /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
         /// (a body depth), and its own half-width, metres.
         var shadowDepth = 0.25

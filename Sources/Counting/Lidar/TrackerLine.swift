@@ -82,7 +82,8 @@ extension LidarTracker {
     /// in a crowd, someone walking behind a person close to the sensor may stay hidden from before the
     /// line until long after it.
     func passHidden(_ track: inout Track, time: Int64) {
-        guard track.hiddenCrossing == nil, track.held == nil, let origin = track.origin,
+        guard track.hiddenCrossing == nil, track.held == nil, track.hits >= settings.hiddenCrossingHits,
+            let origin = track.origin,
             let measured = track.lastSigned, (measured < 0 ? Side.a : .b) == origin
         else { return }
         let signed = line.signedDistance(track.position)
