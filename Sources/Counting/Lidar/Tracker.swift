@@ -25,8 +25,8 @@ enum LineEvent: Sendable, Hashable {
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
-///   was seen `hiddenCrossingHits` times. A
-///   turn-back entirely hidden is counted as a crossing; that is the rarer mistake.
+///   was seen `hiddenCrossingHits` times. A turn-back entirely hidden is counted as a crossing; that is
+///   the rarer mistake.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.

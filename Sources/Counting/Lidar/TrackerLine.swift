@@ -26,9 +26,10 @@ extension LidarTracker {
         }
         guard let origin = track.origin else { return }
         if side == origin {
-            let held = min(track.speed, track.earlierSpeeds.0, track.earlierSpeeds.1)
+            // Held for three detections running: one swap with a neighbour is no speed.
+            let sustained = min(track.speed, track.earlierSpeeds.0, track.earlierSpeeds.1)
             track.approachSpeed =
-                abs(signed) <= settings.approachDistance ? max(track.approachSpeed, held) : 0
+                abs(signed) <= settings.approachDistance ? max(track.approachSpeed, sustained) : 0
         }
         if let previous, (previous < 0) != (signed < 0) {
             if side != origin {
