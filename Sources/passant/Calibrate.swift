@@ -73,37 +73,23 @@ struct CalibrateBackground: ParsableCommand {
             )
         }
 
-        var decoder = LD06Decoder()
-        var assembler = ScanAssembler()
-        var learner = BackgroundLearner()
-        var first: Int64?
-        var done = false
-        func feed(_ bytes: UnsafeRawBufferPointer) {
-            decoder.decode(bytes) { packet in
-                assembler.add(packet) { scan in
-                    guard !done else { return }
-                    if first == nil { first = scan.time }
-                    learner.add(scan)
-                    if scan.endTime - first! >= Int64(seconds) * 1000 { done = true }
-                }
-            }
-        }
+        let recording = BackgroundRecording(millis: Int64(seconds) * 1000)
 
         let daemon = RunningDaemon(socket: try socket.path(config: options.config))
         if capture == nil, port == nil, let configured,
             let captured = try daemon.listen(sensor: configured.name, seconds: Double(seconds) + 1)
         {
             print("learned from passantd's stream of \(configured.name) (\(seconds) s)")
-            captured.first?.withUnsafeBytes { feed($0) }
+            captured.first?.withUnsafeBytes { recording.feed($0) }
         } else if let capture {
             guard let file = FileHandle(forReadingAtPath: capture) else {
                 throw ValidationError(
                     "cannot open the capture '\(capture)'; check the path and its permissions")
             }
-            while !done {
+            while !recording.done {
                 let chunk = file.readData(ofLength: 1 << 16)
                 if chunk.isEmpty { break }
-                chunk.withUnsafeBytes { feed($0) }
+                chunk.withUnsafeBytes { recording.feed($0) }
             }
         } else {
             let name = port ?? configured!.port
@@ -117,28 +103,54 @@ struct CalibrateBackground: ParsableCommand {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
             defer { buffer.deallocate() }
             let deadline = Date().addingTimeInterval(Double(seconds) * 3 + 5)
-            while !done {
+            while !recording.done {
                 guard Date() < deadline else {
                     throw ValidationError(
-                        "\(name) gave \(learner.turns) turns in \(seconds * 3 + 5) s (\(decoder.packetsAccepted) packets, \(decoder.rejects.total) rejected); is it an LD06 at 230400 baud, and spinning?"
+                        "\(name) gave \(recording.learner.turns) turns in \(seconds * 3 + 5) s (\(recording.decoder.packetsAccepted) packets, \(recording.decoder.rejects.total) rejected); is it an LD06 at 230400 baud, and spinning?"
                     )
                 }
                 let count = try source.read(into: buffer, timeoutMillis: 250)
-                if count > 0 { feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                if count > 0 { recording.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
             }
         }
-        guard done else {
+        guard recording.done else {
             throw ValidationError(
-                "\(capture == nil ? "passantd's stream" : "the capture") holds only \(learner.turns) turns, less than \(seconds) s; record longer or pass a smaller --seconds"
+                "\(capture == nil ? "passantd's stream" : "the capture") holds only \(recording.learner.turns) turns, less than \(seconds) s; record longer or pass a smaller --seconds"
             )
         }
-        let background = learner.background
+        let background = recording.learner.background
         try background.save(path: destination)
         let surfaces = background.ranges.compactMap { $0 }
         let nearest = surfaces.min().map { String(format: "%.2f m", $0) } ?? "none"
         print(
-            "learned \(learner.turns) turns: a surface in \(surfaces.count) of 360 degrees (nearest \(nearest)); wrote \(destination)"
+            "learned \(recording.learner.turns) turns: a surface in \(surfaces.count) of 360 degrees (nearest \(nearest)); wrote \(destination)"
         )
         if output == nil, let configured { print(daemon.reload(sensor: configured.name)) }
+    }
+}
+
+/// An LD06's bytes decoded into turns and learned from until `millis` of sensor time are in.
+private final class BackgroundRecording {
+    let millis: Int64
+    private(set) var decoder = LD06Decoder()
+    private var assembler = ScanAssembler()
+    private(set) var learner = BackgroundLearner()
+    private var first: Int64?
+    private(set) var done = false
+
+    init(millis: Int64) { self.millis = millis }
+
+    func feed(_ bytes: UnsafeRawBufferPointer) {
+        decoder.decode(bytes) { packet in
+            assembler.add(packet) { scan in learn(scan) }
+        }
+    }
+
+    private func learn(_ scan: LD06Scan) {
+        guard !done else { return }
+        let first = first ?? scan.time
+        self.first = first
+        learner.add(scan)
+        if scan.endTime - first >= millis { done = true }
     }
 }

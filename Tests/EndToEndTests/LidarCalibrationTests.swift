@@ -43,6 +43,30 @@ extension TechnicianSite {
 
 @Suite("End to end, calibrating an LD06 while passantd counts", .serialized)
 struct LidarCalibrationTests {
+    @Test func aCaptureShorterThanAskedForIsRefusedAndNothingIsWritten() async throws {
+        let directory = try temporaryDirectory()
+        let capture = directory.appendingPathComponent("short.ld06").path
+        let output = directory.appendingPathComponent("short.background").path
+        let (made, _, simulatorErrors) = try await run(
+            "passant-sim",
+            [
+                "--protocol", "ld06", "--output", capture, "--fast", "--rate-a-to-b", "0", "--rate-b-to-a",
+                "0",
+                "--duration", "3",
+            ])
+        #expect(made == 0, "\(simulatorErrors)")
+        let learn = ["calibrate", "background", "--capture", capture, "--output", output, "--seconds"]
+        let (refused, _, errors) = try await run("passant", learn + ["10"])
+        #expect(refused != 0)
+        #expect(errors.contains("the capture holds only 30 turns, less than 10 s"), "\(errors)")
+        #expect(errors.contains("record longer or pass a smaller --seconds"), "\(errors)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let (learned, said, learnErrors) = try await run("passant", learn + ["2"])
+        #expect(learned == 0, "\(learnErrors)")
+        #expect(said.contains("learned 20 turns"), "\(said)")
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
     @Test func walkingTheLineProposesItAndPassantdTakesItAtOnce() async throws {
         // The technician walks from (0.5, 0.4) to (3.0, 0.6), 8 s after passantd starts reading.
         var site = try await TechnicianSite.lidar([
