@@ -29,7 +29,7 @@ struct DeliveryFaultTests {
         let server = try system(
             repositoryRoot + "/scripts/sensorthings/serve", [String(staPort), directory.appendingPathComponent("sta").path])
         let serverLog = directory.appendingPathComponent("sta.log")
-        FileManager.default.createFile(atPath: serverLog.path, contents: nil)
+        try createEmptyFile(serverLog.path)
         server.standardOutput = try FileHandle(forWritingTo: serverLog)
         server.standardError = server.standardOutput
         try server.run()

@@ -64,7 +64,7 @@ struct HeldBinsEndToEndTests {
         let second = try Program("passantd", arguments)
         try await second.log(containing: "taking back \(held.count) bins held for the clock", within: 20)
         try await Task.sleep(for: .seconds(2))
-        FileManager.default.createFile(atPath: synchronised, contents: nil)
+        try createEmptyFile(synchronised)
         try await waitUntil(within: 20, "the held bins stored") {
             let stored = Set(try store.bins().map(\.key))
             return try store.heldCount() == 0 && held.allSatisfy { stored.contains($0.bin.key) }

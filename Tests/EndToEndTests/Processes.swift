@@ -28,7 +28,9 @@ final class Program: @unchecked Sendable {
         // Test hosts (containers, CI) rarely report a synchronised clock although their host keeps
         // time: passantd trusts it unless a test says otherwise (see ClockTests for the real thing).
         var environment = environment
-        if name == "passantd", environment["PASSANT_TIME_SYNC"] == nil { environment["PASSANT_TIME_SYNC"] = "assume" }
+        if name == "passantd", environment["PASSANT_TIME_SYNC"] == nil {
+            environment["PASSANT_TIME_SYNC"] = "assume"
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -107,6 +109,13 @@ func run(_ name: String, _ arguments: [String], within seconds: Double = 60) asy
 struct EndToEndError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Creates (or empties) the file at `path`.
+func createEmptyFile(_ path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw EndToEndError("cannot create \(path)")
+    }
 }
 
 /// A fresh directory for one test.

@@ -31,7 +31,7 @@ func startMosquitto(port: Int, in directory: URL) throws -> Process {
 
 /// `mosquitto_sub` at QoS 1 on `topic`, printing `topic payload` lines into `file`. Kill it when done.
 func startSubscriber(port: Int, topic: String, into file: URL) throws -> Process {
-    FileManager.default.createFile(atPath: file.path, contents: nil)
+    try createEmptyFile(file.path)
     let subscriber = try system(
         "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-v", "-t", topic])
     subscriber.standardOutput = try FileHandle(forWritingTo: file)
