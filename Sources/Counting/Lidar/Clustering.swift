@@ -98,10 +98,10 @@ struct Clusterer: Sendable {
         /// A segment claimed by two tracks is split between them only if it is at least this wide: two
         /// bodies side by side in the view are each at least some 0.2 m wide.
         var twoPeopleWidth = 0.4
-        /// A track faster than this (m/s) is a vehicle: nobody walks at 2.5 m/s.
-        var vehicleSpeed = 2.5
-        /// A bicycle's length, metres: the widest that parts nobody is known to walk in are merged to.
-        var vehicleLength = 1.9
+        /// A track faster than this (m/s) is a vehicle.
+        var vehicleSpeed = Vehicle.speed
+        /// The widest that parts nobody is known to walk in are merged to, metres: a bicycle's length.
+        var vehicleLength = Vehicle.length
         var minimumPoints = 2
         /// Two clusters whose bearings are at most this many samples apart touch in the view (a return
         /// lost to dark clothing between them included).

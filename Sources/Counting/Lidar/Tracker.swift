@@ -52,7 +52,7 @@ struct LidarTracker: Sendable {
         /// How far before the line a track's speed counts towards its kind too, metres. A long vehicle
         /// passing the sensor's perpendicular is seen first by its front, then whole, then by its rear,
         /// so its centre lags and its measured speed dips by the line: its speed on the way in holds.
-        var approachDistance = 1.9
+        var approachDistance = Vehicle.length
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
         /// Two tracks closer than this are one person seen twice; the younger goes.
@@ -68,6 +68,8 @@ struct LidarTracker: Sendable {
         /// coasts this long (two people abreast walking past the sensor hide one another for a second
         /// or two at walking speed; a slow pair longer).
         var occlusionMillis: Int64 = 4000
+        /// A track unseen and predicted farther than this outside the region has left, metres.
+        var leaveMargin = 0.5
         /// Detections a track needs before its prediction passing the line while hidden counts: someone
         /// hidden across the line was followed on their way to it; a track of a few turns on a rider's
         /// part, coasting in the rider's shadow, was not.
@@ -78,11 +80,11 @@ struct LidarTracker: Sendable {
         var shadowHalfWidth = 0.2
         /// In association, an offset across a moving track's heading weighs this many times one along it.
         var acrossWeight = 1.5
-        /// Faster than this (m/s) is a vehicle, not a walker (walking is 0.5–2 m/s).
-        var vehicleSpeed = 2.5
+        /// Faster than this (m/s) is a vehicle, not a walker.
+        var vehicleSpeed = Vehicle.speed
         /// Two vehicle tracks closer than this along their way, moving alike, are one bicycle seen in
-        /// two parts (a bicycle is some 1.8 m long), metres.
-        var vehicleLength = 1.9
+        /// two parts, metres.
+        var vehicleLength = Vehicle.length
         /// A track born after a vehicle's, right behind it, moving its way at least this fast (m/s; and
         /// half its speed) is a part of it still being measured: faster than nearly every walker.
         var trailingPartSpeed = 1.8
@@ -264,7 +266,9 @@ struct LidarTracker: Sendable {
         for track in tracks {
             let unseen = time - track.lastSeen
             let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
-            let left = track.misses > 0 && region.map { !$0.contains(track.position, margin: 0.5) } ?? false
+            let left =
+                track.misses > 0
+                && region.map { !$0.contains(track.position, margin: settings.leaveMargin) } ?? false
             let ended = left || (track.confirmed ? unseen > limit : track.misses >= 2)
             if ended {
                 finish(track, events: &events)
