@@ -18,8 +18,8 @@ public struct LidarDetector: Sendable {
         public var absorbAfterMillis: Int64
         /// A bin that reads farther than its background this long takes the farther range.
         public var releaseAfterMillis: Int64
-        /// Faster than this (m/s) from the line to 1 m past it is a fast mover (cyclist, scooter); nil: no
-        /// exclusion.
+        /// Faster than this (m/s) from the line to 1 m past it, or on the 1.9 m before it when faster than
+        /// walking at the line, is a fast mover (cyclist, scooter); nil: no exclusion.
         public var fastMoverSpeed: Double?
         /// Returns farther than this (m) are ignored.
         public var maxRange: Double
