@@ -103,9 +103,9 @@ struct Clusterer: Sendable {
         /// The widest that parts nobody is known to walk in are merged to, metres: a bicycle's length.
         var vehicleLength = Vehicle.length
         var minimumPoints = 2
-        /// Two clusters whose bearings are at most this many samples apart touch in the view (a return
-        /// lost to dark clothing between them included).
-        var touchingSamples = 2.5
+        /// Two clusters whose bearings are at most this many samples apart touch in the view (two returns
+        /// lost to dark clothing at a body's edge included: a dark walker's bag far out then stays theirs).
+        var touchingSamples = 3.5
         /// A cluster at least this much farther than one it touches is seen past that one's edge, metres.
         var behindDepth = 0.1
         /// Two people's centres are at least this far apart (two hips of some 0.25 m radius): a cluster
