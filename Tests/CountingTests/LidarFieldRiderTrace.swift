@@ -1,7 +1,7 @@
 // `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
 // `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
 // test's street from two seconds before `second` to two after; with `walkers-<seed>-<second>`, its
-// walkers alone) turn by turn: where the
+// walkers alone; with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the
 // rider's hips are, the clusters the detector made (centre, returns, extent, part of), and its tracks
 // (position, speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
 
@@ -36,6 +36,13 @@ struct LidarFieldRiderTrace {
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )
             window = (second - 2, second + 2)
+        } else if parts.first == "alone", parts.count == 2, let index = Int(parts[1]) {
+            // One of `LidarFieldTests.walkersAlone`, on its empty street.
+            walkers = [LidarFieldTests.walkersAlone[index].1]
+            street = FieldStreet(random: SeededGenerator(seed: 9 + UInt64(index)))
+            background = street.background()
+            street.time = 0
+            window.to = 30
         } else {
             let seed: UInt64
             if parts.first == "overtake" {

@@ -30,6 +30,9 @@ struct Cluster: Sendable, Hashable {
     /// own (see `Clusterer.markParts`). The nearer cluster's index in the turn's clusters.
     var partOf: Int?
     var partOfNearer: Bool { partOf != nil }
+    /// How long the returns it was cut from are, metres: its `extent`, unless it is one of the
+    /// person-wide parts of something longer than a person.
+    var span = 0.0
 
     /// Whether `point` lies in this cluster's shadow as seen from the sensor: behind it by more than
     /// `depth` and within its bearings widened by `halfWidth` metres (the hidden body's own half-width).
@@ -213,11 +216,11 @@ struct Clusterer: Sendable {
                 if part == parts { to = count - 1 }
                 if to - from + 1 >= settings.minimumPoints {
                     let slice = (segment.start + from)...(segment.start + to)
-                    clusters.append(
-                        cluster(
-                            points, slice,
-                            width: points[slice.lowerBound].point.distance(to: points[slice.upperBound].point)
-                        ))
+                    var part = cluster(
+                        points, slice,
+                        width: points[slice.lowerBound].point.distance(to: points[slice.upperBound].point))
+                    part.span = width
+                    clusters.append(part)
                 }
                 from = to + 1
                 if from >= count { break }
@@ -374,6 +377,7 @@ struct Clusterer: Sendable {
         let centre = range > 0 ? centroid * ((range + settings.bodyRadius) / range) : centroid
         return Cluster(
             centre: centre, extent: width, points: indices.count, nearestRange: nearest,
-            fromAngle: points[indices.lowerBound].angle, toAngle: points[indices.upperBound].angle)
+            fromAngle: points[indices.lowerBound].angle, toAngle: points[indices.upperBound].angle,
+            span: width)
     }
 }

@@ -31,6 +31,8 @@ enum LineEvent: Sendable, Hashable {
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
+/// - **Pushed**: a track longer than anyone at hip height with a walker keeping step right behind it (a
+///   pram, a trolley) counts nothing; its pusher counts (`notePushed`).
 /// - A track faster than `fastMoverSpeed` anywhere from the line until `decideDistance` past it counts as
 ///   a fast mover, never as a walker: a rider seen late (hidden, or cut in parts) is still being measured
 ///   when it commits. One faster than a walker at the line counts as a fast mover too if it held more
@@ -94,6 +96,16 @@ struct LidarTracker: Sendable {
         /// How far a cluster may be from where a neighbour's step would put it and still count as having
         /// made the same step (`commonShift`), metres.
         var shiftTolerance = 0.15
+        /// A track whose detections are this long on average (`Cluster.span`) is longer than anyone at
+        /// hip height, metres: a pram, a trolley (see `notePushed`).
+        var pushedSpan = 0.55
+        /// How far ahead of a walker's centre (metres), how far off their lane, and how far off their
+        /// velocity (m/s) something they push keeps.
+        var pushedReach = 1.4
+        var pushedLane = 0.35
+        var pushedPaceTolerance = 0.4
+        /// Turns a long track must be seen pushed before its crossings count nothing.
+        var pushedTurns = 5
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -137,6 +149,10 @@ struct LidarTracker: Sendable {
         var steadyVelocity = PlanePoint(x: 0, y: 0)
         /// Points per detection, averaged: a detection with far fewer is a partly hidden body.
         var typicalPoints = 0.0
+        /// How long its detections are (`Cluster.span`), averaged, metres.
+        var typicalSpan = 0.0
+        /// Turns it was seen pushed ahead of a walker (see `notePushed`).
+        var pushedTurns = 0
         /// Since when the track is unseen with its predicted position in a nearer cluster's shadow.
         var shadowedSince: Int64?
     }
@@ -281,6 +297,7 @@ struct LidarTracker: Sendable {
         for cluster in clusters { previousCentres.append(cluster.centre) }
         removeDuplicates(events: &events)
         mergeVehicles(events: &events)
+        notePushed()
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
             // An arm or a bag beside someone known is part of them.
@@ -327,6 +344,9 @@ struct LidarTracker: Sendable {
             track.position = track.position + residual * settings.alpha
             track.velocity = track.velocity + residual * (settings.beta / dt)
             track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
+        }
+        if !partial && !cluster.partOfNearer {
+            track.typicalSpan = track.hits == 1 ? cluster.span : 0.8 * track.typicalSpan + 0.2 * cluster.span
         }
         track.typicalPoints =
             track.hits == 1

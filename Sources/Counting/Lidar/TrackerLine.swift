@@ -55,9 +55,10 @@ extension LidarTracker {
     /// line to now (or on its way in, see `crossingSpeed`), as a fast mover.
     func release(_ track: inout Track, events: inout [LineEvent]) {
         guard let held = track.held else { return }
+        track.held = nil
+        guard !isPushed(track) else { return }
         let speed = crossingSpeed(track.heldSpeed, approach: track.heldApproachSpeed)
         emit(to: held.side, time: held.time, speed: speed, events: &events)
-        track.held = nil
     }
 
     /// A crossing to `side` that passed the line at `time`: a walker's, or a fast mover's when `speed`
@@ -98,6 +99,7 @@ extension LidarTracker {
     func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
+        guard !isPushed(track) else { return }
         if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
             emit(
                 to: origin == .a ? .b : .a, time: hidden,
