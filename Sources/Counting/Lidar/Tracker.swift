@@ -104,8 +104,9 @@ struct LidarTracker: Sendable {
         var pushedReach = 1.4
         var pushedLane = 0.35
         var pushedPaceTolerance = 0.4
-        /// Turns a long track must be seen pushed before its crossings count nothing.
-        var pushedTurns = 5
+        /// Turns a long track must be seen pushed before its crossings count nothing (a pram is seen so
+        /// for 11–47 turns before it is decided on, at 0.9–1.3 m/s).
+        var pushedTurns = 8
     }
 
     enum Side: Sendable, Hashable { case a, b }

@@ -33,6 +33,10 @@ extension LidarTracker {
         return along > 0 && along <= settings.pushedReach && across <= settings.pushedLane
     }
 
-    /// A track that was pushed ahead of a walker for `pushedTurns` turns: its crossings count nothing.
-    func isPushed(_ track: Track) -> Bool { track.pushedTurns >= settings.pushedTurns }
+    /// A track that was pushed ahead of a walker for `pushedTurns` turns and is still longer than anyone:
+    /// its crossings count nothing. (A walker's track that followed two people seen as one for a few
+    /// turns, with someone behind them, is person-sized again by the time it counts.)
+    func isPushed(_ track: Track) -> Bool {
+        track.pushedTurns >= settings.pushedTurns && track.typicalSpan >= settings.pushedSpan
+    }
 }
