@@ -61,10 +61,11 @@ enum LidarSite {
     }
 
     /// Renders `seconds` of `scenario` and counts it; the truth comes from the walkway model alone.
-    static func run(_ scenario: Scenario, seconds: Int64, seed: UInt64, clock: () -> Double = { 0 })
-        -> Outcome
-    {
-        var settings = LD06Settings()
+    static func run(
+        _ scenario: Scenario, seconds: Int64, seed: UInt64, rotationHz: Double = 10,
+        clock: () -> Double = { 0 }
+    ) -> Outcome {
+        var settings = LD06Settings(rotationHz: rotationHz)
         settings.cyclistsPerHourAToB = scenario.cyclistsPerHour
         settings.cyclistsPerHourBToA = scenario.cyclistsPerHour
         var renderer = LD06Renderer(
