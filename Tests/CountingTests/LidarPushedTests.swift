@@ -27,6 +27,18 @@ struct LidarPushedTests {
         #expect(abs(time - 2917) <= 150, "the pusher's time: \(events)")
     }
 
+    @Test func aPramFollowedByTwoTracksIsStillAsLongAsAPram() {
+        // A track on each half of a pram (a ghost born on its rear): the clusterer splits it between
+        // them, and each half must still tell the tracker how long the whole is.
+        let pram = LidarRiderTests.surface(x: 1.5, y: 0, length: 0.85)
+        let hints = [-0.21, 0.21].map {
+            TrackHint(position: PlanePoint(x: 1.6, y: $0), speed: 1.1, confirmed: true, speedKnown: true)
+        }
+        let halves = LidarRiderTests.clusters(pram, hints: hints)
+        #expect(halves.count == 2)
+        #expect(halves.allSatisfy { $0.extent < 0.5 && $0.span > 0.8 }, "\(halves)")
+    }
+
     @Test(arguments: [0.6, 0.85, 1.2])
     func twoPeopleCloseBehindEachOtherAreTwo(apart: Double) {
         // The one in front is person-sized: someone walking close behind another pushes nothing.

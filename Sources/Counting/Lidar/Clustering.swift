@@ -30,8 +30,9 @@ struct Cluster: Sendable, Hashable {
     /// own (see `Clusterer.markParts`). The nearer cluster's index in the turn's clusters.
     var partOf: Int?
     var partOfNearer: Bool { partOf != nil }
-    /// How long the returns it was cut from are, metres: its `extent`, unless it is one of the
-    /// person-wide parts of something longer than a person.
+    /// How long the returns it was cut from are, metres: its `extent`, unless it is a part of a longer
+    /// segment (cut into person-wide parts, or between the tracks that claim it). A pram followed by two
+    /// tracks, one on each half, is still as long as a pram.
     var span = 0.0
 
     /// Whether `point` lies in this cluster's shadow as seen from the sensor: behind it by more than
@@ -187,7 +188,7 @@ struct Clusterer: Sendable {
             let vehicle =
                 !claimants.isEmpty && claimants.allSatisfy { hints[$0].speed > settings.vehicleSpeed }
             if claimants.count >= 2 && width >= settings.twoPeopleWidth && !vehicle {
-                splitBetween(points, segment, hints: hints, into: &clusters)
+                splitBetween(points, segment, width: width, hints: hints, into: &clusters)
                 continue
             }
             // New, or followed by a track whose speed is not measured yet: whole for now.
@@ -310,7 +311,7 @@ struct Clusterer: Sendable {
     /// Gives each return of `segment` to the nearest claimant and makes one cluster per claimant: people
     /// in a queue or abreast whose bodies touch in the sensor's view are followed one by one.
     private mutating func splitBetween(
-        _ points: [ForegroundPoint], _ segment: (start: Int, end: Int), hints: [TrackHint],
+        _ points: [ForegroundPoint], _ segment: (start: Int, end: Int), width: Double, hints: [TrackHint],
         into clusters: inout [Cluster]
     ) {
         owner.removeAll(keepingCapacity: true)
@@ -333,8 +334,9 @@ struct Clusterer: Sendable {
             while to + 1 < owner.count && owner[to + 1] == owner[from] { to += 1 }
             if to - from + 1 >= settings.minimumPoints {
                 let slice = (segment.start + from)...(segment.start + to)
-                clusters.append(
-                    cluster(points, slice, width: extent(points, (slice.lowerBound, slice.upperBound))))
+                var part = cluster(points, slice, width: extent(points, (slice.lowerBound, slice.upperBound)))
+                part.span = width
+                clusters.append(part)
             }
             from = to + 1
         }
