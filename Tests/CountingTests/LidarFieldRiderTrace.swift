@@ -88,7 +88,7 @@ struct LidarFieldRiderTrace {
                 lines.append(
                     "  track \(t.id) (\(f(t.position.x)),\(f(t.position.y))) v\(f(t.speed)) h\(t.hits)"
                         + (t.confirmed ? "C" : "t") + " m\(t.misses)" + (t.origin.map { " from \($0)" } ?? "")
-                    + " span\(f(t.typicalSpan))" + (t.pushedTurns > 0 ? " pushed\(t.pushedTurns)" : "")
+                        + " span\(f(t.typicalSpan))" + (t.pushedTurns > 0 ? " pushed\(t.pushedTurns)" : "")
                 )
             }
             for crossing in crossings[before...] { lines.append("  COUNTED \(crossing)") }
