@@ -6,6 +6,10 @@ import LD06
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite("LD06 detector on a street of its own")
 struct LidarFieldTests {
     /// Floors sit below what the detector measures here (the test prints it: 0.96–1.0 per direction
@@ -18,6 +22,19 @@ struct LidarFieldTests {
         #expect(outcome.truth[.aToB, default: 0] > 30 && outcome.truth[.bToA, default: 0] > 30)
         #expect(outcome.accuracy(.aToB) >= 0.85, "\(outcome)")
         #expect(outcome.accuracy(.bToA) >= 0.85, "\(outcome)")
+    }
+
+    /// `PASSANT_FIELD_SEEDS=3,4,5 swift test --filter moderateTrafficOnMoreSeeds`: the same traffic on
+    /// other seeds, printed only (the figures of the closing notes).
+    @Test(.enabled(if: getenv("PASSANT_FIELD_SEEDS") != nil)) func moderateTrafficOnMoreSeeds() {
+        let seeds = String(cString: getenv("PASSANT_FIELD_SEEDS")!).split(separator: ",").compactMap {
+            UInt64($0)
+        }
+        for seed in seeds {
+            print(
+                "field, moderate, seed \(seed): \(fieldTraffic(seed: seed, seconds: 600, perHour: 300, pairs: 0.15))"
+            )
+        }
     }
 
     /// The same street with the sensor turned on its mount (the technician sets the line and region in
