@@ -27,6 +27,10 @@ enum LineEvent: Sendable, Hashable {
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
 ///   was seen `hiddenCrossingHits` times. A turn-back entirely hidden is counted as a crossing; that is
 ///   the rarer mistake.
+/// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
+///   (`emergedWidth` wide), who then walks off it, crossed it while hidden: their origin is the side they
+///   walk away from. In a crowd a person's track is often lost behind someone near the sensor before the
+///   line and a new one starts on it.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.
@@ -108,6 +112,12 @@ struct LidarTracker: Sendable {
         /// Turns a long track must be seen pushed before its crossings count nothing (a pram is seen so
         /// for 11–47 turns before it is decided on, at 0.9–1.3 m/s).
         var pushedTurns = 8
+        /// How wide a cluster first seen on the line, in the previous turn's shadow, must be to be someone
+        /// emerging from behind a nearer person (see `emergedAt`), not a sliver of them, metres.
+        var emergedWidth = 0.2
+        /// How fast (m/s) someone emerging must walk off the line for it to count as crossed (and no
+        /// faster than `vehicleSpeed`: a walker).
+        var emergedSpeed = 0.5
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -157,6 +167,12 @@ struct LidarTracker: Sendable {
         var pushedTurns = 0
         /// Since when the track is unseen with its predicted position in a nearer cluster's shadow.
         var shadowedSince: Int64?
+        /// Whether its latest detection showed the whole body: not partly hidden, not a part of a nearer
+        /// one.
+        var seenWhole = true
+        /// When it was first seen, if that was within `hysteresis` of the line, whole, where a nearer
+        /// cluster hid it the turn before: someone who crossed while hidden (see `count`).
+        var emergedAt: Int64?
     }
 
     let line: CountingLine
@@ -167,8 +183,9 @@ struct LidarTracker: Sendable {
     var tracks: [Track] = []
     private var nextID = 0
     private var costs: [[Double]] = []
-    /// The previous turn's cluster centres: what moved with a newborn track (see `commonShift`).
-    private var previousCentres: [PlanePoint] = []
+    /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow
+    /// it may have emerged from.
+    private var previousClusters: [Cluster] = []
 
     init(line: CountingLine, region: Region? = nil, settings: Settings) {
         self.line = line
@@ -295,8 +312,6 @@ struct LidarTracker: Sendable {
             }
         }
         tracks = survivors
-        previousCentres.removeAll(keepingCapacity: true)
-        for cluster in clusters { previousCentres.append(cluster.centre) }
         removeDuplicates(events: &events)
         mergeVehicles(events: &events)
         notePushed()
@@ -316,12 +331,19 @@ struct LidarTracker: Sendable {
             var track = Track(
                 id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
                 lastUpdate: time, measured: cluster.centre)
+            if cluster.extent >= settings.emergedWidth,
+                abs(line.signedDistance(cluster.centre)) < settings.hysteresis,
+                isShadowed(cluster.centre, by: previousClusters)
+            {
+                track.emergedAt = time
+            }
             // Where it was first seen is where it came from: a rider first seen half a metre before the
             // line is past it at the next turn.
             count(&track, time: time, events: &events)
             tracks.append(track)
             nextID += 1
         }
+        previousClusters = clusters
     }
 
     /// Ends every track (link lost, shutdown): those past the line count, the rest are forgotten.
@@ -347,7 +369,8 @@ struct LidarTracker: Sendable {
             track.velocity = track.velocity + residual * (settings.beta / dt)
             track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
         }
-        if !partial && !cluster.partOfNearer {
+        track.seenWhole = !partial && !cluster.partOfNearer
+        if track.seenWhole {
             track.typicalSpan = track.hits == 1 ? cluster.span : 0.8 * track.typicalSpan + 0.2 * cluster.span
         }
         track.typicalPoints =
@@ -378,9 +401,11 @@ struct LidarTracker: Sendable {
         for column in clusters.indices where costs[column].isFinite {
             let shift = clusters[column].centre - track.measured
             var votes = 0
-            for centre in previousCentres
-            where centre != track.measured && centre.distance(to: track.measured) <= settings.vehicleLength {
-                let moved = centre + shift
+            for previous in previousClusters
+            where previous.centre != track.measured
+                && previous.centre.distance(to: track.measured) <= settings.vehicleLength
+            {
+                let moved = previous.centre + shift
                 if clusters.contains(where: { $0.centre.distance(to: moved) <= settings.shiftTolerance }) {
                     votes += 1
                 }

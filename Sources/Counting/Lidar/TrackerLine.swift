@@ -21,7 +21,19 @@ extension LidarTracker {
         }
         guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
         if track.origin == nil {
-            if abs(signed) >= settings.hysteresis { track.origin = side }
+            guard abs(signed) >= settings.hysteresis else { return }
+            if let emerged = track.emergedAt, track.seenWhole,
+                (settings.emergedSpeed...settings.vehicleSpeed).contains(track.speed)
+            {
+                // First seen on the line, where someone nearer hid them, and walking off it: they came
+                // from the other side. (A rider seen first there is left alone: their speed is not known
+                // yet.)
+                track.origin = side == .a ? .b : .a
+                track.lineTime = emerged
+                track.lineSpeed = track.speed
+            } else {
+                track.origin = side
+            }
             return
         }
         guard let origin = track.origin else { return }

@@ -1,0 +1,48 @@
+// Someone who crosses the line hidden behind a person nearer the sensor, and is first seen on it.
+
+import Testing
+
+@testable import Counting
+
+@Suite("LD06 tracking: someone emerging on the line")
+struct LidarEmergingTests {
+    /// Someone standing by the facade just before the line (0.5 m out, up to the line), hiding the
+    /// walkway 1.8 m out from 1.62 m before the line up to it.
+    private static let bystander = (x: 0.5, y: -0.225, length: 0.45)
+
+    /// The crossings of a walker 1.8 m out walking towards +y at 1.4 m/s from `start`, seen from
+    /// `firstTurn` on (before it they are not there: out of a doorway, say), with or without the
+    /// bystander. Walking from -1.45 they are hidden until turn 10 and emerge on the line at turn 11:
+    /// 0.24 m of them shows, centred 0.12 m past it.
+    private static func crossings(start: Double, firstTurn: Int = 0, bystander present: Bool) -> [LineEvent] {
+        LidarRiderTests.follow(turns: 50) { turn in
+            var surfaces: [(x: Double, y: Double, length: Double)] = present ? [bystander] : []
+            if turn >= firstTurn { surfaces.append((x: 1.8, y: start + 0.14 * Double(turn), length: 0.3)) }
+            return LidarRiderTests.view(surfaces)
+        }
+    }
+
+    @Test func someoneFirstSeenOnTheLineFromBehindSomeoneNearerCrossedIt() {
+        let events = Self.crossings(start: -1.45, bystander: true)
+        #expect(events.count == 1, "\(events)")
+        guard case .crossed(.aToB, let time) = events.first else {
+            Issue.record("not a walker crossing a→b: \(events)")
+            return
+        }
+        // Counted at the turn they were first seen (1.1 s); they passed the line at 1.04 s.
+        #expect(abs(time - 1100) <= 100, "\(events)")
+    }
+
+    @Test func someoneFollowedIntoTheShadowAndOutIsCountedOnce() {
+        // Seen from 3.5 m before the line, hidden for 1.2 s behind the bystander, seen again past it.
+        let events = Self.crossings(start: -3.5, bystander: true)
+        #expect(events.count == 1, "\(events)")
+        #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
+    }
+
+    @Test func someoneFirstSeenOnTheLineInTheOpenCameFromNowhere() {
+        // Stepping onto the line out of a doorway, with no one nearer the sensor: no crossing.
+        let events = Self.crossings(start: -1.45, firstTurn: 11, bystander: false)
+        #expect(events.isEmpty, "\(events)")
+    }
+}
