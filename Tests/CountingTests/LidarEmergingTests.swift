@@ -33,6 +33,27 @@ struct LidarEmergingTests {
         #expect(abs(time - 1100) <= 100, "\(events)")
     }
 
+    @Test func binsWaitForSomeoneEmergingUntilTheyWalkOff() {
+        // At the turn they are first seen on the line, which side they came from is not known yet; the
+        // crossing it may become is dated then, so the bin that time falls in must not close.
+        var clusterer = Clusterer()
+        var tracker = LidarTracker(line: LidarRiderTests.line, settings: .init())
+        var hints: [TrackHint] = []
+        var clusters: [Cluster] = []
+        var events: [LineEvent] = []
+        for turn in 0...11 {
+            tracker.predict(to: Int64(turn) * 100)
+            tracker.hints(into: &hints)
+            let walker = (x: 1.8, y: -1.45 + 0.14 * Double(turn), length: 0.3)
+            clusterer.clusters(
+                of: LidarRiderTests.view([Self.bystander, walker]), stepDegrees: LidarRiderTests.step,
+                hints: hints, into: &clusters)
+            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+        }
+        #expect(events.isEmpty)
+        #expect(tracker.pendingSince == 1100)
+    }
+
     @Test func someoneFollowedIntoTheShadowAndOutIsCountedOnce() {
         // Seen from 3.5 m before the line, hidden for 1.2 s behind the bystander, seen again past it.
         let events = Self.crossings(start: -3.5, bystander: true)

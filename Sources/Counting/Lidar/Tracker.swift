@@ -197,7 +197,8 @@ struct LidarTracker: Sendable {
     var pendingSince: Int64? {
         var earliest: Int64?
         for track in tracks {
-            for time in [track.lineTime, track.held?.time, track.hiddenCrossing] {
+            let emerged = track.origin == nil ? track.emergedAt : nil
+            for time in [track.lineTime, track.held?.time, track.hiddenCrossing, emerged] {
                 if let time, time < earliest ?? .max { earliest = time }
             }
         }
@@ -350,6 +351,7 @@ struct LidarTracker: Sendable {
     mutating func finishAll(events: inout [LineEvent]) {
         for track in tracks { finish(track, events: &events) }
         tracks.removeAll()
+        previousClusters.removeAll()  // what hid someone before the gap hides no one after it
     }
 
     private func correct(_ track: inout Track, with cluster: Cluster, time: Int64) {
