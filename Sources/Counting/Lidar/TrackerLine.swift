@@ -26,8 +26,8 @@ extension LidarTracker {
                 (settings.emergedSpeed...settings.vehicleSpeed).contains(track.speed)
             {
                 // First seen on the line, where someone nearer hid them, and walking off it: they came
-                // from the other side. (A rider seen first there is left alone: their speed is not known
-                // yet.)
+                // from the other side. Only at a walker's pace: the speed of a first step is rough, and a
+                // walker taken for a rider here would be counted as a fast mover.
                 track.origin = side == .a ? .b : .a
                 track.lineTime = emerged
                 track.lineSpeed = track.speed
