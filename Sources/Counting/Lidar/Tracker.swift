@@ -28,12 +28,18 @@ enum LineEvent: Sendable, Hashable {
 ///   was seen `hiddenCrossingHits` times. A turn-back entirely hidden is counted as a crossing; that is
 ///   the rarer mistake.
 /// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
-///   (`emergedWidth` wide), who then walks off it, crossed it while hidden: their origin is the side they
+///   (`wholeWidth` wide), who then walks off it, crossed it while hidden: their origin is the side they
 ///   walk away from. In a crowd a person's track is often lost behind someone near the sensor before the
 ///   line and a new one starts on it.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.
+/// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
+///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
+///   track that moves, coasts and crosses like a person.
+/// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
+///   nothing once its walker is seen again as someone new walking back the way they came
+///   (`noteTurnedBack`).
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - **Pushed**: a track longer than anyone at hip height with a walker keeping step right behind it (a
 ///   pram, a trolley) counts nothing; its pusher counts (`notePushed`).
@@ -112,12 +118,23 @@ struct LidarTracker: Sendable {
         /// Turns a long track must be seen pushed before its crossings count nothing (a pram is seen so
         /// for 11–47 turns before it is decided on, at 0.9–1.3 m/s).
         var pushedTurns = 8
-        /// How wide a cluster first seen on the line, in the previous turn's shadow, must be to be someone
-        /// emerging from behind a nearer person (see `emergedAt`), not a sliver of them, metres.
-        var emergedWidth = 0.2
+        /// How wide a detection must be to show a whole person, not a sliver of one, metres: someone
+        /// emerging from behind a nearer person (see `emergedAt`), a sighting that counts towards
+        /// `wholeSightingsToCount`.
+        var wholeWidth = 0.2
         /// How fast (m/s) someone emerging must walk off the line for it to count as crossed (and no
         /// faster than `vehicleSpeed`: a walker).
         var emergedSpeed = 0.5
+        /// How often a track must be seen whole (`wholeWidth` wide, not partly hidden, not a part of a
+        /// nearer body) for its crossings to count. Someone walking through the region is seen whole many
+        /// times; a track on slivers that coasts across the line in a nearer person's shadow, hardly ever.
+        var wholeSightingsToCount = 2
+        /// Someone seen again, walking back, within `turnBackReach` metres and `turnBackMillis` of where a
+        /// track coasting on was last seen whole, within `turnBackNear` metres of the line, is that
+        /// track's walker, who turned back unseen (see `noteTurnedBack`).
+        var turnBackReach = 0.6
+        var turnBackMillis: Int64 = 2500
+        var turnBackNear = 0.5
     }
 
     enum Side: Sendable, Hashable { case a, b }
@@ -173,6 +190,16 @@ struct LidarTracker: Sendable {
         /// When it was first seen, if that was within `hysteresis` of the line, whole, where a nearer
         /// cluster hid it the turn before: someone who crossed while hidden (see `count`).
         var emergedAt: Int64?
+        /// When and where it was first seen.
+        var born: Int64
+        var bornAt: PlanePoint
+        /// How often it was seen whole and `wholeWidth` wide; when and where last.
+        var wholeSightings = 0
+        var lastWholeTime: Int64
+        var lastWholeAt: PlanePoint
+        /// Whether its walker was seen again as someone new, walking back, since it was last seen whole
+        /// (see `noteTurnedBack`).
+        var turnedBack = false
     }
 
     let line: CountingLine
@@ -316,6 +343,7 @@ struct LidarTracker: Sendable {
         removeDuplicates(events: &events)
         mergeVehicles(events: &events)
         notePushed()
+        noteTurnedBack(time: time)
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
         for (column, cluster) in clusters.enumerated() where !taken[column] {
             // An arm or a bag beside someone known is part of them.
@@ -331,8 +359,10 @@ struct LidarTracker: Sendable {
             if fragment { continue }
             var track = Track(
                 id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
-                lastUpdate: time, measured: cluster.centre)
-            if cluster.extent >= settings.emergedWidth,
+                lastUpdate: time, measured: cluster.centre, born: time, bornAt: cluster.centre,
+                lastWholeTime: time, lastWholeAt: cluster.centre)
+            if !cluster.partOfNearer, cluster.extent >= settings.wholeWidth { track.wholeSightings = 1 }
+            if cluster.extent >= settings.wholeWidth,
                 abs(line.signedDistance(cluster.centre)) < settings.hysteresis,
                 isShadowed(cluster.centre, by: previousClusters)
             {
@@ -372,6 +402,12 @@ struct LidarTracker: Sendable {
             track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
         }
         track.seenWhole = !partial && !cluster.partOfNearer
+        if track.seenWhole, cluster.extent >= settings.wholeWidth {
+            track.wholeSightings += 1
+            track.lastWholeTime = time
+            track.lastWholeAt = measurement
+            track.turnedBack = false
+        }
         if track.seenWhole {
             track.typicalSpan = track.hits == 1 ? cluster.span : 0.8 * track.typicalSpan + 0.2 * cluster.span
         }

@@ -68,18 +68,19 @@ extension LidarTracker {
     func release(_ track: inout Track, events: inout [LineEvent]) {
         guard let held = track.held else { return }
         track.held = nil
-        guard !isPushed(track) else { return }
+        guard mayCount(track) else { return }
         let speed = crossingSpeed(track.heldSpeed, approach: track.heldApproachSpeed)
-        emit(to: held.side, time: held.time, speed: speed, events: &events)
+        emit(track, to: held.side, time: held.time, speed: speed, events: &events)
     }
 
-    /// A crossing to `side` that passed the line at `time`: a walker's, or a fast mover's when `speed`
-    /// exceeds `fastMoverSpeed`.
-    func emit(to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
+    /// `track`'s crossing to `side` that passed the line at `time`: a fast mover's when `speed` exceeds
+    /// `fastMoverSpeed` (a rider's parts may each be narrower than a person), else a walker's if the track
+    /// is someone (`isSomeone`).
+    func emit(_ track: Track, to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
         let direction: Direction = side == .b ? .aToB : .bToA
         if let fast = settings.fastMoverSpeed, speed > fast {
             events.append(.fastMover(direction, time: time))
-        } else {
+        } else if isSomeone(track) {
             events.append(.crossed(direction, time: time))
         }
     }
@@ -111,10 +112,10 @@ extension LidarTracker {
     func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
-        guard !isPushed(track) else { return }
+        guard mayCount(track) else { return }
         if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
             emit(
-                to: origin == .a ? .b : .a, time: hidden,
+                track, to: origin == .a ? .b : .a, time: hidden,
                 speed: crossingSpeed(track.speed, approach: track.approachSpeed),
                 events: &events)
             return
@@ -125,7 +126,7 @@ extension LidarTracker {
         let side: Side = signed < 0 ? .a : .b
         if side != origin, abs(signed) >= settings.hysteresis {
             emit(
-                to: side, time: lineTime,
+                track, to: side, time: lineTime,
                 speed: crossingSpeed(max(track.lineSpeed, track.speed), approach: track.approachSpeed),
                 events: &events)
         }

@@ -1,0 +1,53 @@
+// Tracks whose crossings count nothing: those that are no one, and those whose walker turned back unseen.
+
+extension LidarTracker {
+    /// Whether `track` is someone, seen whole (`wholeWidth` wide, not partly hidden, not a part of a
+    /// nearer body) at least `wholeSightingsToCount` times. Slivers (the arm or bag of someone nearer, the
+    /// edge of a body behind them) can make a track that moves, coasts and crosses like a walker.
+    func isSomeone(_ track: Track) -> Bool {
+        track.wholeSightings >= settings.wholeSightingsToCount
+    }
+
+    /// Whether `track`'s crossings count: it is not a pram (`isPushed`), and its walker was not seen
+    /// again turning back (`turnedBack`). (Whether it is someone at all, `emit` decides.)
+    func mayCount(_ track: Track) -> Bool {
+        !isPushed(track) && !track.turnedBack
+    }
+
+    /// Marks the tracks coasting unseen whose walker was just seen again, walking back the way they came.
+    ///
+    /// Someone who stops at the line and turns back while a person nearer the sensor hides them leaves a
+    /// track coasting on across the line; they are seen again as someone new, going back. So: a track
+    /// confirmed this turn, first seen on the side a coasting track came from and walking away from the
+    /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
+    /// coasting track's last whole sighting, which lay within `turnBackNear` of the line. A whole sighting
+    /// of the coasting track undoes the mark (`correct`).
+    mutating func noteTurnedBack(time: Int64) {
+        for new in tracks where new.hits == settings.confirmHits && new.lastSeen == time {
+            let away = line.signedDistance(new.position + new.velocity) - line.signedDistance(new.position)
+            let side = sideOf(new.bornAt)
+            guard (side == .a ? -away : away) >= settings.emergedSpeed, sideOf(new.position) == side else {
+                continue
+            }
+            for index in tracks.indices where tracks[index].misses > 0 {
+                let old = tracks[index]
+                guard cameFrom(old) == side, new.born >= old.lastWholeTime,
+                    new.born - old.lastWholeTime <= settings.turnBackMillis,
+                    new.bornAt.distance(to: old.lastWholeAt) <= settings.turnBackReach,
+                    abs(line.signedDistance(old.lastWholeAt)) <= settings.turnBackNear
+                else { continue }
+                tracks[index].turnedBack = true
+            }
+        }
+    }
+
+    /// The side `track` came from: that of a crossing it is committed to, or its origin.
+    private func cameFrom(_ track: Track) -> Side? {
+        if let held = track.held { return held.side == .a ? .b : .a }
+        return track.origin
+    }
+
+    private func sideOf(_ point: PlanePoint) -> Side {
+        line.signedDistance(point) < 0 ? .a : .b
+    }
+}

@@ -1,0 +1,54 @@
+// Tracks whose crossings count nothing: a walker who turned back unseen, and something that is no one.
+
+import Testing
+
+@testable import Counting
+
+@Suite("LD06 tracking: turned back unseen, and no one")
+struct LidarTurnBackTests {
+    /// Someone standing by the facade just past the line (0.5 m out), hiding the walkway 1.8 m out from
+    /// 0.18 m before the line to 0.9 m past it.
+    private static let bystander = (x: 0.5, y: 0.1, length: 0.3)
+
+    /// The crossings of a walker 1.8 m out, walking towards +y at 1.4 m/s from 2 m before the line,
+    /// into the bystander's shadow. With `turnsBack`, they stop on the line for half a second, hidden,
+    /// and walk back at 1.2 m/s; otherwise they walk on.
+    private static func crossings(turnsBack: Bool, settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+        LidarRiderTests.follow(turns: 60, settings: settings) { turn in
+            let walked = -2.0 + 0.14 * Double(turn)
+            let y = !turnsBack || walked <= 0 ? walked : max(-2.5, -0.12 * Double(turn - 19))
+            let walker = (x: 1.8, y: turnsBack && (15...19).contains(turn) ? 0 : y, length: 0.3)
+            return LidarRiderTests.view([bystander, walker])
+        }
+    }
+
+    @Test func aWalkerWhoTurnsBackWhileHiddenOnTheLineCountsNothing() {
+        #expect(Self.crossings(turnsBack: true).isEmpty)
+        // Without seeing them come back, their track coasts on across the line and counts.
+        var blind = LidarTracker.Settings()
+        blind.turnBackReach = 0
+        #expect(Self.crossings(turnsBack: true, settings: blind).count == 1)
+    }
+
+    @Test func aWalkerWhoWalksOnWhileHiddenCountsOnce() {
+        let events = Self.crossings(turnsBack: false)
+        #expect(events.count == 1, "\(events)")
+        #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
+    }
+
+    @Test(arguments: [(0.17, 0), (0.3, 1)])
+    func somethingNeverSeenAsWideAsAPersonCountsNothing(width: Double, expected: Int) {
+        // A sliver of someone, a dog: it moves and crosses like a walker, 1.8 m out at 1.4 m/s, in the open.
+        func crossings(_ settings: LidarTracker.Settings) -> [LineEvent] {
+            LidarRiderTests.follow(turns: 40, settings: settings) { turn in
+                LidarRiderTests.view([(x: 1.8, y: -2.0 + 0.14 * Double(turn), length: width)])
+            }
+        }
+        let events = crossings(.init())
+        #expect(events.count == expected, "\(events)")
+        // It is followed all the same: without the rule it would count.
+        var anyone = LidarTracker.Settings()
+        anyone.wholeSightingsToCount = 0
+        #expect(crossings(anyone).count == 1)
+    }
+}
