@@ -146,9 +146,9 @@ struct LidarFieldRiderTests {
     /// them overtaking a walker. The walkers of a seed are those of the walkers-only test, run again
     /// here to tell what the riders added. Measured (the test prints it; `PASSANT_RIDER_LIST=1` lists the
     /// riders not counted as fast movers):
-    /// - seed 1: a→b 71/67, b→a 41/38 (walkers alone 71/67, 39/38: riders added 0 and 2 pedestrians);
+    /// - seed 1: a→b 70/67, b→a 39/38 (walkers alone 69/67, 38/38: riders added 1 and 1 pedestrians);
     ///   riders counted as fast movers 16 of 17, matched to a pedestrian crossing 1;
-    /// - seed 2: a→b 62/60, b→a 53/49 (alone 61/60, 53/49: added 1 and 0); fast movers 15 of 15, as
+    /// - seed 2: a→b 62/60, b→a 51/49 (alone 61/60, 50/49: added 1 and 1); fast movers 15 of 15, as
     ///   pedestrians 0.
     /// Before newborn tracks took the step their neighbours made (`LidarTracker.commonShift`) it was 11
     /// of 17 and 13 of 15, with 2 riders as pedestrians on each seed. The floors and ceilings sit beyond
