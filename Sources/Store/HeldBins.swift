@@ -41,55 +41,44 @@ public struct HeldSet: Sendable, Hashable {
     }
 }
 
-/// A row of `held_bin`.
-struct HeldBinRecord: Codable, Hashable, FetchableRecord, MutablePersistableRecord {
+/// A row of `held_bin`: the columns of a row of `bin` (`BinRecord`), and the boot it was counted in.
+struct HeldBinRecord: Hashable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "held_bin"
 
     var id: Int64?
     var bootID: String
     var bootStart: Int64
-    var node: String
-    var sensor: String
-    var start: Int64
-    var seconds: Int64
-    var aToB: Int64
-    var bToA: Int64
-    var coverage: Double
-    var flags: Int64
-    var fastAToB: Int64?
-    var fastBToA: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case id, node, sensor, start, seconds, coverage, flags
-        case bootID = "boot_id"
-        case bootStart = "boot_start"
-        case aToB = "a_to_b"
-        case bToA = "b_to_a"
-        case fastAToB = "fast_a_to_b"
-        case fastBToA = "fast_b_to_a"
-    }
+    /// The bin's columns (its `id` is this row's, kept here in `id`).
+    var bin: BinRecord
 
     enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let sensor = Column(CodingKeys.sensor)
-        static let start = Column(CodingKeys.start)
+        static let id = Column("id")
+        static let bootID = Column("boot_id")
+        static let bootStart = Column("boot_start")
+        static let sensor = BinRecord.Columns.sensor
+        static let start = BinRecord.Columns.start
     }
 
     init(_ held: HeldBin) {
-        let row = BinRecord(held.bin)
         id = nil
         bootID = held.bootID
         bootStart = held.bootStart
-        node = row.node
-        sensor = row.sensor
-        start = row.start
-        seconds = row.seconds
-        aToB = row.aToB
-        bToA = row.bToA
-        coverage = row.coverage
-        flags = row.flags
-        fastAToB = row.fastAToB
-        fastBToA = row.fastBToA
+        bin = BinRecord(held.bin)
+    }
+
+    init(row: Row) throws {
+        id = row[Columns.id]
+        bootID = row[Columns.bootID]
+        bootStart = row[Columns.bootStart]
+        bin = try BinRecord(row: row)
+        bin.id = nil
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        try bin.encode(to: &container)
+        container[Columns.id] = id
+        container[Columns.bootID] = bootID
+        container[Columns.bootStart] = bootStart
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -98,9 +87,8 @@ struct HeldBinRecord: Codable, Hashable, FetchableRecord, MutablePersistableReco
 
     /// The held bin this row holds; throws for a row no passant could have written.
     func heldBin() throws -> HeldBin {
-        let row = BinRecord(
-            id: id, node: node, sensor: sensor, start: start, seconds: seconds, aToB: aToB, bToA: bToA,
-            coverage: coverage, flags: flags, fastAToB: fastAToB, fastBToA: fastBToA)
+        var row = bin
+        row.id = id
         return HeldBin(bin: try row.countBin(), bootID: bootID, bootStart: bootStart)
     }
 
@@ -114,26 +102,7 @@ struct HeldBinRecord: Codable, Hashable, FetchableRecord, MutablePersistableReco
             comparable.id = nil
             if wanted.remove(comparable) == nil { try row.delete(db) }
         }
-        for var row in wanted.sorted(by: { $0.start < $1.start }) { try row.insert(db) }
-    }
-}
-
-extension BinRecord {
-    init(
-        id: Int64?, node: String, sensor: String, start: Int64, seconds: Int64, aToB: Int64, bToA: Int64,
-        coverage: Double, flags: Int64, fastAToB: Int64?, fastBToA: Int64?
-    ) {
-        self.id = id
-        self.node = node
-        self.sensor = sensor
-        self.start = start
-        self.seconds = seconds
-        self.aToB = aToB
-        self.bToA = bToA
-        self.coverage = coverage
-        self.flags = flags
-        self.fastAToB = fastAToB
-        self.fastBToA = fastBToA
+        for var row in wanted.sorted(by: { $0.bin.start < $1.bin.start }) { try row.insert(db) }
     }
 }
 
@@ -183,7 +152,9 @@ extension BinStore {
                     ?? .min
                 for bin in placed.values where bin.key.sensor == sensor { end = max(end, bin.key.end) }
                 // The first whole bin at or after everything stored for the sensor.
-                let start = end == .min ? bins[0].key.start : length.start(containing: end * 1000 + length.seconds * 1000 - 1)
+                let start =
+                    end == .min
+                    ? bins[0].key.start : length.start(containing: end * 1000 + length.seconds * 1000 - 1)
                 var merged = bins[0]
                 merged.key.start = start
                 for bin in bins.dropFirst() { merged.absorb(bin) }
