@@ -95,6 +95,7 @@ private struct TrackTrace {
     var lines: [Int: [String]] = [:]
     var origins: [Int: LidarTracker.Side?] = [:]
     var pending: [Int: Bool] = [:]
+    var held: [Int: Bool] = [:]
     /// Crossing time → the track that made it.
     var makers: [Int64: Int] = [:]
     /// Each turn's clusters: centre, returns, width, nearest range, bearings, the body it is part of.
@@ -134,18 +135,24 @@ private struct TrackTrace {
                 if cluster.partOfNearer { entry += " PART" }
             }
             lines[track.id, default: []].append(entry)
-            if let previous = origins[track.id], let previous, previous != track.origin {
+            // A crossing is emitted when a track commits (its origin changes) or its held crossing is
+            // released (at the decide distance).
+            let released = held[track.id] == true && track.held == nil
+            if let previous = origins[track.id], let previous, previous != track.origin || released {
                 for crossing in new { makers[crossing.time] = track.id }
             }
             origins[track.id] = track.origin
-            pending[track.id] = track.lineTime != nil
+            pending[track.id] = track.lineTime != nil || track.held != nil || track.hiddenCrossing != nil
+            held[track.id] = track.held != nil
         }
+        // Or when it ends (lost, with a crossing pending, held or hidden).
         for (id, wasPending) in pending where !alive.contains(id) {
             if wasPending {
                 for crossing in new where makers[crossing.time] == nil { makers[crossing.time] = id }
             }
             pending[id] = nil
             origins[id] = nil
+            held[id] = nil
         }
     }
 
