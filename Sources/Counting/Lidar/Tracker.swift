@@ -193,7 +193,8 @@ struct LidarTracker: Sendable {
         /// When and where it was first seen.
         var born: Int64
         var bornAt: PlanePoint
-        /// How often it was seen whole and `wholeWidth` wide; when and where last.
+        /// How often it was seen whole and `wholeWidth` wide; when and where last (where it was first
+        /// seen, until then).
         var wholeSightings = 0
         var lastWholeTime: Int64
         var lastWholeAt: PlanePoint
