@@ -15,11 +15,17 @@ struct LidarTurnBackTests {
     /// and walk back at 1.2 m/s; otherwise they walk on.
     private static func crossings(turnsBack: Bool, settings: LidarTracker.Settings = .init()) -> [LineEvent] {
         LidarRiderTests.follow(turns: 60, settings: settings) { turn in
-            let walked = -2.0 + 0.14 * Double(turn)
-            let y = !turnsBack || walked <= 0 ? walked : max(-2.5, -0.12 * Double(turn - 19))
-            let walker = (x: 1.8, y: turnsBack && (15...19).contains(turn) ? 0 : y, length: 0.3)
-            return LidarRiderTests.view([bystander, walker])
+            LidarRiderTests.view([
+                bystander, (x: 1.8, y: walker(at: turn, turnsBack: turnsBack), length: 0.3),
+            ])
         }
+    }
+
+    /// Where the walker is at `turn`: at turn 14, 4 cm before the line; turning back, on it from turn 15
+    /// to 19.
+    private static func walker(at turn: Int, turnsBack: Bool) -> Double {
+        guard turnsBack, turn >= 15 else { return -2.0 + 0.14 * Double(turn) }
+        return turn <= 19 ? 0 : -0.12 * Double(turn - 19)
     }
 
     @Test func aWalkerWhoTurnsBackWhileHiddenOnTheLineCountsNothing() {
