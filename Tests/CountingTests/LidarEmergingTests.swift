@@ -14,10 +14,17 @@ struct LidarEmergingTests {
     /// `firstTurn` on (before it they are not there: out of a doorway, say), with or without the
     /// bystander. Walking from -1.45 they are hidden until turn 10 and emerge on the line at turn 11:
     /// 0.24 m of them shows, centred 0.12 m past it.
-    private static func crossings(start: Double, firstTurn: Int = 0, bystander present: Bool) -> [LineEvent] {
+    /// `jogger`, if given, comes into view 1.4 m out at turn 12, 0.35 m past the line (on side B), and
+    /// runs on towards +y at 2 m/s.
+    private static func crossings(
+        start: Double, firstTurn: Int = 0, bystander present: Bool, jogger: Bool = false
+    ) -> [LineEvent] {
         LidarRiderTests.follow(turns: 50) { turn in
             var surfaces: [(x: Double, y: Double, length: Double)] = present ? [bystander] : []
             if turn >= firstTurn { surfaces.append((x: 1.8, y: start + 0.14 * Double(turn), length: 0.3)) }
+            if jogger, turn >= 12 {
+                surfaces.append((x: 1.4, y: 0.35 + 0.2 * Double(turn - 12), length: 0.3))
+            }
             return LidarRiderTests.view(surfaces)
         }
     }
@@ -31,6 +38,15 @@ struct LidarEmergingTests {
         }
         // Counted at the turn they were first seen (1.1 s); they passed the line at 1.04 s.
         #expect(abs(time - 1100) <= 100, "\(events)")
+    }
+
+    @Test func someoneEmergingSeenNextAsASliverBesideSomeoneNearerIsCountedWhenSeenWhole() {
+        // At turns 12 and 13 the jogger, nearer the sensor, hides part of them, and what shows lies right
+        // beside the jogger's edge: a part of a nearer body, whose centre says little of where they walk.
+        // Whole at turn 14, 0.5 m past the line, walking off it: they crossed while hidden.
+        let events = Self.crossings(start: -1.45, bystander: true, jogger: true)
+        #expect(events.count == 1, "\(events)")
+        #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
     @Test func binsWaitForSomeoneEmergingUntilTheyWalkOff() {

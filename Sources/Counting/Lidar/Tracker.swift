@@ -28,9 +28,9 @@ enum LineEvent: Sendable, Hashable {
 ///   was seen `hiddenCrossingHits` times. A turn-back entirely hidden is counted as a crossing; that is
 ///   the rarer mistake.
 /// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
-///   (`wholeWidth` wide), who then walks off it, crossed it while hidden: their origin is the side they
-///   walk away from. In a crowd a person's track is often lost behind someone near the sensor before the
-///   line and a new one starts on it.
+///   (`wholeWidth` wide), who is then seen whole walking off it (before `decideDistance`), crossed it
+///   while hidden: their origin is the side they walk away from. In a crowd a person's track is often
+///   lost behind someone near the sensor before the line and a new one starts on it.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there.

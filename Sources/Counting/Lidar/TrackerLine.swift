@@ -22,18 +22,22 @@ extension LidarTracker {
         guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
         if track.origin == nil {
             guard abs(signed) >= settings.hysteresis else { return }
-            if let emerged = track.emergedAt, track.seenWhole,
-                (settings.emergedSpeed...settings.vehicleSpeed).contains(track.speed)
-            {
-                // First seen on the line, where someone nearer hid them, and walking off it: they came
-                // from the other side. Only at a walker's pace: the speed of a first step is rough, and a
-                // walker taken for a rider here would be counted as a fast mover.
-                track.origin = side == .a ? .b : .a
-                track.lineTime = emerged
-                track.lineSpeed = track.speed
-            } else {
-                track.origin = side
+            if let emerged = track.emergedAt, abs(signed) < settings.decideDistance {
+                // First seen on the line, where someone nearer hid them. Which way they walk off it, only
+                // a sighting of the whole body tells: a sliver of them beside someone nearer (or the
+                // edge of that someone) moves as that one does. So wait for one, up to `decideDistance`.
+                guard track.seenWhole else { return }
+                // Walking off the line: they came from the other side. Only at a walker's pace: the speed
+                // of a first step is rough, and a walker taken for a rider here would be counted as a
+                // fast mover.
+                if (settings.emergedSpeed...settings.vehicleSpeed).contains(track.speed) {
+                    track.origin = side == .a ? .b : .a
+                    track.lineTime = emerged
+                    track.lineSpeed = track.speed
+                    return
+                }
             }
+            track.origin = side
             return
         }
         guard let origin = track.origin else { return }
