@@ -137,7 +137,14 @@ struct LidarTracker: Sendable {
         var turnBackNear = 0.5
     }
 
-    enum Side: Sendable, Hashable { case a, b }
+    enum Side: Sendable, Hashable {
+        case a, b
+
+        /// The side of a point at `signedDistance` from the line (see `CountingLine.signedDistance`).
+        init(signedDistance: Double) { self = signedDistance < 0 ? .a : .b }
+
+        var opposite: Side { self == .a ? .b : .a }
+    }
 
     struct Track: Sendable {
         var id: Int

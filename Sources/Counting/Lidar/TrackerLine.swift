@@ -1,6 +1,9 @@
 // Counting at the line: when a track has crossed, which way, and whether it was a walker.
 
 extension LidarTracker {
+    /// The side of the line `point` is on.
+    func side(of point: PlanePoint) -> Side { Side(signedDistance: line.signedDistance(point)) }
+
     /// Updates `track`'s side of the line after a detection at `time`; commits to its crossing once it
     /// is `commitDistance` past the line, away from its origin, and emits it once it is `decideDistance`
     /// past, comes back, or ends (see `LidarTracker`).
@@ -12,7 +15,7 @@ extension LidarTracker {
             track.lastSigned = signed
             track.lastSignedTime = time
         }
-        let side: Side = signed < 0 ? .a : .b
+        let side = Side(signedDistance: signed)
         if let held = track.held {
             track.heldSpeed = max(track.heldSpeed, track.speed)
             if side != held.side || abs(signed) >= settings.decideDistance {
@@ -31,7 +34,7 @@ extension LidarTracker {
                 // of a first step is rough, and a walker taken for a rider here would be counted as a
                 // fast mover.
                 if (settings.emergedSpeed...settings.vehicleSpeed).contains(track.speed) {
-                    track.origin = side == .a ? .b : .a
+                    track.origin = side.opposite
                     track.lineTime = emerged
                     track.lineSpeed = track.speed
                     return
@@ -103,12 +106,12 @@ extension LidarTracker {
     func passHidden(_ track: inout Track, time: Int64) {
         guard track.hiddenCrossing == nil, track.held == nil, track.hits >= settings.hiddenCrossingHits,
             let origin = track.origin,
-            let measured = track.lastSigned, (measured < 0 ? Side.a : .b) == origin
+            let measured = track.lastSigned, Side(signedDistance: measured) == origin
         else { return }
         let signed = line.signedDistance(track.position)
         let along = line.position(track.position) * line.length
         guard along >= -settings.lineOverhang, along <= line.length + settings.lineOverhang else { return }
-        if (signed < 0 ? Side.a : .b) != origin { track.hiddenCrossing = time }
+        if Side(signedDistance: signed) != origin { track.hiddenCrossing = time }
     }
 
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
@@ -119,7 +122,7 @@ extension LidarTracker {
         guard mayCount(track) else { return }
         if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
             emit(
-                track, to: origin == .a ? .b : .a, time: hidden,
+                track, to: origin.opposite, time: hidden,
                 speed: crossingSpeed(track.speed, approach: track.approachSpeed),
                 events: &events)
             return
@@ -127,7 +130,7 @@ extension LidarTracker {
         guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
             let signed = track.lastSigned
         else { return }
-        let side: Side = signed < 0 ? .a : .b
+        let side = Side(signedDistance: signed)
         if side != origin, abs(signed) >= settings.hysteresis {
             emit(
                 track, to: side, time: lineTime,

@@ -25,13 +25,14 @@ extension LidarTracker {
     mutating func noteTurnedBack(time: Int64) {
         for new in tracks where new.hits == settings.confirmHits && new.lastSeen == time {
             let away = line.signedDistance(new.position + new.velocity) - line.signedDistance(new.position)
-            let side = sideOf(new.bornAt)
-            guard (side == .a ? -away : away) >= settings.emergedSpeed, sideOf(new.position) == side else {
+            let bornOn = side(of: new.bornAt)
+            guard (bornOn == .a ? -away : away) >= settings.emergedSpeed, side(of: new.position) == bornOn
+            else {
                 continue
             }
             for index in tracks.indices where tracks[index].misses > 0 {
                 let old = tracks[index]
-                guard cameFrom(old) == side, new.born >= old.lastWholeTime,
+                guard cameFrom(old) == bornOn, new.born >= old.lastWholeTime,
                     new.born - old.lastWholeTime <= settings.turnBackMillis,
                     new.bornAt.distance(to: old.lastWholeAt) <= settings.turnBackReach,
                     abs(line.signedDistance(old.lastWholeAt)) <= settings.turnBackNear
@@ -43,11 +44,7 @@ extension LidarTracker {
 
     /// The side `track` came from: that of a crossing it is committed to, or its origin.
     private func cameFrom(_ track: Track) -> Side? {
-        if let held = track.held { return held.side == .a ? .b : .a }
+        if let held = track.held { return held.side.opposite }
         return track.origin
-    }
-
-    private func sideOf(_ point: PlanePoint) -> Side {
-        line.signedDistance(point) < 0 ? .a : .b
     }
 }
