@@ -6,10 +6,11 @@ import Testing
 @testable import Counting
 
 /// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
-/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s. With
-/// `PASSANT_TRACE=1`, the life of the track behind each of the first extra crossings, turn by turn:
-/// position, speed, hits, misses, shadow, and the cluster it took (returns, width, EDGE when a cluster
-/// nearer by 0.2 m lies within 3° of it).
+/// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s, and how the
+/// riders were counted (as fast movers, as pedestrians, not at all). With `PASSANT_TRACE=1`, the life of
+/// the track behind each of the first extra crossings, turn by turn: position, speed, hits, misses,
+/// shadow, and the cluster it took (returns, width, EDGE when a cluster nearer by 0.2 m lies within 3° of
+/// it).
 @Suite("LD06 diagnosis")
 struct LidarDiagnosis {
     @Test(.enabled(if: Environment.value("PASSANT_DIAGNOSE") != nil)) func missesByKind() {
@@ -50,11 +51,7 @@ struct LidarDiagnosis {
                 .sorted()
             var missed: [GroundTruthReport.Crossing] = []
             for event in wanted {
-                if let index = found.indices.min(by: {
-                    abs(found[$0] - event.time) < abs(found[$1] - event.time)
-                }),
-                    abs(found[index] - event.time) <= 1500
-                {
+                if let index = Self.nearest(found, to: event.time) {
                     found.remove(at: index)
                 } else {
                     missed.append(event)
@@ -81,12 +78,51 @@ struct LidarDiagnosis {
                     + missed.prefix(40).map { "\($0.time)/\($0.person)g\($0.groupSize)" }.joined(
                         separator: " "))
             lines.append("  extra at: " + found.prefix(40).map { "\($0)" }.joined(separator: " "))
+            let riders = renderer.cyclistCrossings.filter {
+                ($0.direction == .aToB) == (direction == .aToB)
+                    && $0.crossingTime * 1000 < Double(seconds * 1000)
+            }
+            if !riders.isEmpty {
+                lines.append(
+                    "  " + Self.riders(riders, crossings.filter { $0.direction == direction }, extra: found))
+            }
             if Environment.value("PASSANT_TRACE") != nil {
                 for time in found.prefix(12) { lines.append(trace.history(ofCrossingAt: time)) }
                 for event in missed.prefix(6) { lines.append(trace.tracks(around: event.time)) }
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// The index of the time in `times` nearest to `time`, if within 1.5 s of it.
+    private static func nearest(_ times: [Int64], to time: Int64) -> Int? {
+        guard let index = times.indices.min(by: { abs(times[$0] - time) < abs(times[$1] - time) }),
+            abs(times[index] - time) <= 1500
+        else { return nil }
+        return index
+    }
+
+    /// How the riders that crossed one way were counted: each is matched to the nearest fast mover within
+    /// 1.5 s of its crossing; one without is matched to a pedestrian crossing the truth does not have
+    /// (`extra`) within 1.5 s: a rider counted as a pedestrian.
+    private static func riders(_ riders: [Cyclist], _ crossings: [Crossing], extra: [Int64]) -> String {
+        var fast = crossings.filter { $0.kind == .fastMover }.map(\.time)
+        var extra = extra
+        var asPedestrian: [Int64] = []
+        var missed: [Int64] = []
+        for rider in riders {
+            let time = Int64(rider.crossingTime * 1000)
+            if let index = nearest(fast, to: time) {
+                fast.remove(at: index)
+            } else if let index = nearest(extra, to: time) {
+                asPedestrian.append(extra.remove(at: index))
+            } else {
+                missed.append(time)
+            }
+        }
+        return "riders \(riders.count): fast movers \(riders.count - asPedestrian.count - missed.count), "
+            + "as pedestrians \(asPedestrian.count) \(asPedestrian), not counted \(missed.count) \(missed); "
+            + "fast movers with no rider \(fast.count) \(fast)"
     }
 }
 
