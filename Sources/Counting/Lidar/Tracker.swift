@@ -369,7 +369,7 @@ struct LidarTracker: Sendable {
                 id: nextID, position: cluster.centre, velocity: PlanePoint(x: 0, y: 0), lastSeen: time,
                 lastUpdate: time, measured: cluster.centre, born: time, bornAt: cluster.centre,
                 lastWholeTime: time, lastWholeAt: cluster.centre)
-            if !cluster.partOfNearer, cluster.extent >= settings.wholeWidth { track.wholeSightings = 1 }
+            if showsWhole(cluster) { track.wholeSightings = 1 }
             if cluster.extent >= settings.wholeWidth,
                 abs(line.signedDistance(cluster.centre)) < settings.hysteresis,
                 isShadowed(cluster.centre, by: previousClusters)
@@ -410,7 +410,7 @@ struct LidarTracker: Sendable {
             track.steadyVelocity = track.steadyVelocity * 0.85 + track.velocity * 0.15
         }
         track.seenWhole = !partial && !cluster.partOfNearer
-        if track.seenWhole, cluster.extent >= settings.wholeWidth {
+        if !partial, showsWhole(cluster) {
             track.wholeSightings += 1
             track.lastWholeTime = time
             track.lastWholeAt = measurement

@@ -1,6 +1,12 @@
 // Tracks whose crossings count nothing: those that are no one, and those whose walker turned back unseen.
 
 extension LidarTracker {
+    /// Whether `cluster` shows a whole body: `wholeWidth` wide, not a part of a nearer one. (A track's
+    /// detection with far fewer returns than usual, a body partly hidden, does not either: see `correct`.)
+    func showsWhole(_ cluster: Cluster) -> Bool {
+        !cluster.partOfNearer && cluster.extent >= settings.wholeWidth
+    }
+
     /// Whether `track` is someone, seen whole (`wholeWidth` wide, not partly hidden, not a part of a
     /// nearer body) at least `wholeSightingsToCount` times. Slivers (the arm or bag of someone nearer, the
     /// edge of a body behind them) can make a track that moves, coasts and crosses like a walker.
