@@ -10,6 +10,24 @@ func optimalAssignment(_ cost: [[Double]], columns: Int) -> [Int?] {
     LidarAssignment.solve(cost, columns: columns)
 }
 
+/// Gives every row that `assignment` left without a column (nil, or a column at or past `columns`: a
+/// miss) a column no row has whose cost is finite, cheapest pair first.
+func assignLeftovers(_ assignment: inout [Int?], costs: [[Double]], columns: Int) {
+    var used = Array(repeating: false, count: columns)
+    for case let column? in assignment where column < columns { used[column] = true }
+    while true {
+        var best: (row: Int, column: Int, cost: Double)?
+        for row in assignment.indices where (assignment[row] ?? columns) >= columns {
+            for column in 0..<columns where !used[column] && costs[row][column] < best?.cost ?? .infinity {
+                best = (row, column, costs[row][column])
+            }
+        }
+        guard let best else { return }
+        assignment[best.row] = best.column
+        used[best.column] = true
+    }
+}
+
 /// The assignment solver, public for its tests.
 public enum LidarAssignment {
     /// See `optimalAssignment`.

@@ -1,5 +1,11 @@
 // People followed from turn to turn, and counted when they cross the counting line.
 
+#if canImport(Glibc)
+    import Glibc  // log only
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a track did at the line.
 enum LineEvent: Sendable, Hashable {
     /// A walker crossed; `time` is when the track passed the line (sensor ms).
@@ -12,7 +18,8 @@ enum LineEvent: Sendable, Hashable {
 ///
 /// - **Prediction**: constant velocity; **update**: an α-β filter on the cluster centre.
 /// - **Association**: the globally cheapest assignment of clusters to predicted tracks within a gate
-///   that widens with speed and with the time a track went unseen.
+///   that widens with speed and with the time a track went unseen (see `detectionCost`); a track the
+///   assignment leaves unseen takes a cluster left over within its gate.
 /// - **Life**: a track is confirmed after `confirmHits` detections (noise and fragments never count);
 ///   a confirmed track coasts on its velocity for up to `coastMillis` unseen (occlusion by someone
 ///   nearer the sensor), a tentative one is dropped at its second miss.
@@ -55,6 +62,10 @@ struct LidarTracker: Sendable {
         var gate = 0.5
         /// Gate radius for a track seen once (its velocity unknown): allows a cyclist's first step.
         var newTrackGate = 1.0
+        /// What a track's uncertainty costs it when tracks vie for a cluster, per unit of ln(its gate /
+        /// `gate`) (see `detectionCost`). A Gaussian's likelihood with the gate at three standard
+        /// deviations gives 0.44; the figures are alike from 0.25 to 0.75.
+        var uncertaintyCost = 0.5
         var alpha = 0.6
         var beta = 0.25
         var hysteresis = 0.15
@@ -131,10 +142,11 @@ struct LidarTracker: Sendable {
         var wholeSightingsToCount = 2
         /// Someone seen again, walking back, within `turnBackReach` metres and `turnBackMillis` of where a
         /// track coasting on was last seen whole, within `turnBackNear` metres of the line, is that
-        /// track's walker, who turned back unseen (see `noteTurnedBack`).
+        /// track's walker, who turned back unseen (see `noteTurnedBack`). (A walker hidden as they reach
+        /// the line may be last seen whole 0.6 m before it.)
         var turnBackReach = 0.6
         var turnBackMillis: Int64 = 2500
-        var turnBackNear = 0.5
+        var turnBackNear = 0.7
     }
 
     enum Side: Sendable, Hashable {
@@ -300,7 +312,8 @@ struct LidarTracker: Sendable {
                     guard distance <= gate else { return .infinity }
                     // An arm or a bag beside a nearer body costs a little more than the body: a track
                     // whose walker is seen split in two follows the body, not the bag.
-                    return clusters[column].partOfNearer ? distance + settings.partCost : distance
+                    let reach = clusters[column].partOfNearer ? distance + settings.partCost : distance
+                    return detectionCost(reach, gate: gate)
                 }
                 if track.hits == 1, let column = commonShift(of: track, costs: cost, clusters: clusters) {
                     cost[column] = 0
@@ -308,10 +321,13 @@ struct LidarTracker: Sendable {
                 // Going unseen this turn costs as much as a detection at the edge of the gate: a track
                 // hidden behind someone is not pushed onto a neighbour's cluster just so that every
                 // track gets one (which swaps people who pass each other).
-                for other in rows.indices { cost.append(other == row ? gate : .infinity) }
+                for other in rows.indices { cost.append(other == row ? 1 : .infinity) }
                 costs.append(cost)
             }
-            let assignment = optimalAssignment(costs, columns: clusters.count + rows.count)
+            var assignment = optimalAssignment(costs, columns: clusters.count + rows.count)
+            // What a track pays for its uncertainty decides contests only: alone, a track takes what lies
+            // within its gate.
+            assignLeftovers(&assignment, costs: costs, columns: clusters.count)
             for (row, index) in rows.enumerated() {
                 if let column = assignment[row], column < clusters.count {
                     taken[column] = true
@@ -432,6 +448,20 @@ struct LidarTracker: Sendable {
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
+    }
+
+    /// What it costs a track to take a detection `distance` from its prediction, `gate` being how far it
+    /// may be: the distance in units of the gate, squared, plus `uncertaintyCost` × ln(gate / `gate`).
+    /// Going unseen costs 1, a detection at the edge of the gate.
+    ///
+    /// The second term is what a track unsure where it is pays: one unseen for a second has a gate several
+    /// times as wide as one seen last turn, and explains a cluster in it less well. Without it, a track
+    /// coasting in plain view after losing its walker (a second track on someone, left behind) takes the
+    /// cluster of the person followed turn by turn next to its prediction: measured against distance
+    /// alone, going unseen once more would cost it its whole wide gate, the other track only its narrow one.
+    private func detectionCost(_ distance: Double, gate: Double) -> Double {
+        let scaled = distance / gate
+        return scaled * scaled + settings.uncertaintyCost * max(0, log(gate / settings.gate))
     }
 
     /// The cluster a track seen once should take when the things around it moved alike: the step from its

@@ -27,9 +27,13 @@ extension LidarTracker {
     /// confirmed this turn, first seen on the side a coasting track came from and walking away from the
     /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
     /// coasting track's last whole sighting, which lay within `turnBackNear` of the line. A whole sighting
-    /// of the coasting track undoes the mark (`correct`).
+    /// of the coasting track undoes the mark (`correct`). The new track, first seen on the line in
+    /// someone's shadow, is then that walker coming back, not someone who crossed while hidden: it
+    /// loses its emerged crossing (see `emergedAt`).
     mutating func noteTurnedBack(time: Int64) {
-        for new in tracks where new.hits == settings.confirmHits && new.lastSeen == time {
+        for newIndex in tracks.indices
+        where tracks[newIndex].hits == settings.confirmHits && tracks[newIndex].lastSeen == time {
+            let new = tracks[newIndex]
             let away = line.signedDistance(new.position + new.velocity) - line.signedDistance(new.position)
             let bornOn = side(of: new.bornAt)
             guard (bornOn == .a ? -away : away) >= settings.emergedSpeed, side(of: new.position) == bornOn
@@ -44,7 +48,19 @@ extension LidarTracker {
                     abs(line.signedDistance(old.lastWholeAt)) <= settings.turnBackNear
                 else { continue }
                 tracks[index].turnedBack = true
+                forgetEmerging(&tracks[newIndex])
             }
+        }
+    }
+
+    /// Takes back `track`'s emerged crossing, if it has one not yet committed to: its origin is the side
+    /// it was first seen on after all.
+    private func forgetEmerging(_ track: inout Track) {
+        guard track.emergedAt != nil else { return }
+        track.emergedAt = nil
+        if track.origin != nil, track.held == nil {
+            track.origin = side(of: track.bornAt)
+            track.lineTime = nil
         }
     }
 
