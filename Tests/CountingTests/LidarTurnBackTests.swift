@@ -42,6 +42,21 @@ struct LidarTurnBackTests {
         #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
+    @Test func aWalkerWhoTurnsBackHiddenAndIsRevealedOnTheLineCountsNothing() {
+        // As before, but they stop 5 cm before the line, hidden, for a second and a half; then the
+        // bystander steps away (turn 30), revealing them on the line as they walk back. First seen on the
+        // line where someone hid them the turn before, walking off it, they look like someone who crossed
+        // while hidden, coming from side B; but they are the walker whose track coasts on across the line.
+        func walker(at turn: Int) -> Double {
+            turn < 14 ? -2.0 + 0.14 * Double(turn) : turn < 30 ? -0.05 : -0.05 - 0.12 * Double(turn - 30)
+        }
+        let events = LidarRiderTests.follow(turns: 70) { turn in
+            LidarRiderTests.view(
+                (turn < 30 ? [Self.bystander] : []) + [(x: 1.8, y: walker(at: turn), length: 0.3)])
+        }
+        #expect(events.isEmpty, "\(events)")
+    }
+
     @Test(arguments: [(0.17, 0), (0.3, 1)])
     func somethingNeverSeenAsWideAsAPersonCountsNothing(width: Double, expected: Int) {
         // A sliver of someone, a dog: it moves and crosses like a walker, 1.8 m out at 1.4 m/s, in the open.
