@@ -230,4 +230,37 @@ struct LidarRiderTests {
         case .crossed(_, let time), .fastMover(_, let time): time
         }
     }
+
+    /// The crossing of a track that walks at `before` m/s until `from` metres past the line, then follows
+    /// something at 5 m/s (a rider it went over to, or a rider it was on all along, seen late).
+    private static func crossing(before: Double, speedingUpFrom from: Double) -> [LineEvent] {
+        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
+        var events: [LineEvent] = []
+        var y = -2.0
+        for turn in 0..<30 {
+            tracker.update(
+                [Cluster(centre: PlanePoint(x: 1.6, y: y), extent: 0.35, points: 18, nearestRange: 1.4)],
+                time: Int64(turn) * 100, events: &events)
+            y += (y < from ? before : 5.0) * 0.1
+        }
+        tracker.finishAll(events: &events)
+        return events
+    }
+
+    @Test func aTrackPastTheLineFasterThanAWalkerAndStillSpeedingUpIsAFastMover() {
+        // At 1.8 m/s over the line, 5 m/s from just past it: its smoothed speed is still under
+        // `fastMoverSpeed` a metre past the line, and rising.
+        let events = Self.crossing(before: 1.8, speedingUpFrom: 0.1)
+        #expect(events.count == 1)
+        #expect(events.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(events)")
+    }
+
+    @Test func aWalkersTrackThatFollowsARiderOnceOverTheLineCountsTheWalker() {
+        // At 1.2 m/s over the line, then on a rider's cluster from 0.3 m past it (the rider's own track
+        // counts the rider).
+        let events = Self.crossing(before: 1.2, speedingUpFrom: 0.3)
+        #expect(events.count == 1)
+        #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
+    }
+
 }

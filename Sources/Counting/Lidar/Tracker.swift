@@ -50,10 +50,11 @@ enum LineEvent: Sendable, Hashable {
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - **Pushed**: a track longer than anyone at hip height with a walker keeping step right behind it (a
 ///   pram, a trolley) counts nothing; its pusher counts (`notePushed`).
-/// - A track faster than `fastMoverSpeed` anywhere from the line until `decideDistance` past it counts as
-///   a fast mover, never as a walker: a rider seen late (hidden, or cut in parts) is still being measured
-///   when it commits. One faster than a walker at the line counts as a fast mover too if it held more
-///   than `fastMoverSpeed` on its last `approachDistance` before the line (`crossingSpeed`).
+/// - A track faster than `fastMoverSpeed` anywhere from the line until `decideDistance` past it (twice
+///   that while it is still speeding up, `isSpeedingUp`) counts as a fast mover, never as a walker: a
+///   rider seen late (hidden, or cut in parts) is still being measured when it commits. One faster than
+///   a walker at the line counts as a fast mover too if it held more than `fastMoverSpeed` on its last
+///   `approachDistance` before the line (`crossingSpeed`).
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
@@ -72,6 +73,11 @@ struct LidarTracker: Sendable {
         var commitDistance = 0.4
         /// How far past the line a committed crossing's kind (walker or fast mover) is decided, metres.
         var decideDistance = 1.0
+        /// A track that passed the line faster than this (m/s) and is faster than `speedingUpPast` and
+        /// still speeding up at `decideDistance` is decided later, up to twice as far (see
+        /// `isSpeedingUp`): a rider first seen late. Walkers average 1.3–1.4 m/s.
+        var speedingUpFrom = 1.5
+        var speedingUpPast = 2.0
         /// How far before the line a track's speed counts towards its kind too, metres. A long vehicle
         /// passing the sensor's perpendicular is seen first by its front, then whole, then by its rear,
         /// so its centre lags and its measured speed dips by the line: its speed on the way in holds.

@@ -18,7 +18,7 @@ extension LidarTracker {
         let side = Side(signedDistance: signed)
         if let held = track.held {
             track.heldSpeed = max(track.heldSpeed, track.speed)
-            if side != held.side || abs(signed) >= settings.decideDistance {
+            if side != held.side || (abs(signed) >= settings.decideDistance && !isSpeedingUp(track, signed)) {
                 release(&track, events: &events)
             }
         }
@@ -68,6 +68,17 @@ extension LidarTracker {
             track.origin = side
             track.lineTime = nil
         }
+    }
+
+    /// Whether `track`, `signed` from the line with a crossing held, is a rider still being measured: it
+    /// passed the line faster than most walkers (`speedingUpFrom`), is past a walker's pace now
+    /// (`speedingUpPast`) and still speeding up, less than twice `decideDistance` past the line. A rider
+    /// first seen late (on the line, or by the track of a walker they overtook) comes up to speed on the
+    /// smoothed speed only over a metre or two. (A walker's track that took a rider's cluster after
+    /// crossing was at a walker's pace at the line: its crossing is a walker's.)
+    private func isSpeedingUp(_ track: Track, _ signed: Double) -> Bool {
+        track.lineSpeed >= settings.speedingUpFrom && track.speed >= settings.speedingUpPast
+            && track.speed > track.earlierSpeeds.0 && abs(signed) < 2 * settings.decideDistance
     }
 
     /// Emits `track`'s held crossing, as a walker or, faster than `fastMoverSpeed` at any time from the
