@@ -37,7 +37,7 @@ struct FieldBlob: Sendable {
 }
 
 /// Someone on the walkway, walking along y (towards +y when `heading` is +1).
-struct FieldWalker: Sendable {
+struct FieldWalker: Sendable, CustomStringConvertible {
     enum Company: Sendable { case alone, pram, child }
 
     var lane: Double
@@ -102,6 +102,20 @@ struct FieldWalker: Sendable {
     }
 
     var direction: Direction { heading > 0 ? .aToB : .bToA }
+
+    var description: String {
+        func f(_ value: Double) -> String { "\((value * 100).rounded() / 100)" }
+        var text = "walker in lane \(f(lane)) at \(f(speed)) m/s"
+        switch company {
+        case .alone: break
+        case .pram: text += ", pushing a pram"
+        case .child: text += ", with a child"
+        }
+        if bag { text += ", a bag" }
+        if let stop { text += ", stopping \(f(stop.seconds)) s at y = \(f(stop.y))" }
+        if let turnAt { text += ", turning back at y = \(f(turnAt))" }
+        return text
+    }
 
     /// People this walker stands for who cross the line (a child is a person, a pram is not).
     var people: Int {
@@ -276,6 +290,10 @@ struct FieldOutcome: CustomStringConvertible {
     var ridersAsPedestrians = 0
     /// Each rider not matched to a fast-mover crossing, and whether it took a pedestrian one.
     var ridersNotFast: [(rider: FieldRider, asPedestrian: Bool)] = []
+    /// Walkers a person of whom no pedestrian crossing was matched to (once per person missed), and
+    /// pedestrian crossings matched to no one: what to trace (`LidarFieldRiderTrace`).
+    var missed: [FieldWalker] = []
+    var extra: [Crossing] = []
 
     init() {}
 
@@ -297,19 +315,23 @@ struct FieldOutcome: CustomStringConvertible {
             let ridden = riders.filter { $0.direction == direction }
             let allRiderTimes = ridden.map { Int64($0.lineTime * 1000) }
             let fast = crossings.filter { $0.direction == direction && $0.kind == .fastMover }.map(\.time)
-            let notFast = Self.unmatchedIndices(allRiderTimes, windows: ridden.map { _ in 1000 }, by: fast)
+            let notFast = Self.unmatched(allRiderTimes, windows: ridden.map { _ in 1000 }, by: fast).events
             let riderTimes = notFast.map { allRiderTimes[$0] }
             // Events that want a pedestrian crossing: walkers (once per person), then the riders left.
             var events: [Int64] = []
+            var people: [FieldWalker] = []
             for walker in walkers where walker.direction == direction {
                 events += Array(repeating: Int64(walker.lineTime * 1000), count: walker.people)
+                people += Array(repeating: walker, count: walker.people)
             }
             let walkerCount = events.count
             events += riderTimes
             let windows = events.indices.map { $0 < walkerCount ? Int64(1500) : 750 }
-            let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }.map(
-                \.time)
-            let left = Set(Self.unmatchedIndices(events, windows: windows, by: pedestrians))
+            let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }
+            let unmatched = Self.unmatched(events, windows: windows, by: pedestrians.map(\.time))
+            let left = Set(unmatched.events)
+            missed += unmatched.events.filter { $0 < walkerCount }.map { people[$0] }
+            extra += unmatched.times.map { pedestrians[$0] }
             ridersAsPedestrians += (walkerCount..<events.count).count { !left.contains($0) }
             for (offset, index) in notFast.enumerated() {
                 ridersNotFast.append((ridden[index], !left.contains(walkerCount + offset)))
@@ -317,8 +339,11 @@ struct FieldOutcome: CustomStringConvertible {
         }
     }
 
-    /// The indices of the `events` that no crossing at `times` is matched to, pairs closest in time first.
-    private static func unmatchedIndices(_ events: [Int64], windows: [Int64], by times: [Int64]) -> [Int] {
+    /// The indices of the `events` that no crossing at `times` is matched to, and of the `times` matched to
+    /// no event, pairs closest in time first.
+    private static func unmatched(_ events: [Int64], windows: [Int64], by times: [Int64]) -> (
+        events: [Int], times: [Int]
+    ) {
         var pairs: [(gap: Int64, event: Int, time: Int)] = []
         for (event, eventTime) in events.enumerated() {
             for (index, time) in times.enumerated() where abs(time - eventTime) <= windows[event] {
@@ -332,7 +357,7 @@ struct FieldOutcome: CustomStringConvertible {
             eventTaken[pair.event] = true
             timeTaken[pair.time] = true
         }
-        return events.indices.filter { !eventTaken[$0] }
+        return (events.indices.filter { !eventTaken[$0] }, times.indices.filter { !timeTaken[$0] })
     }
 
     func accuracy(_ direction: Direction) -> Double {

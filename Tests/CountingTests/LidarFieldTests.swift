@@ -25,17 +25,27 @@ struct LidarFieldTests {
     }
 
     /// `PASSANT_FIELD_SEEDS=3,4,5 swift test --filter moderateTrafficOnMoreSeeds`: the same traffic on
-    /// other seeds, printed only (the figures of the closing notes).
+    /// other seeds, printed only (the figures of the closing notes). With `PASSANT_FIELD_DETAIL=1`, the
+    /// people missed and the crossings matched to no one too, to trace with `LidarFieldRiderTrace`
+    /// (`PASSANT_RIDER_TRACE=walkers-<seed>-<second>`).
     @Test(.enabled(if: getenv("PASSANT_FIELD_SEEDS") != nil)) func moderateTrafficOnMoreSeeds() {
         let seeds = String(cString: getenv("PASSANT_FIELD_SEEDS")!).split(separator: ",").compactMap {
             UInt64($0)
         }
         for seed in seeds {
-            print(
-                "field, moderate, seed \(seed): \(fieldTraffic(seed: seed, seconds: 600, perHour: 300, pairs: 0.15))"
-            )
+            let outcome = fieldTraffic(seed: seed, seconds: 600, perHour: 300, pairs: 0.15)
+            print("field, moderate, seed \(seed): \(outcome)")
+            guard getenv("PASSANT_FIELD_DETAIL") != nil else { continue }
+            for walker in outcome.missed {
+                print("  missed: \(walker.direction) at \(seconds(walker.lineTime)) s, \(walker)")
+            }
+            for crossing in outcome.extra {
+                print("  no one: \(crossing.direction) at \(seconds(Double(crossing.time) / 1000)) s")
+            }
         }
     }
+
+    private func seconds(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
     /// The same street with the sensor turned on its mount (the technician sets the line and region in
     /// its frame): nothing in the detector may depend on where the walkway lies among the raw angles,
