@@ -324,9 +324,9 @@ struct LidarTracker: Sendable {
                 if track.hits == 1, let column = commonShift(of: track, costs: cost, clusters: clusters) {
                     cost[column] = 0
                 }
-                // Going unseen this turn costs as much as a detection at the edge of the gate: a track
-                // hidden behind someone is not pushed onto a neighbour's cluster just so that every
-                // track gets one (which swaps people who pass each other).
+                // Going unseen this turn costs 1, what a detection at the edge of its gate costs a track
+                // sure where it is: a track hidden behind someone is not pushed onto a neighbour's
+                // cluster just so that every track gets one (which swaps people who pass each other).
                 for other in rows.indices { cost.append(other == row ? 1 : .infinity) }
                 costs.append(cost)
             }
