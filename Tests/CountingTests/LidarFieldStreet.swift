@@ -290,8 +290,8 @@ struct FieldOutcome: CustomStringConvertible {
     var ridersAsPedestrians = 0
     /// Each rider not matched to a fast-mover crossing, and whether it took a pedestrian one.
     var ridersNotFast: [(rider: FieldRider, asPedestrian: Bool)] = []
-    /// Walkers a person of whom no pedestrian crossing was matched to (once per person missed), and
-    /// pedestrian crossings matched to no one: what to trace (`LidarFieldRiderTrace`).
+    /// The walkers no pedestrian crossing was matched to (once for each person of theirs missed, a child
+    /// being one), and the pedestrian crossings matched to no one: what to trace (`LidarFieldRiderTrace`).
     var missed: [FieldWalker] = []
     var extra: [Crossing] = []
 
