@@ -42,13 +42,16 @@ struct LidarTurnBackTests {
         #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
-    @Test func aWalkerWhoTurnsBackHiddenAndIsRevealedOnTheLineCountsNothing() {
+    /// At 1.8 m/s back, their new track is far enough from the line to commit to its crossing in the
+    /// turn it is confirmed in, the one it is found to be the walker coming back.
+    @Test(arguments: [1.2, 1.8])
+    func aWalkerWhoTurnsBackHiddenAndIsRevealedOnTheLineCountsNothing(back: Double) {
         // As before, but they stop 5 cm before the line, hidden, for a second and a half; then the
         // bystander steps away (turn 30), revealing them on the line as they walk back. First seen on the
         // line where someone hid them the turn before, walking off it, they look like someone who crossed
         // while hidden, coming from side B; but they are the walker whose track coasts on across the line.
         func walker(at turn: Int) -> Double {
-            turn < 14 ? -2.0 + 0.14 * Double(turn) : turn < 30 ? -0.05 : -0.05 - 0.12 * Double(turn - 30)
+            turn < 14 ? -2.0 + 0.14 * Double(turn) : turn < 30 ? -0.05 : -0.05 - back / 10 * Double(turn - 30)
         }
         let events = LidarRiderTests.follow(turns: 70) { turn in
             LidarRiderTests.view(

@@ -29,7 +29,8 @@ extension LidarTracker {
     /// coasting track's last whole sighting, which lay within `turnBackNear` of the line. A whole sighting
     /// of the coasting track undoes the mark (`correct`). The new track, first seen on the line in
     /// someone's shadow, is then that walker coming back, not someone who crossed while hidden: it
-    /// loses its emerged crossing (see `emergedAt`).
+    /// loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen whole
+    /// again, the new one was someone else, and their crossing is lost: the rarer mistake).
     mutating func noteTurnedBack(time: Int64) {
         for newIndex in tracks.indices
         where tracks[newIndex].hits == settings.confirmHits && tracks[newIndex].lastSeen == time {
@@ -53,12 +54,14 @@ extension LidarTracker {
         }
     }
 
-    /// Takes back `track`'s emerged crossing, if it has one not yet committed to: its origin is the side
-    /// it was first seen on after all.
+    /// Takes back `track`'s emerged crossing: its origin is the side it was first seen on after all. (It
+    /// may have been committed to this very turn, the one it was confirmed in.)
     private func forgetEmerging(_ track: inout Track) {
-        guard track.emergedAt != nil else { return }
+        guard let emerged = track.emergedAt else { return }
         track.emergedAt = nil
-        if track.origin != nil, track.held == nil {
+        if let held = track.held, held.time == emerged {
+            track.held = nil
+        } else if track.origin != nil, track.held == nil {
             track.origin = side(of: track.bornAt)
             track.lineTime = nil
         }
