@@ -458,7 +458,7 @@ struct LidarTracker: Sendable {
 
     /// What it costs a track to take a detection `distance` from its prediction, `gate` being how far it
     /// may be: the distance in units of the gate, squared, plus `uncertaintyCost` × ln(gate / `gate`).
-    /// Going unseen costs 1, a detection at the edge of the gate.
+    /// Going unseen costs 1, what a detection at the edge of its gate costs a track sure where it is.
     ///
     /// The second term is what a track unsure where it is pays: one unseen for a second has a gate several
     /// times as wide as one seen last turn, and explains a cluster in it less well. Without it, a track
