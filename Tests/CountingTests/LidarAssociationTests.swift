@@ -6,10 +6,6 @@ import Testing
 
 @Suite("LD06 tracking: association")
 struct LidarAssociationTests {
-    private static func body(_ x: Double, _ y: Double) -> Cluster {
-        Cluster(centre: PlanePoint(x: x, y: y), extent: 0.35, points: 18, nearestRange: x - 0.2)
-    }
-
     /// Two people walk side by side towards +y at 1.4 m/s, 0.6 m apart: `walker` at x = 1.6, and someone
     /// at x = 1.0 who drops out of view at turn 5 (dark clothes, or a track that was only ever on a bag).
     /// Their track coasts on in plain view, its gate widening by 0.9 m a second. The walker, seen every
@@ -21,13 +17,14 @@ struct LidarAssociationTests {
         func y(_ turn: Int) -> Double { -2.5 + 0.14 * Double(turn) }
         for turn in 0..<5 {
             tracker.update(
-                [Self.body(1.6, y(turn)), Self.body(1.0, y(turn))], time: Int64(turn) * 100, events: &events)
+                [LidarRiderTests.body(1.6, y(turn)), LidarRiderTests.body(1.0, y(turn))],
+                time: Int64(turn) * 100, events: &events)
         }
         #expect(tracker.confirmedCount == 2)
         let walker = tracker.tracks.first { $0.position.x > 1.3 }?.id
         let beside = tracker.tracks.first { $0.position.x < 1.3 }?.id
         for turn in 5..<20 {
-            tracker.update([Self.body(1.6, y(turn))], time: Int64(turn) * 100, events: &events)
+            tracker.update([LidarRiderTests.body(1.6, y(turn))], time: Int64(turn) * 100, events: &events)
             let walkerTrack = tracker.tracks.first { $0.id == walker }
             #expect(walkerTrack?.misses == 0, "turn \(turn)")
             #expect(walkerTrack.map { abs($0.position.x - 1.6) < 0.05 } == true, "turn \(turn)")
@@ -44,12 +41,13 @@ struct LidarAssociationTests {
         var events: [LineEvent] = []
         for turn in 0..<5 {
             tracker.update(
-                [Self.body(1.6, -2.5 + 0.14 * Double(turn))], time: Int64(turn) * 100, events: &events)
+                [LidarRiderTests.body(1.6, -2.5 + 0.14 * Double(turn))], time: Int64(turn) * 100,
+                events: &events)
         }
         let id = tracker.tracks.first?.id
         for turn in 5..<15 { tracker.update([], time: Int64(turn) * 100, events: &events) }
         let predicted = -2.5 + 0.14 * 15
-        tracker.update([Self.body(1.6, predicted - 1.2)], time: 1500, events: &events)
+        tracker.update([LidarRiderTests.body(1.6, predicted - 1.2)], time: 1500, events: &events)
         #expect(tracker.tracks.count == 1)
         #expect(tracker.tracks.first?.id == id)
         #expect(tracker.tracks.first?.misses == 0)

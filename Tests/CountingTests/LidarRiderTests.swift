@@ -146,20 +146,17 @@ struct LidarRiderTests {
         // not take `near`'s body while `near` takes the sliver.
         var tracker = LidarTracker(line: Self.line, settings: LidarTracker.Settings())
         var events: [LineEvent] = []
-        func body(_ x: Double, _ y: Double) -> Cluster {
-            Cluster(centre: PlanePoint(x: x, y: y), extent: 0.35, points: 18, nearestRange: x - 0.2)
-        }
         for turn in 0..<6 {
             let t = Double(turn) / 10
             tracker.update(
-                [body(1.2, -0.9 + 1.1 * t), body(1.55, 0.8 - 1.1 * t)], time: Int64(turn) * 100,
+                [Self.body(1.2, -0.9 + 1.1 * t), Self.body(1.55, 0.8 - 1.1 * t)], time: Int64(turn) * 100,
                 events: &events)
         }
         #expect(tracker.confirmedCount == 2)
         let farID = tracker.tracks.first { $0.position.x > 1.4 }?.id
         // Turn 6: `near` where expected (y = −0.24), a sliver at (1.12, 0.04), `far` (y = 0.14) unseen.
         let sliver = Cluster(centre: PlanePoint(x: 1.12, y: 0.04), extent: 0.07, points: 5, nearestRange: 1.0)
-        tracker.update([body(1.2, -0.24), sliver], time: 600, events: &events)
+        tracker.update([Self.body(1.2, -0.24), sliver], time: 600, events: &events)
         let far = tracker.tracks.first { $0.id == farID }
         #expect(far?.misses == 1)
         #expect(far.map { $0.position.x > 1.45 } == true)
@@ -239,7 +236,7 @@ struct LidarRiderTests {
         var y = -2.0
         for turn in 0..<30 {
             tracker.update(
-                [Cluster(centre: PlanePoint(x: 1.6, y: y), extent: 0.35, points: 18, nearestRange: 1.4)],
+                [Self.body(1.6, y)],
                 time: Int64(turn) * 100, events: &events)
             y += (y < from ? before : 5.0) * 0.1
         }
@@ -263,4 +260,9 @@ struct LidarRiderTests {
         #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
+    /// A body-sized cluster centred at (`x`, `y`), its nearest return 0.2 m nearer the sensor: what the
+    /// tracker is given for a person seen whole.
+    static func body(_ x: Double, _ y: Double) -> Cluster {
+        Cluster(centre: PlanePoint(x: x, y: y), extent: 0.35, points: 18, nearestRange: x - 0.2)
+    }
 }
