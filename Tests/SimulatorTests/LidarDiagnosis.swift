@@ -7,10 +7,16 @@ import Testing
 
 /// `PASSANT_DIAGNOSE=dense swift test --filter LidarDiagnosis`: which crossings of the truth the
 /// detector missed or added, by kind of walker (alone, pair, group, paused), within ±1.5 s, and how the
-/// riders were counted (as fast movers, as pedestrians, not at all). With `PASSANT_TRACE=1`, the life of
-/// the track behind each of the first extra crossings, turn by turn: position, speed, hits, misses,
-/// shadow, and the cluster it took (returns, width, EDGE when a cluster nearer by 0.2 m lies within 3° of
-/// it).
+/// riders were counted (as fast movers, as pedestrians, not at all).
+/// - `PASSANT_BY_PERSON=1`: each pedestrian crossing put down to the person its track was on
+///   (`CrossingsByPerson`): walkers counted twice, walkers who made no such crossing, riders, no one, and
+///   the walkers not counted. `PASSANT_BY_PERSON=evidence` adds what each track saw about its crossing.
+/// - `PASSANT_TRACE=1`: the life of the track behind each of the first extra crossings (or of those at
+///   the times in `PASSANT_TRACE_AT`, and of the tracks in `PASSANT_TRACE_TRACKS`), turn by turn:
+///   position, speed, hits, misses, shadow, the people within 0.8 m (`P` walkers, `R` riders), and the
+///   cluster it took (returns, width, EDGE when a cluster nearer by 0.2 m lies within 3° of it, PART).
+///   `PASSANT_TRACE=window` adds the clusters and every other track about the crossing,
+///   `PASSANT_TRACE=neighbours` the tracks about the track's birth.
 @Suite("LD06 diagnosis")
 struct LidarDiagnosis {
     @Test(.enabled(if: Environment.value("PASSANT_DIAGNOSE") != nil)) func missesByKind() {
@@ -37,7 +43,10 @@ struct LidarDiagnosis {
                 assembler.add(packet) { scan in
                     let before = crossings.count
                     detector.handle(scan, into: &crossings)
-                    trace.record(detector, time: (scan.time + scan.endTime) / 2, new: crossings[before...])
+                    trace.record(
+                        detector, time: (scan.time + scan.endTime) / 2, new: crossings[before...],
+                        people: renderer.walkersNow.map(TrackTrace.Person.init(walker:))
+                            + renderer.ridersNow.map(TrackTrace.Person.init(rider:)))
                 }
             }
         }
@@ -86,12 +95,29 @@ struct LidarDiagnosis {
                 lines.append(
                     "  " + Self.riders(riders, crossings.filter { $0.direction == direction }, extra: found))
             }
+            if let option = Environment.value("PASSANT_BY_PERSON") {
+                let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }
+                lines.append(
+                    CrossingsByPerson(pedestrians.map(\.time), truth: wanted, trace: trace)
+                        .summary(evidence: option == "evidence"))
+            }
             if Environment.value("PASSANT_TRACE") != nil {
-                for time in found.prefix(12) { lines.append(trace.history(ofCrossingAt: time)) }
+                let chosen = Self.numbers("PASSANT_TRACE_AT").map { $0.map(Int64.init) }
+                for time in chosen ?? Array(found.prefix(12)) {
+                    lines.append(trace.history(ofCrossingAt: time))
+                }
+                for id in Self.numbers("PASSANT_TRACE_TRACKS") ?? [] {
+                    lines.append(trace.history(ofTrack: id))
+                }
                 for event in missed.prefix(6) { lines.append(trace.tracks(around: event.time)) }
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// The comma-separated numbers in the environment variable `name`.
+    private static func numbers(_ name: String) -> [Int]? {
+        Environment.value(name).map { $0.split(separator: ",").compactMap { Int($0) } }
     }
 
     /// The index of the time in `times` nearest to `time`, if within 1.5 s of it.
@@ -123,124 +149,5 @@ struct LidarDiagnosis {
         return "riders \(riders.count): fast movers \(riders.count - asPedestrian.count - missed.count), "
             + "as pedestrians \(asPedestrian.count) \(asPedestrian), not counted \(missed.count) \(missed); "
             + "fast movers with no rider \(fast.count) \(fast)"
-    }
-}
-
-/// Each track's life turn by turn, to read how a crossing the truth does not have came about.
-private struct TrackTrace {
-    var lines: [Int: [String]] = [:]
-    var origins: [Int: LidarTracker.Side?] = [:]
-    var pending: [Int: Bool] = [:]
-    var held: [Int: Bool] = [:]
-    /// Crossing time → the track that made it.
-    var makers: [Int64: Int] = [:]
-    /// Each turn's clusters: centre, returns, width, nearest range, bearings, the body it is part of.
-    var turns: [(time: Int64, clusters: String)] = []
-
-    mutating func record(_ detector: LidarDetector, time: Int64, new: ArraySlice<Crossing>) {
-        let clusters = detector.clusters
-        turns.append(
-            (
-                time,
-                clusters.enumerated().map { index, c in
-                    "#\(index) (\(f(c.centre.x)),\(f(c.centre.y))) p\(c.points) w\(f(c.extent)) r\(f(c.nearestRange))"
-                        + " \(f(c.fromAngle))-\(f(c.toAngle))°" + (c.partOf.map { " part of #\($0)" } ?? "")
-                }.joined(separator: "; ")
-            ))
-        var alive: Set<Int> = []
-        for track in detector.tracker.tracks {
-            alive.insert(track.id)
-            var entry =
-                "\(time) (\(f(track.position.x)),\(f(track.position.y))) v\(f(track.speed)) h\(track.hits)"
-                + (track.confirmed ? "C" : "t") + " m\(track.misses)"
-            if track.shadowedSince != nil { entry += " shadow" }
-            if track.lastSeen == time, let cluster = clusters.first(where: { $0.centre == track.measured }) {
-                let nearer = clusters.first {
-                    $0 != cluster && $0.nearestRange < cluster.nearestRange - 0.1
-                        && (abs($0.toAngle - cluster.fromAngle) < 3
-                            || abs($0.fromAngle - cluster.toAngle) < 3)
-                }
-                entry +=
-                    " pts\(cluster.points) w\(f(cluster.extent)) b\(f((cluster.toAngle - cluster.fromAngle) * .pi / 180 * cluster.nearestRange))"
-                if let nearer {
-                    let gap = min(
-                        abs(nearer.toAngle - cluster.fromAngle), abs(nearer.fromAngle - cluster.toAngle))
-                    entry +=
-                        " EDGE gap\(f(gap)) dr\(f(cluster.nearestRange - nearer.nearestRange)) d\(f(nearer.centre.distance(to: cluster.centre)))"
-                }
-                if cluster.partOfNearer { entry += " PART" }
-            }
-            lines[track.id, default: []].append(entry)
-            // A crossing is emitted when a track commits (its origin changes) or its held crossing is
-            // released (at the decide distance).
-            let released = held[track.id] == true && track.held == nil
-            if let previous = origins[track.id], let previous, previous != track.origin || released {
-                for crossing in new { makers[crossing.time] = track.id }
-            }
-            origins[track.id] = track.origin
-            pending[track.id] = track.lineTime != nil || track.held != nil || track.hiddenCrossing != nil
-            held[track.id] = track.held != nil
-        }
-        // Or when it ends (lost, with a crossing pending, held or hidden).
-        for (id, wasPending) in pending where !alive.contains(id) {
-            if wasPending {
-                for crossing in new where makers[crossing.time] == nil { makers[crossing.time] = id }
-            }
-            pending[id] = nil
-            origins[id] = nil
-            held[id] = nil
-        }
-    }
-
-    func history(ofCrossingAt time: Int64) -> String {
-        guard let id = makers[time] else {
-            return "    \(time): no track found; around it:" + clusters(from: time - 1000, to: time + 1000)
-                + tracks(from: time - 2000, to: time + 1500)
-        }
-        let entries = lines[id] ?? []
-        let text =
-            "    \(time): track \(id), \(entries.count) turns\n      "
-            + entries.suffix(70).joined(separator: "\n      ")
-        // With PASSANT_TRACE=neighbours: the other tracks alive around the track's first turn.
-        guard Environment.value("PASSANT_TRACE") == "neighbours", let birth = entries.first.flatMap(turnTime)
-        else { return text }
-        return text + "\n      clusters about the crossing:" + clusters(from: time - 600, to: time + 300)
-            + tracks(from: birth - 1000, to: birth + 500, except: id)
-    }
-
-    /// Every track's turns from 1.5 s before a missed crossing to 1 s after it.
-    func tracks(around time: Int64) -> String {
-        "    missed \(time): clusters" + clusters(from: time - 500, to: time + 300) + "\n    tracks about"
-            + tracks(from: time - 1500, to: time + 1000)
-    }
-
-    /// The turns' clusters between two times, a line per turn.
-    private func clusters(from start: Int64, to end: Int64) -> String {
-        turns.filter { $0.time >= start && $0.time <= end }.map { "\n      \($0.time): \($0.clusters)" }
-            .joined()
-    }
-
-    /// Every track's turns between two times, but `except`'s.
-    private func tracks(from start: Int64, to end: Int64, except: Int? = nil) -> String {
-        var text = ""
-        for (id, entries) in lines.sorted(by: { $0.key < $1.key }) where id != except {
-            let near = entries.filter {
-                guard let t = turnTime($0) else { return false }
-                return t >= start && t <= end
-            }
-            if !near.isEmpty {
-                text += "\n      - track \(id):\n        " + near.joined(separator: "\n        ")
-            }
-        }
-        return text
-    }
-
-    private func turnTime(_ entry: String) -> Int64? {
-        entry.split(separator: " ").first.flatMap { Int64($0) }
-    }
-
-    private func f(_ value: Double) -> String {
-        let scaled = Int((value * 100).rounded())
-        return "\(Double(scaled) / 100)"
     }
 }

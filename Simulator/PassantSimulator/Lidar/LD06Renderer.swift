@@ -78,6 +78,24 @@ public struct LD06Renderer: Sendable {
     /// Cyclists who passed the line (y = 0) so far: the truth for fast movers.
     public private(set) var cyclistCrossings: [Cyclist] = []
 
+    /// Where everyone walking was at the last packet (person id, torso centre in the sensor frame,
+    /// metres): for tracing what the tracker made of them.
+    public var walkersNow: [(id: Int, x: Double, y: Double)] {
+        onStage.filter { $0.trajectory.startTime <= lastStaged }.map { person in
+            (
+                person.id, settings.scene.walkwayEdge + laterals[person.id, default: person.lateral],
+                person.trajectory.position(at: lastStaged) - walkway.spacing / 2
+            )
+        }
+    }
+
+    /// Where every rider was at the last packet (cyclist id, the bicycle's middle).
+    public var ridersNow: [(id: Int, x: Double, y: Double)] {
+        ridersOnStage.filter { $0.startTime <= lastStaged }.map {
+            ($0.id, settings.scene.walkwayEdge + $0.lateral, $0.y(at: lastStaged))
+        }
+    }
+
     private let walkway: WalkwayParameters
     private var generator: PedestrianGenerator
     private var cyclists: CyclistGenerator

@@ -1,0 +1,92 @@
+import PassantSimulator
+
+@testable import Counting
+
+/// Each pedestrian crossing one way put down to the person its track was on as it crossed: matched with
+/// the truth's crossings by who was nearest the track on average (within `reach`) and when (within
+/// `within`), the pairs closest in all first. Counting by time alone cannot tell which of two people
+/// abreast a track counted, nor a walker counted twice from a walker missed beside another counted.
+struct CrossingsByPerson {
+    enum Verdict: String {
+        /// A walker's own crossing, counted once.
+        case own
+        /// A walker whose crossing was counted already: counted twice.
+        case twice
+        /// A walker who made no such crossing (turned back, or went the other way).
+        case notCrossing = "not crossing"
+        /// A rider counted as a pedestrian.
+        case rider
+        /// No one near the track.
+        case nobody
+    }
+
+    static let reach = 0.7
+    static let within: Int64 = 2000
+
+    /// Each crossing's time, verdict and the person it was put down to.
+    private(set) var verdicts: [(time: Int64, verdict: Verdict, person: Int?)] = []
+    /// The truth's crossings no pedestrian crossing was put down to.
+    private(set) var uncounted: [GroundTruthReport.Crossing] = []
+    private let trace: TrackTrace
+
+    init(_ times: [Int64], truth wanted: [GroundTruthReport.Crossing], trace: TrackTrace) {
+        self.trace = trace
+        let times = times.sorted()
+        let near = times.map { trace.people(nearCrossingAt: $0) }
+        let costs = times.indices.map { row in
+            wanted.map { event -> Double in
+                guard abs(event.time - times[row]) <= Self.within, let distance = near[row][event.person],
+                    distance < Self.reach
+                else { return .infinity }
+                return distance
+            } + times.indices.map { $0 == row ? Self.reach : .infinity }
+        }
+        let assignment = optimalAssignment(costs, columns: wanted.count + times.count)
+        var counted = Set<Int>()
+        for (row, time) in times.enumerated() {
+            if let column = assignment[row], column < wanted.count {
+                counted.insert(column)
+                verdicts.append((time, .own, wanted[column].person))
+                continue
+            }
+            guard let nearest = near[row].filter({ $0.value < Self.reach }).min(by: { $0.value < $1.value })
+            else {
+                verdicts.append((time, .nobody, nil))
+                continue
+            }
+            let person = nearest.key
+            let crossed = wanted.contains { $0.person == person && abs($0.time - time) <= Self.within }
+            verdicts.append((time, person < 0 ? .rider : crossed ? .twice : .notCrossing, person))
+        }
+        uncounted = wanted.indices.filter { !counted.contains($0) }.map { wanted[$0] }
+    }
+
+    /// A few lines: each verdict but `own` with its crossings (time/track/person), and the walkers not
+    /// counted; with the evidence behind each crossing when `evidence` is set.
+    func summary(evidence: Bool) -> String {
+        var lines: [String] = []
+        for verdict in [Verdict.twice, .notCrossing, .rider, .nobody] {
+            let these = verdicts.filter { $0.verdict == verdict }
+            lines.append(
+                "    \(verdict.rawValue): \(these.count)"
+                    + these.map {
+                        " \($0.time)/t\(trace.makers[$0.time].map(String.init) ?? "?")/\(name($0.person))"
+                    }
+                    .joined())
+            if evidence {
+                for crossing in these {
+                    lines.append("      \(crossing.time): " + trace.evidence(ofCrossingAt: crossing.time))
+                }
+            }
+        }
+        lines.append(
+            "    walkers not counted: \(uncounted.count)"
+                + uncounted.map { " \($0.time)/P\($0.person) (group of \($0.groupSize))" }.joined())
+        return "  by person: own \(verdicts.count { $0.verdict == .own })\n" + lines.joined(separator: "\n")
+    }
+
+    private func name(_ person: Int?) -> String {
+        guard let person else { return "-" }
+        return person >= 0 ? "P\(person)" : "R\(-1 - person)"
+    }
+}
