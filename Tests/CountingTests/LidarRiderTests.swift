@@ -260,6 +260,28 @@ struct LidarRiderTests {
         #expect(events.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
+    /// The events of a track seen at each of `ys` in turn (one turn apart, at x = 1.6 m), then no more.
+    private static func seen(at ys: [Double]) -> [LineEvent] {
+        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
+        var events: [LineEvent] = []
+        for turn in 0..<40 {
+            let clusters = turn < ys.count ? [Self.body(1.6, ys[turn])] : []
+            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+        }
+        tracker.finishAll(events: &events)
+        return events
+    }
+
+    @Test func aTrackAsFastAsARiderOnlyAtItsFirstSightingsIsNoOne() {
+        // In a crowd, a new track may take a fragment of one person, then another's 0.8 m on, and be lost:
+        // 8 m/s across the line for two turns is no rider (and no walker).
+        #expect(Self.seen(at: [-0.3, 0.5, 1.3]).isEmpty)
+        // A rider at that speed seen a turn longer is one.
+        let rider = Self.seen(at: [-0.3, 0.5, 1.3, 2.1])
+        #expect(rider.count == 1)
+        #expect(rider.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(rider)")
+    }
+
     /// A body-sized cluster centred at (`x`, `y`), its nearest return 0.2 m nearer the sensor: what the
     /// tracker is given for a person seen whole.
     static func body(_ x: Double, _ y: Double) -> Cluster {

@@ -81,8 +81,27 @@ struct CrossingsByPerson {
         }
         lines.append(
             "    walkers not counted: \(uncounted.count)"
-                + uncounted.map { " \($0.time)/P\($0.person) (group of \($0.groupSize))" }.joined())
+                + uncounted.map {
+                    " \($0.time)/P\($0.person) (group of \($0.groupSize)\(follower($0).map { ", \($0)" } ?? ""))"
+                }.joined())
         return "  by person: own \(verdicts.count { $0.verdict == .own })\n" + lines.joined(separator: "\n")
+    }
+
+    /// The track nearest a walker as they crossed (within 0.4 m), and whether it counted anything.
+    private func follower(_ crossing: GroundTruthReport.Crossing) -> String? {
+        var best: (track: Int, distance: Double)?
+        for (track, turns) in trace.lives {
+            for turn in turns where abs(turn.time - crossing.time) <= 100 {
+                guard let distance = turn.people.first(where: { $0.id == crossing.person })?.distance,
+                    distance < 0.4, distance < best?.distance ?? .infinity
+                else { continue }
+                best = (track, distance)
+            }
+        }
+        guard let best else { return nil }
+        let counted = trace.makers.filter { $0.value == best.track }.keys.sorted()
+        return "t\(best.track) at \(Int(best.distance * 100)) cm"
+            + (counted.isEmpty ? ", counted nothing" : ", counted at \(counted)")
     }
 
     private func name(_ person: Int?) -> String {

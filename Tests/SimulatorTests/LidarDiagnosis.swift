@@ -94,6 +94,10 @@ struct LidarDiagnosis {
             if !riders.isEmpty {
                 lines.append(
                     "  " + Self.riders(riders, crossings.filter { $0.direction == direction }, extra: found))
+            } else if detector.fastMovers[direction] ?? 0 > 0 {
+                let fast = crossings.filter { $0.direction == direction && $0.kind == .fastMover }
+                lines.append(
+                    "  fast movers, with no rider about: " + fast.map { "\($0.time)" }.joined(separator: " "))
             }
             if let option = Environment.value("PASSANT_BY_PERSON") {
                 let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }

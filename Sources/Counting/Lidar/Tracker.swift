@@ -54,7 +54,10 @@ enum LineEvent: Sendable, Hashable {
 ///   that while it is still speeding up, `isSpeedingUp`) counts as a fast mover, never as a walker: a
 ///   rider seen late (hidden, or cut in parts) is still being measured when it commits. One faster than
 ///   a walker at the line counts as a fast mover too if it held more than `fastMoverSpeed` on its last
-///   `approachDistance` before the line (`crossingSpeed`).
+///   `approachDistance` before the line (`crossingSpeed`). It must have held that speed for two
+///   detections running once seen `fastMoverSightings` times (`Track.sustainedSpeed`; it may take up to
+///   twice `decideDistance` to show it, `isProvingFast`): a new track that jumps between fragments of
+///   people in a crowd is as fast for a turn or two, and counts nothing.
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
@@ -84,6 +87,8 @@ struct LidarTracker: Sendable {
         var approachDistance = Vehicle.length
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
+        /// How often a fast mover's track must have been seen (see `Track.sustainedSpeed`).
+        var fastMoverSightings = 4
         /// Two tracks closer than this are one person seen twice; the younger goes.
         var duplicateDistance = 0.18
         /// A cluster this close to a confirmed track is a fragment of it, not a new person.
@@ -194,6 +199,10 @@ struct LidarTracker: Sendable {
         var heldApproachSpeed = 0.0
         /// The speed at the two detections before the last.
         var earlierSpeeds = (0.0, 0.0)
+        /// The highest speed it held for two detections running, once seen `fastMoverSightings` times: a
+        /// rider's. A track that jumps between fragments of people in a crowd is that fast for a turn or
+        /// two, and lost.
+        var sustainedSpeed = 0.0
         /// When the track's predicted position passed the line away from its origin while it was hidden
         /// behind someone nearer the sensor (see `passHidden`).
         var hiddenCrossing: Int64?
@@ -447,6 +456,9 @@ struct LidarTracker: Sendable {
         track.earlierSpeeds = (track.speed, track.earlierSpeeds.0)
         track.speed =
             track.hits == 1 ? track.velocity.length : 0.7 * track.speed + 0.3 * track.velocity.length
+        if track.hits >= settings.fastMoverSightings - 1 {
+            track.sustainedSpeed = max(track.sustainedSpeed, min(track.speed, track.earlierSpeeds.0))
+        }
         track.measured = measurement
         track.hits += 1
         track.misses = 0

@@ -33,7 +33,8 @@ extension LidarTracker {
                 let across = abs(offset.x * heading.y - offset.y * heading.x)
                 guard along < settings.vehicleLength, across < (trailing ? 0.4 : 0.6) else { continue }
                 removed[j] = true
-                // A crossing the part committed to is the vehicle's.
+                // What speed the part held is the vehicle's, and a crossing it committed to.
+                tracks[i].sustainedSpeed = max(tracks[i].sustainedSpeed, b.sustainedSpeed)
                 if tracks[i].held == nil {
                     tracks[i].held = b.held
                     tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
