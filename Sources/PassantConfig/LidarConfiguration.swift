@@ -26,7 +26,8 @@ public struct LidarConfiguration: Sendable, Hashable {
     /// `absorb_after_s`: something that stays put this long becomes background (a parked bicycle).
     public var absorbAfterSeconds: Int
     /// `fast_mover_mps`: faster than this at the line (up to 1 m past it, or on the 1.9 m before it when
-    /// faster than walking at the line) is a cyclist or a scooter, not a pedestrian; 0 counts everyone.
+    /// faster than walking at the line), and at two sightings running, is a cyclist or a scooter, not a
+    /// pedestrian; 0 counts everyone.
     public var fastMoverSpeed: Double
     /// `max_range_m`: returns farther than this are ignored.
     public var maxRange: Double

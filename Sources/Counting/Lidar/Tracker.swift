@@ -54,10 +54,10 @@ enum LineEvent: Sendable, Hashable {
 ///   that while it is still speeding up, `isSpeedingUp`) counts as a fast mover, never as a walker: a
 ///   rider seen late (hidden, or cut in parts) is still being measured when it commits. One faster than
 ///   a walker at the line counts as a fast mover too if it held more than `fastMoverSpeed` on its last
-///   `approachDistance` before the line (`crossingSpeed`). It must have held that speed for two
-///   detections running once seen `fastMoverSightings` times (`Track.sustainedSpeed`; it may take up to
-///   twice `decideDistance` to show it, `isProvingFast`): a new track that jumps between fragments of
-///   people in a crowd is as fast for a turn or two, and counts nothing.
+///   `approachDistance` before the line (`crossingSpeed`). Its track must have been that fast at two
+///   detections running, the later its `fastMoverSightings`th or after (`Track.sustainedSpeed`): a new
+///   track that jumps between fragments of people in a crowd is as fast for a turn or two, and its
+///   crossing counts nothing.
 struct LidarTracker: Sendable {
     struct Settings: Sendable, Hashable {
         var confirmHits = 3
@@ -87,7 +87,8 @@ struct LidarTracker: Sendable {
         var approachDistance = Vehicle.length
         /// Metres per second; nil counts everyone as a walker.
         var fastMoverSpeed: Double? = 3.0
-        /// How often a fast mover's track must have been seen (see `Track.sustainedSpeed`).
+        /// How often a fast mover's track must have been seen, its speed counting from then on (see
+        /// `Track.sustainedSpeed`).
         var fastMoverSightings = 4
         /// Two tracks closer than this are one person seen twice; the younger goes.
         var duplicateDistance = 0.18
@@ -199,9 +200,9 @@ struct LidarTracker: Sendable {
         var heldApproachSpeed = 0.0
         /// The speed at the two detections before the last.
         var earlierSpeeds = (0.0, 0.0)
-        /// The highest speed it held for two detections running, once seen `fastMoverSightings` times: a
-        /// rider's. A track that jumps between fragments of people in a crowd is that fast for a turn or
-        /// two, and lost.
+        /// The highest speed of its life that it had at two detections running, the later its
+        /// `fastMoverSightings`th or after: a rider's. A new track that jumps between fragments of people
+        /// in a crowd is that fast for a turn or two, and lost.
         var sustainedSpeed = 0.0
         /// When the track's predicted position passed the line away from its origin while it was hidden
         /// behind someone nearer the sensor (see `passHidden`).

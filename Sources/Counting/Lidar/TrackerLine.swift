@@ -18,10 +18,7 @@ extension LidarTracker {
         let side = Side(signedDistance: signed)
         if let held = track.held {
             track.heldSpeed = max(track.heldSpeed, track.speed)
-            if side != held.side
-                || (abs(signed) >= settings.decideDistance && !isSpeedingUp(track, signed)
-                    && !isProvingFast(track, signed))
-            {
+            if side != held.side || (abs(signed) >= settings.decideDistance && !isSpeedingUp(track, signed)) {
                 release(&track, events: &events)
             }
         }
@@ -84,15 +81,6 @@ extension LidarTracker {
             && track.speed > track.earlierSpeeds.0 && abs(signed) < 2 * settings.decideDistance
     }
 
-    /// Whether `track`, `signed` from the line with a crossing held, is as fast as a rider but has not
-    /// held that speed long enough yet (see `emit`), less than twice `decideDistance` past the line: a
-    /// rider seen late soon has, a track jumping between fragments of people never.
-    private func isProvingFast(_ track: Track, _ signed: Double) -> Bool {
-        guard let fast = settings.fastMoverSpeed else { return false }
-        return crossingSpeed(track.heldSpeed, approach: track.heldApproachSpeed) > fast
-            && track.sustainedSpeed <= fast && abs(signed) < 2 * settings.decideDistance
-    }
-
     /// Emits `track`'s held crossing, as a walker or, faster than `fastMoverSpeed` at any time from the
     /// line to now (or on its way in, see `crossingSpeed`), as a fast mover (see `emit`).
     func release(_ track: inout Track, events: inout [LineEvent]) {
@@ -104,10 +92,11 @@ extension LidarTracker {
     }
 
     /// `track`'s crossing to `side` that passed the line at `time`: a fast mover's when `speed` exceeds
-    /// `fastMoverSpeed` (a rider's parts may each be narrower than a person) and the track held it for
-    /// two detections running once seen `fastMoverSightings` times (`sustainedSpeed`), else a walker's if
-    /// the track is someone (`isSomeone`). One that fast only at its first sightings, or for a single
-    /// detection, is no one: a track that jumped between fragments of people in a crowd.
+    /// `fastMoverSpeed` (a rider's parts may each be narrower than a person) and so does the track's
+    /// `sustainedSpeed`, else a walker's if the track is someone (`isSomeone`). A crossing faster than
+    /// `fastMoverSpeed` by a track that was never that fast at two detections running from its
+    /// `fastMoverSightings`th on counts nothing at all: a track that jumped between fragments of people
+    /// in a crowd.
     func emit(_ track: Track, to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
         let direction: Direction = side == .b ? .aToB : .bToA
         if let fast = settings.fastMoverSpeed, speed > fast {

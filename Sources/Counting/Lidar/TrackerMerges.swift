@@ -40,6 +40,7 @@ extension LidarTracker {
                     tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
                     tracks[i].heldApproachSpeed = max(tracks[i].heldApproachSpeed, b.heldApproachSpeed)
                 } else {
+                    tracks[j].sustainedSpeed = tracks[i].sustainedSpeed
                     release(&tracks[j], events: &events)
                 }
                 if !trailing {
@@ -85,6 +86,10 @@ extension LidarTracker {
                     tracks[i].misses != tracks[j].misses
                     ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
                 let weaker = iWeaker ? i : j
+                let stronger = iWeaker ? j : i
+                // One body: the speed either track held is its own.
+                tracks[stronger].sustainedSpeed = max(
+                    tracks[stronger].sustainedSpeed, tracks[weaker].sustainedSpeed)
                 remove.insert(weaker)
                 release(&tracks[weaker], events: &events)
             }
