@@ -82,13 +82,16 @@ struct CrossingsByPerson {
         lines.append(
             "    walkers not counted: \(uncounted.count)"
                 + uncounted.map {
-                    " \($0.time)/P\($0.person) (group of \($0.groupSize)\(follower($0).map { ", \($0)" } ?? ""))"
+                    (evidence ? "\n      " : " ")
+                        + "\($0.time)/P\($0.person) (group of \($0.groupSize)"
+                        + (follower($0, evidence: evidence).map { ", \($0)" } ?? "") + ")"
                 }.joined())
         return "  by person: own \(verdicts.count { $0.verdict == .own })\n" + lines.joined(separator: "\n")
     }
 
-    /// The track nearest a walker as they crossed (within 0.4 m), and whether it counted anything.
-    private func follower(_ crossing: GroundTruthReport.Crossing) -> String? {
+    /// The track nearest a walker as they crossed (within 0.4 m), and whether it counted anything; with
+    /// `evidence`, its turn then and its last.
+    private func follower(_ crossing: GroundTruthReport.Crossing, evidence: Bool) -> String? {
         var best: (track: Int, distance: Double)?
         for (track, turns) in trace.lives {
             for turn in turns where abs(turn.time - crossing.time) <= 100 {
@@ -102,6 +105,9 @@ struct CrossingsByPerson {
         let counted = trace.makers.filter { $0.value == best.track }.keys.sorted()
         return "t\(best.track) at \(Int(best.distance * 100)) cm"
             + (counted.isEmpty ? ", counted nothing" : ", counted at \(counted)")
+            + (evidence
+                ? "\n        then " + (trace.entry(ofTrack: best.track, at: crossing.time) ?? "")
+                    + "\n        last " + (trace.entry(ofTrack: best.track, at: .max) ?? "") : "")
     }
 
     private func name(_ person: Int?) -> String {

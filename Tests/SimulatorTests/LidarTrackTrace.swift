@@ -72,6 +72,10 @@ struct TrackTrace {
                 "\(time) (\(f(track.position.x)),\(f(track.position.y))) v\(f(track.speed)) h\(track.hits)"
                 + (track.confirmed ? "C" : "t") + " m\(track.misses)"
             if track.shadowedSince != nil { entry += " shadow" }
+            entry += " o" + (track.origin.map { $0 == .a ? "A" : "B" } ?? "-") + " W\(track.wholeSightings)"
+            if track.held != nil { entry += " held" }
+            if track.pushedTurns > 0 { entry += " pushed\(track.pushedTurns)" }
+            if track.turnedBack { entry += " turnedBack" }
             let near = people.filter { $0.position.distance(to: track.position) < 0.8 }
             if !near.isEmpty {
                 entry +=
@@ -179,6 +183,11 @@ struct TrackTrace {
         default:
             return text
         }
+    }
+
+    /// The turn of track `id` nearest `time`, as text.
+    func entry(ofTrack id: Int, at time: Int64) -> String? {
+        (lines[id] ?? []).min { abs((turnTime($0) ?? 0) - time) < abs((turnTime($1) ?? 0) - time) }
     }
 
     /// A track's whole life.
