@@ -86,10 +86,10 @@ extension LidarTracker {
                     tracks[i].misses != tracks[j].misses
                     ? tracks[i].misses > tracks[j].misses : tracks[i].hits < tracks[j].hits
                 let weaker = iWeaker ? i : j
-                let stronger = iWeaker ? j : i
                 // One body: the speed either track held is its own.
-                tracks[stronger].sustainedSpeed = max(
-                    tracks[stronger].sustainedSpeed, tracks[weaker].sustainedSpeed)
+                let sustained = max(tracks[i].sustainedSpeed, tracks[j].sustainedSpeed)
+                tracks[i].sustainedSpeed = sustained
+                tracks[j].sustainedSpeed = sustained
                 remove.insert(weaker)
                 release(&tracks[weaker], events: &events)
             }
