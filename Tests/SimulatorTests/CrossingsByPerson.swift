@@ -29,22 +29,51 @@ struct CrossingsByPerson {
     private(set) var uncounted: [GroundTruthReport.Crossing] = []
     private let trace: TrackTrace
 
-    init(_ times: [Int64], truth wanted: [GroundTruthReport.Crossing], trace: TrackTrace) {
+    init(_ times: [Int64], truth: [GroundTruthReport.Crossing], trace: TrackTrace) {
         self.trace = trace
         let times = times.sorted()
+        let wanted = truth.sorted { $0.time < $1.time }
         let near = times.map { trace.people(nearCrossingAt: $0) }
-        let costs = times.indices.map { row in
-            wanted.map { event -> Double in
-                guard abs(event.time - times[row]) <= Self.within, let distance = near[row][event.person],
-                    distance < Self.reach
-                else { return .infinity }
-                return distance
-            } + times.indices.map { $0 == row ? Self.reach : .infinity }
+        func cost(_ row: Int, _ column: Int) -> Double {
+            guard abs(wanted[column].time - times[row]) <= Self.within,
+                let distance = near[row][wanted[column].person], distance < Self.reach
+            else { return .infinity }
+            return distance
         }
-        let assignment = optimalAssignment(costs, columns: wanted.count + times.count)
+        // Only a crossing and a truth's within `within` of each other can be matched, so the matching is
+        // solved run by run: each run takes the crossings and the truth's, in time, until a gap of more
+        // than `within` (an hour of dense traffic at once would take minutes).
+        var own: [Int?] = Array(repeating: nil, count: times.count)
+        var (row, column) = (0, 0)
+        while row < times.count || column < wanted.count {
+            let (firstRow, firstColumn) = (row, column)
+            var latest = min(
+                row < times.count ? times[row] : .max, column < wanted.count ? wanted[column].time : .max)
+            while true {
+                if row < times.count, times[row] <= latest + Self.within {
+                    latest = max(latest, times[row])
+                    row += 1
+                } else if column < wanted.count, wanted[column].time <= latest + Self.within {
+                    latest = max(latest, wanted[column].time)
+                    column += 1
+                } else {
+                    break
+                }
+            }
+            let rows = firstRow..<row
+            guard !rows.isEmpty else { continue }
+            let columns = firstColumn..<column
+            let costs = rows.map { r in
+                columns.map { cost(r, $0) } + rows.map { $0 == r ? Self.reach : .infinity }
+            }
+            let assignment = optimalAssignment(costs, columns: columns.count + rows.count)
+            for (index, r) in rows.enumerated() {
+                if let match = assignment[index], match < columns.count { own[r] = firstColumn + match }
+            }
+        }
         var counted = Set<Int>()
         for (row, time) in times.enumerated() {
-            if let column = assignment[row], column < wanted.count {
+            if let column = own[row] {
                 counted.insert(column)
                 verdicts.append((time, .own, wanted[column].person))
                 continue
