@@ -99,7 +99,7 @@ struct CrossingsByPerson {
             lines.append(
                 "    \(verdict.rawValue): \(these.count)"
                     + these.map {
-                        " \($0.time)/t\(trace.makers[$0.time].map(String.init) ?? "?")/\(name($0.person))"
+                        " \($0.time)/t\(trace.makers[$0.time].map(String.init) ?? "?")/\($0.person.map(TrackTrace.Person.label(of:)) ?? "-")"
                     }
                     .joined())
             if evidence {
@@ -136,11 +136,6 @@ struct CrossingsByPerson {
             + (counted.isEmpty ? ", counted nothing" : ", counted at \(counted)")
             + (evidence
                 ? "\n        then " + (trace.entry(ofTrack: best.track, at: crossing.time) ?? "")
-                    + "\n        last " + (trace.entry(ofTrack: best.track, at: .max) ?? "") : "")
-    }
-
-    private func name(_ person: Int?) -> String {
-        guard let person else { return "-" }
-        return person >= 0 ? "P\(person)" : "R\(-1 - person)"
+                    + "\n        last " + (trace.lines[best.track]?.last ?? "") : "")
     }
 }

@@ -20,7 +20,10 @@ struct TrackTrace {
             position = PlanePoint(x: rider.x, y: rider.y)
         }
 
-        var label: String { id >= 0 ? "P\(id)" : "R\(-1 - id)" }
+        var label: String { Self.label(of: id) }
+
+        /// `P<id>` for a walker, `R<id>` for a rider.
+        static func label(of id: Int) -> String { id >= 0 ? "P\(id)" : "R\(-1 - id)" }
     }
 
     /// One turn of one track: what it took, and who was near.
