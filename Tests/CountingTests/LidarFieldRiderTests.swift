@@ -103,8 +103,8 @@ struct LidarFieldRiderTests {
     /// - A track seen once took the nearest cluster at its second turn, often the next part coming up
     ///   from behind, so every part's track read 1–2.5 m/s (aliasing). A newborn track now takes the step
     ///   that most clusters around it made (`LidarTracker.commonShift`).
-    /// - A part's track born behind a vehicle's and moving its way at 1.8 m/s or more is taken into it
-    ///   (`LidarTracker.mergeVehicles`).
+    /// - A young part's track moving a vehicle's way at 1.8 m/s or more (and half its speed) at its last
+    ///   two steps is taken into it (`LidarTracker.isUnmeasuredPart`).
     /// - At 3.5 m/s the bicycle's track read 3.3–3.5 m/s on its way in and dipped to 2.5–2.9 m/s by the
     ///   line, where the sensor sees it first by its front, then whole, then by its rear: the speed held on
     ///   the way in now counts for a track faster than a walker at the line (`LidarTracker.crossingSpeed`).

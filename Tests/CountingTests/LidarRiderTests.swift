@@ -282,6 +282,32 @@ struct LidarRiderTests {
         #expect(rider.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(rider)")
     }
 
+    /// A track first seen on a rider's rear 0.2 m before the line, seen at `rear` (y, a turn apart), and
+    /// the rider's front seen from the third turn on, 0.55 m past the line, at 5.5 m/s: their events.
+    private static func riderSeenByItsRear(_ rear: [Double]) -> [LineEvent] {
+        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
+        var events: [LineEvent] = []
+        for turn in 0..<40 {
+            var clusters = turn < rear.count ? [Self.body(2.0, rear[turn])] : []
+            if turn >= 2, turn < 8 { clusters.append(Self.body(2.0, 0.55 + 0.55 * Double(turn - 2))) }
+            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+        }
+        tracker.finishAll(events: &events)
+        return events
+    }
+
+    @Test func aRidersRearSeenFromStandstillIsPartOfTheRider() {
+        // The rear's track starts from standstill: at the line its filtered speed is a walker's, though it
+        // moved 3 and 4 m/s at its last two steps before it was left behind. Its crossing is the rider's.
+        let events = Self.riderSeenByItsRear([-0.2, -0.1, 0.2, 0.6])
+        #expect(events.count == 1)
+        #expect(events.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(events)")
+        // Someone walking 0.6 m behind the rider, at their own pace, is a walker.
+        let walker = Self.riderSeenByItsRear([-0.2, -0.07, 0.06, 0.19, 0.32, 0.45, 0.58, 0.71, 0.84, 0.97])
+        #expect(walker.count == 1)
+        #expect(walker.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(walker)")
+    }
+
     /// A body-sized cluster centred at (`x`, `y`), its nearest return 0.2 m nearer the sensor: what the
     /// tracker is given for a person seen whole.
     static func body(_ x: Double, _ y: Double) -> Cluster {

@@ -120,9 +120,12 @@ struct LidarTracker: Sendable {
         /// Two vehicle tracks closer than this along their way, moving alike, are one bicycle seen in
         /// two parts, metres.
         var vehicleLength = Vehicle.length
-        /// A track born after a vehicle's, right behind it, moving its way at least this fast (m/s; and
-        /// half its speed) is a part of it still being measured: faster than nearly every walker.
-        var trailingPartSpeed = 1.8
+        /// A young track by a vehicle's, moving its way at least this fast (m/s; and half its speed) at
+        /// each of its last two steps, is a part of it still being measured (see `isUnmeasuredPart`):
+        /// faster than nearly every walker.
+        var unmeasuredPartSpeed = 1.8
+        /// How often such a part may have been seen: a rider crosses the region in a second or two.
+        var unmeasuredPartSightings = 8
         /// What taking a cluster that is only part of a nearer body (`Cluster.partOfNearer`) costs a
         /// confirmed track beyond its distance, metres: it follows the body, not the arm beside it.
         var partCost = 0.1
@@ -236,6 +239,9 @@ struct LidarTracker: Sendable {
         /// Whether its walker was seen again as someone new, walking back, since it was last seen whole
         /// (see `noteTurnedBack`).
         var turnedBack = false
+        /// How fast it moved between its last three detections, m/s: unfiltered, what a part of a rider
+        /// moves at while its filtered speed still lags (see `isUnmeasuredPart`).
+        var steps = (latest: 0.0, before: 0.0)
     }
 
     let line: CountingLine
@@ -460,6 +466,7 @@ struct LidarTracker: Sendable {
         if track.hits >= settings.fastMoverSightings - 1 {
             track.sustainedSpeed = max(track.sustainedSpeed, min(track.speed, track.earlierSpeeds.0))
         }
+        track.steps = ((measurement - track.measured).length / dt, track.steps.latest)
         track.measured = measurement
         track.hits += 1
         track.misses = 0
