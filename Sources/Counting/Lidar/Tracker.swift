@@ -44,6 +44,9 @@ enum LineEvent: Sendable, Hashable {
 /// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
 ///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
 ///   track that moves, coasts and crosses like a person.
+/// - **Echoes**: a track that drifted off its walker onto slivers of them (an arm, the edge of their body,
+///   their shadow) while a new track was born on their body beside it may cross with them: of two
+///   crossings the same way close in time by the two, the second counts nothing (`repeatsAWalker`).
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
 ///   nothing once its walker is seen again as someone new walking back the way they came
 ///   (`noteTurnedBack`).
@@ -162,6 +165,12 @@ struct LidarTracker: Sendable {
         var turnBackReach = 0.6
         var turnBackMillis: Int64 = 2500
         var turnBackNear = 0.7
+        /// A track born this close to a confirmed one (metres; no closer than `fragmentDistance`, or it
+        /// is no one new) may have been born on the walker that one drifted off; two walkers' crossings
+        /// the same way by the two within `echoMillis` are one walker's if the elder was not seen whole
+        /// since the younger was born (see `repeatsAWalker`).
+        var besideReach = 0.6
+        var echoMillis: Int64 = 1500
     }
 
     enum Side: Sendable, Hashable {
@@ -242,6 +251,18 @@ struct LidarTracker: Sendable {
         /// How fast it moved between its last three detections, m/s: unfiltered, what a part of a rider
         /// moves at while its filtered speed still lags (see `isUnmeasuredPart`).
         var steps = (latest: 0.0, before: 0.0)
+        /// The confirmed track nearest it when it was born, within `besideReach` (see `repeatsAWalker`).
+        var bornBeside: Int?
+    }
+
+    /// A walker's crossing counted lately, and by what track (see `repeatsAWalker`).
+    struct WalkerCrossing: Sendable {
+        var track: Int
+        var bornBeside: Int?
+        var direction: Direction
+        var time: Int64
+        var born: Int64
+        var lastWholeTime: Int64
     }
 
     let line: CountingLine
@@ -250,6 +271,8 @@ struct LidarTracker: Sendable {
     var settings: Settings
     /// Everyone followed now (set by the tracker and its extensions only).
     var tracks: [Track] = []
+    /// The walkers' crossings of the last seconds (set by `repeatsAWalker` only).
+    var walkerCrossings: [WalkerCrossing] = []
     private var nextID = 0
     private var costs: [[Double]] = []
     /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow
@@ -354,8 +377,10 @@ struct LidarTracker: Sendable {
                 if let column = assignment[row], column < clusters.count {
                     taken[column] = true
                     if confirmed { takenByKnown[column] = true }
-                    correct(&tracks[index], with: clusters[column], time: time)
-                    count(&tracks[index], time: time, events: &events)
+                    var track = tracks[index]
+                    correct(&track, with: clusters[column], time: time)
+                    count(&track, time: time, events: &events)
+                    tracks[index] = track
                 } else {
                     tracks[index].misses += 1
                     if tracks[index].confirmed, isShadowed(tracks[index].position, by: clusters) {
@@ -408,6 +433,12 @@ struct LidarTracker: Sendable {
                 lastUpdate: time, measured: cluster.centre, born: time, bornAt: cluster.centre,
                 lastWholeTime: time, lastWholeAt: cluster.centre)
             if showsWhole(cluster) { track.wholeSightings = 1 }
+            var nearest = settings.besideReach
+            for other in tracks where other.confirmed && other.position.distance(to: cluster.centre) < nearest
+            {
+                nearest = other.position.distance(to: cluster.centre)
+                track.bornBeside = other.id
+            }
             if cluster.extent >= settings.wholeWidth,
                 abs(line.signedDistance(cluster.centre)) < settings.hysteresis,
                 isShadowed(cluster.centre, by: previousClusters)
@@ -427,6 +458,7 @@ struct LidarTracker: Sendable {
     mutating func finishAll(events: inout [LineEvent]) {
         for track in tracks { finish(track, events: &events) }
         tracks.removeAll()
+        walkerCrossings.removeAll()
         previousClusters.removeAll()  // what hid someone before the gap hides no one after it
     }
 

@@ -7,7 +7,7 @@ extension LidarTracker {
     /// Updates `track`'s side of the line after a detection at `time`; commits to its crossing once it
     /// is `commitDistance` past the line, away from its origin, and emits it once it is `decideDistance`
     /// past, comes back, or ends (see `LidarTracker`).
-    func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
+    mutating func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
         let signed = line.signedDistance(track.position)
         let along = line.position(track.position) * line.length
         let previous = track.lastSigned
@@ -83,7 +83,7 @@ extension LidarTracker {
 
     /// Emits `track`'s held crossing, as a walker or, faster than `fastMoverSpeed` at any time from the
     /// line to now (or on its way in, see `crossingSpeed`), as a fast mover (see `emit`).
-    func release(_ track: inout Track, events: inout [LineEvent]) {
+    mutating func release(_ track: inout Track, events: inout [LineEvent]) {
         guard let held = track.held else { return }
         track.held = nil
         guard mayCount(track) else { return }
@@ -97,12 +97,12 @@ extension LidarTracker {
     /// `fastMoverSpeed` by a track that was never that fast at two detections running from its
     /// `fastMoverSightings`th on counts nothing at all: a track that jumped between fragments of people
     /// in a crowd.
-    func emit(_ track: Track, to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
+    mutating func emit(_ track: Track, to side: Side, time: Int64, speed: Double, events: inout [LineEvent]) {
         let direction: Direction = side == .b ? .aToB : .bToA
         if let fast = settings.fastMoverSpeed, speed > fast {
             guard track.sustainedSpeed > fast else { return }
             events.append(.fastMover(direction, time: time))
-        } else if isSomeone(track) {
+        } else if isSomeone(track), !repeatsAWalker(track, direction: direction, time: time) {
             events.append(.crossed(direction, time: time))
         }
     }
@@ -131,7 +131,7 @@ extension LidarTracker {
 
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
     /// origin by at least the hysteresis, or had passed it on its prediction while hidden.
-    func finish(_ track: Track, events: inout [LineEvent]) {
+    mutating func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
         guard mayCount(track) else { return }

@@ -38,8 +38,9 @@ extension LidarTracker {
                     tracks[i].heldSpeed = max(tracks[i].heldSpeed, b.heldSpeed)
                     tracks[i].heldApproachSpeed = max(tracks[i].heldApproachSpeed, b.heldApproachSpeed)
                 } else {
-                    tracks[j].sustainedSpeed = tracks[i].sustainedSpeed
-                    release(&tracks[j], events: &events)
+                    var part = tracks[j]
+                    part.sustainedSpeed = tracks[i].sustainedSpeed
+                    release(&part, events: &events)  // it goes: its crossing is released as it was
                 }
                 if !unmeasured {
                     sum = sum + b.position
@@ -104,7 +105,8 @@ extension LidarTracker {
                 tracks[i].sustainedSpeed = sustained
                 tracks[j].sustainedSpeed = sustained
                 remove.insert(weaker)
-                release(&tracks[weaker], events: &events)
+                var ghost = tracks[weaker]
+                release(&ghost, events: &events)
             }
         }
         if !remove.isEmpty {

@@ -1,4 +1,5 @@
-// Tracks whose crossings count nothing: those that are no one, and those whose walker turned back unseen.
+// Tracks whose crossings count nothing: those that are no one, those whose walker turned back unseen, and
+// echoes of a walker counted already.
 
 extension LidarTracker {
     /// Whether `cluster` shows a whole body: `wholeWidth` wide, not a part of a nearer one. (A track's
@@ -18,6 +19,34 @@ extension LidarTracker {
     /// again turning back (`turnedBack`). (Whether it is someone at all, `emit` decides.)
     func mayCount(_ track: Track) -> Bool {
         !isPushed(track) && !track.turnedBack
+    }
+
+    /// Whether a walker's crossing by `track` the way of `direction`, past the line at `time`, is that of
+    /// a walker counted already; remembers it for those to come.
+    ///
+    /// A track may drift off its walker (their cluster cut in two as someone passes, the edge of a passer-by
+    /// taken for them, their far arm) while a new track is born on their body, beside it (`bornBeside`).
+    /// The elder then rides slivers of that body and coasts in its shadow, and crosses the line with it:
+    /// the walker would count twice. So two walkers' crossings the same way within `echoMillis`, by a
+    /// track and the one born beside it, are one walker's if the elder was not seen whole since the younger
+    /// was born; the second counts nothing. Were the elder still seen whole, it kept its own walker: two
+    /// people who walk abreast, or one emerging from behind another, each count.
+    mutating func repeatsAWalker(_ track: Track, direction: Direction, time: Int64) -> Bool {
+        // Longer than a crossing waits to be decided, bar someone standing just past the line.
+        walkerCrossings.removeAll { $0.time < time - 10_000 }
+        let repeated = walkerCrossings.contains { earlier in
+            guard earlier.direction == direction, abs(earlier.time - time) <= settings.echoMillis else {
+                return false
+            }
+            if earlier.track == track.bornBeside { return earlier.lastWholeTime < track.born }
+            if earlier.bornBeside == track.id { return track.lastWholeTime < earlier.born }
+            return false
+        }
+        walkerCrossings.append(
+            WalkerCrossing(
+                track: track.id, bornBeside: track.bornBeside, direction: direction, time: time,
+                born: track.born, lastWholeTime: track.lastWholeTime))
+        return repeated
     }
 
     /// Marks the tracks coasting unseen whose walker was just seen again, walking back the way they came.

@@ -1,0 +1,59 @@
+// A track that drifted off its walker onto slivers of them, beside the track born on their body: one
+// walker, counted once (`LidarTracker.repeatsAWalker`).
+
+import Testing
+
+@testable import Counting
+
+@Suite("LD06 tracking: echoes of a walker")
+struct LidarEchoTests {
+    static let line = CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3.2, y: 0))
+
+    /// A walker at x = 1.6 m, from 2 m before the line, 0.13 m a turn. From the sixth turn on their body
+    /// is hidden and a sliver is seen moving out to x = 2.1 m, which the walker's track follows; from the
+    /// ninth on, their body is seen again with the sliver beside it (a part of it), and from `wholeAgain`
+    /// on, the sliver is a whole body (someone else, who took over the track).
+    static func events(wholeAgain: Int = .max, settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+        var tracker = LidarTracker(line: line, settings: settings)
+        var events: [LineEvent] = []
+        for turn in 0..<40 {
+            let y = -2.0 + 0.13 * Double(turn)
+            var clusters: [Cluster] = []
+            if turn < 6 || turn >= 9 {
+                clusters.append(
+                    Cluster(centre: PlanePoint(x: 1.6, y: y), extent: 0.35, points: 18, nearestRange: 1.4))
+            }
+            if turn >= 6 {
+                let x = min(2.1, 1.6 + 0.17 * Double(turn - 5))
+                var sliver = Cluster(
+                    centre: PlanePoint(x: x, y: y), extent: turn >= wholeAgain ? 0.35 : 0.15, points: 12,
+                    nearestRange: x - 0.1)
+                if turn >= 9, turn < wholeAgain { sliver.partOf = 0 }
+                clusters.append(sliver)
+            }
+            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+        }
+        tracker.finishAll(events: &events)
+        return events
+    }
+
+    static func walkers(_ events: [LineEvent]) -> Int {
+        events.count { if case .crossed(.aToB, _) = $0 { true } else { false } }
+    }
+
+    @Test func aTrackThatDriftedOffItsWalkerCountsThemOnce() {
+        let events = Self.events()
+        #expect(events.count == 1, "\(events)")
+        #expect(Self.walkers(events) == 1, "\(events)")
+        // Without the rule the drifted track counts the walker a second time.
+        var unaware = LidarTracker.Settings()
+        unaware.besideReach = 0
+        #expect(Self.walkers(Self.events(settings: unaware)) == 2)
+    }
+
+    @Test func aTrackSeenWholeBesideTheNewOneKeptItsOwnWalker() {
+        // The sliver is someone seen whole from the tenth turn on: two walkers.
+        let events = Self.events(wholeAgain: 10)
+        #expect(Self.walkers(events) == 2, "\(events)")
+    }
+}
