@@ -79,6 +79,7 @@ struct TrackTrace {
             if track.held != nil { entry += " held" }
             if track.pushedTurns > 0 { entry += " pushed\(track.pushedTurns)" }
             if track.turnedBack { entry += " turnedBack" }
+            if track.hits == 1, let beside = track.bornBeside { entry += " beside t\(beside)" }
             let near = people.filter { $0.position.distance(to: track.position) < 0.8 }
             if !near.isEmpty {
                 entry +=
