@@ -255,7 +255,9 @@ struct LidarTracker: Sendable {
         var bornBeside: Int?
     }
 
-    /// A walker's crossing counted lately, and by what track (see `repeatsAWalker`).
+    /// A walker's crossing counted lately (`time`: when it passed the line), and the track that made it:
+    /// its id, the one it was born beside, when it was born and when last seen whole as it crossed (see
+    /// `repeatsAWalker`).
     struct WalkerCrossing: Sendable {
         var track: Int
         var bornBeside: Int?
@@ -271,7 +273,7 @@ struct LidarTracker: Sendable {
     var settings: Settings
     /// Everyone followed now (set by the tracker and its extensions only).
     var tracks: [Track] = []
-    /// The walkers' crossings of the last seconds (set by `repeatsAWalker` only).
+    /// The walkers' crossings of the last seconds (kept by `repeatsAWalker`).
     var walkerCrossings: [WalkerCrossing] = []
     private var nextID = 0
     private var costs: [[Double]] = []
