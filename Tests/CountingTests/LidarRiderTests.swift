@@ -202,16 +202,31 @@ struct LidarRiderTests {
         #expect(events.allSatisfy { if case .fastMover(.aToB, _) = $0 { true } else { false } }, "\(events)")
     }
 
-    @Test func someoneHiddenFromJustBeforeTheLineOnIsCountedOnTheirWay() {
-        // A walker at x = 2 towards +y at 1.2 m/s; from 0.4 m before the line on, someone close to the
-        // sensor (x = 0.6) walks in step with them on the same bearing and hides them to the end.
-        let events = Self.follow(turns: 80) { turn in
+    /// A walker at x = 2 towards +y at 1.2 m/s; from `before` metres before the line on, someone close to
+    /// the sensor (x = 0.6) walks in step with them on the same bearing and hides them to the end.
+    private static func hidden(from before: Double, settings: LidarTracker.Settings = .init()) -> [LineEvent]
+    {
+        Self.follow(turns: 80, settings: settings) { turn in
             let y = -2.0 + 1.2 * Double(turn) / 10
-            guard y >= -0.4 else { return Self.view([(2.0, y, 0.4)]) }
+            guard y >= -before else { return Self.view([(2.0, y, 0.4)]) }
             return Self.view([(2.0, y, 0.4), (0.6, y * 0.3, 0.4)])
         }
+    }
+
+    @Test func someoneHiddenFromJustBeforeTheLineOnIsCountedOnTheirWay() {
+        let events = Self.hidden(from: 0.4)
         #expect(events.count == 1)
         #expect(events.first.map { if case .crossed(.aToB, _) = $0 { true } else { false } } == true)
+    }
+
+    @Test func aTrackHiddenLongBeforeTheLineAndNeverSeenAgainCountsNothing() {
+        // Last seen whole 1.5 m (1.25 s) before the line: its course is too stale to tell it crossed. The
+        // one hiding it, 0.45 m before the line then, crosses too and counts.
+        #expect(Self.hidden(from: 1.5).count == 1)
+        // Its prediction did pass the line: allowed 1.5 s, it counts.
+        var lenient = LidarTracker.Settings()
+        lenient.hiddenWholeMillis = 1500
+        #expect(Self.hidden(from: 1.5, settings: lenient).count == 2)
     }
 
     @Test func someoneWhoVanishesInTheOpenBeforeTheLineIsNotCounted() {

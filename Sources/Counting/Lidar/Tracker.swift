@@ -32,8 +32,8 @@ enum LineEvent: Sendable, Hashable {
 ///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
-///   was seen `hiddenCrossingHits` times. A turn-back entirely hidden is counted as a crossing; that is
-///   the rarer mistake.
+///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before. A turn-back
+///   entirely hidden is counted as a crossing; that is the rarer mistake.
 /// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
 ///   (`wholeWidth` wide), who is then seen whole walking off it (before `decideDistance`), crossed it
 ///   while hidden: their origin is the side they walk away from. In a crowd a person's track is often
@@ -112,6 +112,10 @@ struct LidarTracker: Sendable {
         /// hidden across the line was followed on their way to it; a track of a few turns on a rider's
         /// part, coasting in the rider's shadow, was not.
         var hiddenCrossingHits = 4
+        /// How long before its prediction passes the line a hidden track must have been seen whole for
+        /// that to count, ms: a walker hidden from before the line is seen walking up to it; a track on
+        /// slivers, or born on two people as one, may drift across the walkway on a course of its own.
+        var hiddenWholeMillis: Int64 = 1000
         /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
         /// (a body depth), and its own half-width, metres.
         var shadowDepth = 0.25

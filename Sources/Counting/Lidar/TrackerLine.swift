@@ -117,9 +117,11 @@ extension LidarTracker {
 
     /// Notes when a track hidden behind someone nearer the sensor passes the line on its prediction:
     /// in a crowd, someone walking behind a person close to the sensor may stay hidden from before the
-    /// line until long after it.
+    /// line until long after it. Only within `hiddenWholeMillis` of its last whole sighting: a track
+    /// that lost its walker a while ago coasts on a stale course.
     func passHidden(_ track: inout Track, time: Int64) {
         guard track.hiddenCrossing == nil, track.held == nil, track.hits >= settings.hiddenCrossingHits,
+            time - track.lastWholeTime <= settings.hiddenWholeMillis,
             let origin = track.origin,
             let measured = track.lastSigned, Side(signedDistance: measured) == origin
         else { return }
