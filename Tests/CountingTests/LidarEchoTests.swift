@@ -1,5 +1,5 @@
 // A track that drifted off its walker onto slivers of them, beside the track born on their body: one
-// walker, counted once (`LidarTracker.repeatsAWalker`).
+// walker, counted once (`LidarTracker.isEcho`).
 
 import Testing
 
@@ -12,8 +12,12 @@ struct LidarEchoTests {
     /// A walker at x = 1.6 m, from 2 m before the line, 0.13 m a turn. From the sixth turn on their body
     /// is hidden and a sliver is seen moving out to x = 2.1 m, which the walker's track follows; from the
     /// ninth on, their body is seen again with the sliver beside it (a part of it), and from `wholeAgain`
-    /// on, the sliver is a whole body (someone else, who took over the track).
-    static func events(wholeAgain: Int = .max, settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+    /// on, the sliver is a whole body (someone else, who took over the track). The sliver trails the body
+    /// by `lag` metres from the ninth turn on. (The new track is born 0.5 m from the old: beside it, farther
+    /// than a fragment of it.)
+    static func events(wholeAgain: Int = .max, lag: Double = 0, settings: LidarTracker.Settings = .init())
+        -> [LineEvent]
+    {
         var tracker = LidarTracker(line: line, settings: settings)
         var events: [LineEvent] = []
         for turn in 0..<40 {
@@ -25,8 +29,10 @@ struct LidarEchoTests {
             }
             if turn >= 6 {
                 let x = min(2.1, 1.6 + 0.17 * Double(turn - 5))
+                let behind = turn >= 9 ? lag : 0
                 var sliver = Cluster(
-                    centre: PlanePoint(x: x, y: y), extent: turn >= wholeAgain ? 0.35 : 0.15, points: 12,
+                    centre: PlanePoint(x: x, y: y - behind), extent: turn >= wholeAgain ? 0.35 : 0.15,
+                    points: 12,
                     nearestRange: x - 0.1)
                 if turn >= 9, turn < wholeAgain { sliver.partOf = 0 }
                 clusters.append(sliver)
@@ -49,6 +55,16 @@ struct LidarEchoTests {
         var unaware = LidarTracker.Settings()
         unaware.besideReach = 0
         #expect(Self.walkers(Self.events(settings: unaware)) == 2)
+    }
+
+    @Test func theSameWhenTheNewTrackCrossesFirst() {
+        // The sliver trails the body by 0.3 m: the track born on the body crosses first, the drifted one
+        // a quarter of a second later.
+        let events = Self.events(lag: 0.3)
+        #expect(Self.walkers(events) == 1, "\(events)")
+        var unaware = LidarTracker.Settings()
+        unaware.besideReach = 0
+        #expect(Self.walkers(Self.events(lag: 0.3, settings: unaware)) == 2)
     }
 
     @Test func aTrackSeenWholeBesideTheNewOneKeptItsOwnWalker() {

@@ -46,7 +46,7 @@ enum LineEvent: Sendable, Hashable {
 ///   track that moves, coasts and crosses like a person.
 /// - **Echoes**: a track that drifted off its walker onto slivers of them (an arm, the edge of their body,
 ///   their shadow) while a new track was born on their body beside it may cross with them: of two
-///   crossings the same way close in time by the two, the second counts nothing (`repeatsAWalker`).
+///   crossings the same way close in time by the two, the second counts nothing (`isEcho`).
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
 ///   nothing once its walker is seen again as someone new walking back the way they came
 ///   (`noteTurnedBack`).
@@ -172,7 +172,7 @@ struct LidarTracker: Sendable {
         /// A track born this close to a confirmed one (metres; no closer than `fragmentDistance`, or it
         /// is no one new) may have been born on the walker that one drifted off; two walkers' crossings
         /// the same way by the two within `echoMillis` are one walker's if the elder was not seen whole
-        /// since the younger was born (see `repeatsAWalker`).
+        /// since the younger was born (see `isEcho`).
         var besideReach = 0.6
         var echoMillis: Int64 = 1500
     }
@@ -255,13 +255,13 @@ struct LidarTracker: Sendable {
         /// How fast it moved between its last three detections, m/s: unfiltered, what a part of a rider
         /// moves at while its filtered speed still lags (see `isUnmeasuredPart`).
         var steps = (latest: 0.0, before: 0.0)
-        /// The confirmed track nearest it when it was born, within `besideReach` (see `repeatsAWalker`).
+        /// The confirmed track nearest it when it was born, within `besideReach` (see `isEcho`).
         var bornBeside: Int?
     }
 
     /// A walker's crossing counted lately (`time`: when it passed the line), and the track that made it:
-    /// its id, the one it was born beside, when it was born and when last seen whole as it crossed (see
-    /// `repeatsAWalker`).
+    /// its id, the one it was born beside, when it was born, and when it was last seen whole by the time
+    /// its crossing was counted (see `isEcho`).
     struct WalkerCrossing: Sendable {
         var track: Int
         var bornBeside: Int?
@@ -277,7 +277,7 @@ struct LidarTracker: Sendable {
     var settings: Settings
     /// Everyone followed now (set by the tracker and its extensions only).
     var tracks: [Track] = []
-    /// The walkers' crossings of the last seconds (kept by `repeatsAWalker`).
+    /// The walkers' crossings of the last seconds (kept by `remember`).
     var walkerCrossings: [WalkerCrossing] = []
     private var nextID = 0
     private var costs: [[Double]] = []

@@ -22,31 +22,37 @@ extension LidarTracker {
     }
 
     /// Whether a walker's crossing by `track` the way of `direction`, past the line at `time`, is that of
-    /// a walker counted already; remembers it for those to come.
+    /// a walker counted already (see `remember`).
     ///
     /// A track may drift off its walker (their cluster cut in two as someone passes, the edge of a passer-by
     /// taken for them, their far arm) while a new track is born on their body, beside it (`bornBeside`).
     /// The elder then rides slivers of that body and coasts in its shadow, and crosses the line with it:
     /// the walker would count twice. So two walkers' crossings the same way within `echoMillis`, by a
     /// track and the one born beside it, are one walker's if the elder was not seen whole since the younger
-    /// was born; the second counts nothing. Were the elder still seen whole, it kept its own walker: two
+    /// was born; the second counts nothing. Were the elder seen whole since, it kept its own walker: two
     /// people who walk abreast, or one emerging from behind another, each count.
-    mutating func repeatsAWalker(_ track: Track, direction: Direction, time: Int64) -> Bool {
-        // Longer than a crossing waits to be decided, bar someone standing just past the line.
-        walkerCrossings.removeAll { $0.time < time - 10_000 }
-        let repeated = walkerCrossings.contains { earlier in
+    func isEcho(_ track: Track, direction: Direction, time: Int64) -> Bool {
+        walkerCrossings.contains { earlier in
             guard earlier.direction == direction, abs(earlier.time - time) <= settings.echoMillis else {
                 return false
             }
-            if earlier.track == track.bornBeside { return earlier.lastWholeTime < track.born }
-            if earlier.bornBeside == track.id { return track.lastWholeTime < earlier.born }
-            return false
+            if earlier.track == track.bornBeside {
+                // The elder crossed first: seen whole since, up to now, if it is still followed.
+                let elder = tracks.first { $0.id == earlier.track }?.lastWholeTime ?? earlier.lastWholeTime
+                return elder < track.born
+            }
+            return earlier.bornBeside == track.id && track.lastWholeTime < earlier.born
         }
+    }
+
+    /// Keeps a walker's crossing by `track` for `isEcho` to compare those to come with, for as long as a
+    /// crossing may wait to be decided (bar someone standing just past the line).
+    mutating func remember(_ track: Track, direction: Direction, time: Int64) {
+        walkerCrossings.removeAll { $0.time < time - 10_000 }
         walkerCrossings.append(
             WalkerCrossing(
                 track: track.id, bornBeside: track.bornBeside, direction: direction, time: time,
                 born: track.born, lastWholeTime: track.lastWholeTime))
-        return repeated
     }
 
     /// Marks the tracks coasting unseen whose walker was just seen again, walking back the way they came.
