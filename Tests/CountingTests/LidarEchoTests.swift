@@ -7,8 +7,6 @@ import Testing
 
 @Suite("LD06 tracking: echoes of a walker")
 struct LidarEchoTests {
-    static let line = CountingLine(p: PlanePoint(x: 0.3, y: 0), q: PlanePoint(x: 3.2, y: 0))
-
     /// A walker at x = 1.6 m, from 2 m before the line, 0.13 m a turn. From the sixth turn on their body
     /// is hidden and a sliver is seen moving out to x = 2.1 m, which the walker's track follows; from the
     /// ninth on, their body is seen again with the sliver beside it (a part of it), and from `wholeAgain`
@@ -18,9 +16,7 @@ struct LidarEchoTests {
     static func events(wholeAgain: Int = .max, lag: Double = 0, settings: LidarTracker.Settings = .init())
         -> [LineEvent]
     {
-        var tracker = LidarTracker(line: line, settings: settings)
-        var events: [LineEvent] = []
-        for turn in 0..<40 {
+        LidarRiderTests.tracked(settings: settings) { turn in
             let y = -2.0 + 0.13 * Double(turn)
             var clusters: [Cluster] = []
             if turn < 6 || turn >= 9 {
@@ -37,10 +33,8 @@ struct LidarEchoTests {
                 if turn >= 9, turn < wholeAgain { sliver.partOf = 0 }
                 clusters.append(sliver)
             }
-            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+            return clusters
         }
-        tracker.finishAll(events: &events)
-        return events
     }
 
     static func walkers(_ events: [LineEvent]) -> Int {

@@ -243,20 +243,26 @@ struct LidarRiderTests {
         }
     }
 
+    /// The events of a tracker at the line given `clusters(turn)` at each of `turns` turns of 100 ms, then
+    /// ended: what the tracker makes of clusters laid out by hand.
+    static func tracked(
+        turns: Int = 40, settings: LidarTracker.Settings = .init(), _ clusters: (Int) -> [Cluster]
+    ) -> [LineEvent] {
+        var tracker = LidarTracker(line: line, settings: settings)
+        var events: [LineEvent] = []
+        for turn in 0..<turns { tracker.update(clusters(turn), time: Int64(turn) * 100, events: &events) }
+        tracker.finishAll(events: &events)
+        return events
+    }
+
     /// The crossing of a track that walks at `before` m/s until `from` metres past the line, then follows
     /// something at 5 m/s (a rider it went over to, or a rider it was on all along, seen late).
     private static func crossing(before: Double, speedingUpFrom from: Double) -> [LineEvent] {
-        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
-        var events: [LineEvent] = []
         var y = -2.0
-        for turn in 0..<30 {
-            tracker.update(
-                [Self.body(1.6, y)],
-                time: Int64(turn) * 100, events: &events)
-            y += (y < from ? before : 5.0) * 0.1
+        return Self.tracked(turns: 30) { _ in
+            defer { y += (y < from ? before : 5.0) * 0.1 }
+            return [Self.body(1.6, y)]
         }
-        tracker.finishAll(events: &events)
-        return events
     }
 
     @Test func aTrackPastTheLineFasterThanAWalkerAndStillSpeedingUpIsAFastMover() {
@@ -277,14 +283,7 @@ struct LidarRiderTests {
 
     /// The events of a track seen at each of `ys` in turn (one turn apart, at x = 1.6 m), then no more.
     private static func seen(at ys: [Double]) -> [LineEvent] {
-        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
-        var events: [LineEvent] = []
-        for turn in 0..<40 {
-            let clusters = turn < ys.count ? [Self.body(1.6, ys[turn])] : []
-            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
-        }
-        tracker.finishAll(events: &events)
-        return events
+        Self.tracked { turn in turn < ys.count ? [Self.body(1.6, ys[turn])] : [] }
     }
 
     @Test func aTrackAsFastAsARiderOnlyAtItsFirstSightingsIsNoOne() {
@@ -300,15 +299,11 @@ struct LidarRiderTests {
     /// A track first seen on a rider's rear 0.2 m before the line, seen at `rear` (y, a turn apart), and
     /// the rider's front seen from the third turn on, 0.55 m past the line, at 5.5 m/s: their events.
     private static func riderSeenByItsRear(_ rear: [Double]) -> [LineEvent] {
-        var tracker = LidarTracker(line: line, settings: LidarTracker.Settings())
-        var events: [LineEvent] = []
-        for turn in 0..<40 {
+        Self.tracked { turn in
             var clusters = turn < rear.count ? [Self.body(2.0, rear[turn])] : []
             if turn >= 2, turn < 8 { clusters.append(Self.body(2.0, 0.55 + 0.55 * Double(turn - 2))) }
-            tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+            return clusters
         }
-        tracker.finishAll(events: &events)
-        return events
     }
 
     @Test func aRidersRearSeenFromStandstillIsPartOfTheRider() {
