@@ -46,7 +46,9 @@ enum LineEvent: Sendable, Hashable {
 ///   track that moves, coasts and crosses like a person.
 /// - **Echoes**: a track that drifted off its walker onto slivers of them (an arm, the edge of their body,
 ///   their shadow) while a new track was born on their body beside it may cross with them: of two
-///   crossings the same way close in time by the two, the second counts nothing (`isEcho`).
+///   crossings the same way close in time by the two, the second counts nothing (`isEcho`). So too for
+///   two tracks that kept closer together than two people can for a while (`noteClosePairs`), one of them
+///   not seen whole walking off the line.
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
 ///   nothing once its walker is seen again as someone new walking back the way they came
 ///   (`noteTurnedBack`).
@@ -175,6 +177,14 @@ struct LidarTracker: Sendable {
         /// since the younger was born (see `isEcho`).
         var besideReach = 0.6
         var echoMillis: Int64 = 1500
+        /// Two confirmed tracks within this of each other (metres) for `closeTurns` turns running follow
+        /// one body: two people's centres keep farther apart, even abreast or one behind the other. Of
+        /// two walkers' crossings the same way within `echoMillis` by such a pair, the second counts
+        /// nothing unless both were seen whole `wholePastLineMillis` or more after passing the line
+        /// (see `isEcho`).
+        var closeDistance = 0.3
+        var closeTurns = 8
+        var wholePastLineMillis: Int64 = 300
     }
 
     enum Side: Sendable, Hashable {
@@ -271,6 +281,14 @@ struct LidarTracker: Sendable {
         var lastWholeTime: Int64
     }
 
+    /// Two confirmed tracks seen within `closeDistance` of each other: on how many turns running, and
+    /// when last.
+    struct ClosePair: Sendable {
+        var tracks: (Int, Int)
+        var turns: Int
+        var last: Int64
+    }
+
     let line: CountingLine
     /// Where people are followed: a track unseen outside it has left (nil: everywhere).
     let region: Region?
@@ -279,6 +297,8 @@ struct LidarTracker: Sendable {
     var tracks: [Track] = []
     /// The walkers' crossings of the last seconds (kept by `remember`).
     var walkerCrossings: [WalkerCrossing] = []
+    /// The pairs of tracks followed close together lately (kept by `noteClosePairs`).
+    var closePairs: [ClosePair] = []
     private var nextID = 0
     private var costs: [[Double]] = []
     /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow
@@ -419,6 +439,7 @@ struct LidarTracker: Sendable {
         tracks = survivors
         removeDuplicates(events: &events)
         mergeVehicles(events: &events)
+        noteClosePairs(time: time)
         notePushed()
         noteTurnedBack(time: time)
         // New tracks for clusters nobody claimed, unless they are a fragment of a confirmed track.
@@ -465,6 +486,7 @@ struct LidarTracker: Sendable {
         for track in tracks { finish(track, events: &events) }
         tracks.removeAll()
         walkerCrossings.removeAll()
+        closePairs.removeAll()
         previousClusters.removeAll()  // what hid someone before the gap hides no one after it
     }
 

@@ -86,6 +86,37 @@ extension LidarTracker {
                 > 0.8 * part.velocity.length * vehicle.velocity.length
     }
 
+    /// Notes the pairs of confirmed tracks within `closeDistance` of each other this turn (`ClosePair`).
+    /// A run that breaks before `closeTurns` starts over; one that reached it is remembered for as long
+    /// as a crossing may wait to be decided.
+    mutating func noteClosePairs(time: Int64) {
+        for i in tracks.indices where tracks[i].confirmed {
+            for j in tracks.indices where j > i && tracks[j].confirmed {
+                guard tracks[i].position.distance(to: tracks[j].position) < settings.closeDistance else {
+                    continue
+                }
+                let pair = (tracks[i].id, tracks[j].id)
+                if let index = closePairs.firstIndex(where: { $0.tracks == pair }) {
+                    closePairs[index].turns += 1
+                    closePairs[index].last = time
+                } else {
+                    closePairs.append(ClosePair(tracks: pair, turns: 1, last: time))
+                }
+            }
+        }
+        closePairs.removeAll {
+            $0.last != time && ($0.turns < settings.closeTurns || $0.last < time - 10_000)
+        }
+    }
+
+    /// Whether the tracks `a` and `b` were within `closeDistance` of each other for `closeTurns` turns
+    /// running lately.
+    func wereClose(_ a: Int, _ b: Int) -> Bool {
+        closePairs.contains {
+            ($0.tracks == (a, b) || $0.tracks == (b, a)) && $0.turns >= settings.closeTurns
+        }
+    }
+
     mutating func removeDuplicates(events: inout [LineEvent]) {
         guard tracks.count > 1 else { return }
         var remove = Set<Int>()

@@ -31,16 +31,26 @@ extension LidarTracker {
     /// track and the one born beside it, are one walker's if the elder was not seen whole since the younger
     /// was born; the second counts nothing. Were the elder seen whole since, it kept its own walker: two
     /// people who walk abreast, or one emerging from behind another, each count.
+    ///
+    /// Two tracks kept closer together than two people can (`wereClose`) follow one body as well: a track
+    /// born on a rider's rear, left behind as the rider rode on, may take the slivers at the edge of a
+    /// walker's body as it coasts on, beside the walker's own track. Of two crossings by such a pair, the
+    /// second counts nothing unless both were seen whole walking off the line (`wholePastLineMillis`
+    /// after passing it): a track on slivers, or coasting in a shadow, is not.
     func isEcho(_ track: Track, direction: Direction, time: Int64) -> Bool {
         walkerCrossings.contains { earlier in
             guard earlier.direction == direction, abs(earlier.time - time) <= settings.echoMillis else {
                 return false
             }
-            if earlier.track == track.bornBeside {
-                // The elder crossed first: seen whole since, up to now, if it is still followed.
-                let elder = tracks.first { $0.id == earlier.track }?.lastWholeTime ?? earlier.lastWholeTime
-                return elder < track.born
+            // The earlier track's latest whole sighting, up to now if it is still followed.
+            let earlierWhole = tracks.first { $0.id == earlier.track }?.lastWholeTime ?? earlier.lastWholeTime
+            if wereClose(earlier.track, track.id),
+                earlierWhole < earlier.time + settings.wholePastLineMillis
+                    || track.lastWholeTime < time + settings.wholePastLineMillis
+            {
+                return true
             }
+            if earlier.track == track.bornBeside { return earlierWhole < track.born }
             return earlier.bornBeside == track.id && track.lastWholeTime < earlier.born
         }
     }
