@@ -70,31 +70,46 @@ struct LidarEchoTests {
 
     /// A walker at x = 1.3 m, from 2 m before the line, 0.12 m a turn, seen whole throughout; beside them
     /// at x = 2 m, someone else's track (a rider's rear left behind, say) seen whole for four turns, then
-    /// only on slivers at the walker's edge, drawn in to 0.25 m beside the walker's centre by the seventh
-    /// turn. From `wholeFrom` on, what it follows is a whole body.
-    static func beside(wholeFrom: Int = .max, settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+    /// only on slivers at the walker's edge, drawn in to 0.25 m beside the walker's centre by the sixth
+    /// turn, `ahead` metres ahead of them. From `wholeFrom` on, what it follows is a whole body.
+    static func beside(ahead: Double = 0, wholeFrom: Int = .max, settings: LidarTracker.Settings = .init())
+        -> [LineEvent]
+    {
         LidarRiderTests.tracked(settings: settings) { turn in
             let y = -2.0 + 0.12 * Double(turn)
-            let x = turn < 4 ? 2.0 : max(1.55, 2.0 - 0.15 * Double(turn - 3))
+            let x =
+                turn < 4
+                ? 2.0 : max(1.3 + (0.25 * 0.25 - ahead * ahead).squareRoot(), 2.0 - 0.15 * Double(turn - 3))
             let whole = turn < 4 || turn >= wholeFrom
             var other = Cluster(
-                centre: PlanePoint(x: x, y: y), extent: whole ? 0.35 : 0.08, points: whole ? 18 : 4,
-                nearestRange: x - 0.1)
+                centre: PlanePoint(x: x, y: y + (turn < 4 ? 0 : ahead)), extent: whole ? 0.35 : 0.08,
+                points: whole ? 18 : 4, nearestRange: x - 0.1)
             if !whole { other.partOf = 0 }
             return [LidarRiderTests.body(1.3, y), other]
         }
     }
 
     @Test func aTrackRidingTheEdgeOfAWalkerBesideTheirOwnTrackCountsThemOnce() {
-        #expect(Self.walkers(Self.beside()) == 1, "\(Self.beside())")
+        let events = Self.beside()
+        #expect(Self.walkers(events) == 1, "\(events)")
         // Without the rule the track on the slivers counts the walker a second time.
         var unaware = LidarTracker.Settings()
         unaware.closeTurns = .max
         #expect(Self.walkers(Self.beside(settings: unaware)) == 2)
     }
 
+    @Test func theSameWhenTheTrackOnTheSliversCrossesFirst() {
+        // The slivers lead the walker's centre by 0.15 m: their track crosses a turn earlier.
+        let events = Self.beside(ahead: 0.15)
+        #expect(Self.walkers(events) == 1, "\(events)")
+        var unaware = LidarTracker.Settings()
+        unaware.closeTurns = .max
+        #expect(Self.walkers(Self.beside(ahead: 0.15, settings: unaware)) == 2)
+    }
+
     @Test func twoBodiesSeenWholeWalkingOffTheLineCountTwiceHoweverCloseTheirTracksRan() {
         // Whole again from the 20th turn on, 0.4 m past the line.
-        #expect(Self.walkers(Self.beside(wholeFrom: 20)) == 2, "\(Self.beside(wholeFrom: 20))")
+        let events = Self.beside(wholeFrom: 20)
+        #expect(Self.walkers(events) == 2, "\(events)")
     }
 }

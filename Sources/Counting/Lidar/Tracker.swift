@@ -281,13 +281,24 @@ struct LidarTracker: Sendable {
         var lastWholeTime: Int64
     }
 
-    /// Two confirmed tracks seen within `closeDistance` of each other: on how many turns running, and
-    /// when last.
+    /// Two tracks, by id, whichever way round they are named.
+    struct TrackPair: Hashable, Sendable {
+        let lower: Int
+        let higher: Int
+
+        init(_ a: Int, _ b: Int) { (lower, higher) = (min(a, b), max(a, b)) }
+    }
+
+    /// How two confirmed tracks were seen within `closeDistance` of each other: on how many turns (running,
+    /// until there were `closeTurns`), and when last.
     struct ClosePair: Sendable {
-        var tracks: (Int, Int)
         var turns: Int
         var last: Int64
     }
+
+    /// How long walkers' crossings and close pairs are kept, ms: as long as a crossing may wait to be
+    /// decided (bar someone standing just past the line).
+    static let memoryMillis: Int64 = 10_000
 
     let line: CountingLine
     /// Where people are followed: a track unseen outside it has left (nil: everywhere).
@@ -298,7 +309,7 @@ struct LidarTracker: Sendable {
     /// The walkers' crossings of the last seconds (kept by `remember`).
     var walkerCrossings: [WalkerCrossing] = []
     /// The pairs of tracks followed close together lately (kept by `noteClosePairs`).
-    var closePairs: [ClosePair] = []
+    var closePairs: [TrackPair: ClosePair] = [:]
     private var nextID = 0
     private var costs: [[Double]] = []
     /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow

@@ -102,10 +102,9 @@ extension LidarTracker {
         if let fast = settings.fastMoverSpeed, speed > fast {
             guard track.sustainedSpeed > fast else { return }
             events.append(.fastMover(direction, time: time))
-        } else if isSomeone(track) {
-            let echo = isEcho(track, direction: direction, time: time)
+        } else if isSomeone(track), !isEcho(track, direction: direction, time: time) {
             remember(track, direction: direction, time: time)
-            if !echo { events.append(.crossed(direction, time: time)) }
+            events.append(.crossed(direction, time: time))
         }
     }
 

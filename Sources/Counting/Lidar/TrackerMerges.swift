@@ -87,34 +87,34 @@ extension LidarTracker {
     }
 
     /// Notes the pairs of confirmed tracks within `closeDistance` of each other this turn (`ClosePair`).
-    /// A run that breaks before `closeTurns` starts over; one that reached it is remembered for as long
-    /// as a crossing may wait to be decided.
+    /// A run that breaks before `closeTurns` starts over; one that reached it is remembered for
+    /// `memoryMillis`. (Noted after this turn's crossings: one decided on the turn a run reaches
+    /// `closeTurns` does not see it yet.)
     mutating func noteClosePairs(time: Int64) {
         for i in tracks.indices where tracks[i].confirmed {
             for j in tracks.indices where j > i && tracks[j].confirmed {
                 guard tracks[i].position.distance(to: tracks[j].position) < settings.closeDistance else {
                     continue
                 }
-                let pair = (tracks[i].id, tracks[j].id)
-                if let index = closePairs.firstIndex(where: { $0.tracks == pair }) {
-                    closePairs[index].turns += 1
-                    closePairs[index].last = time
-                } else {
-                    closePairs.append(ClosePair(tracks: pair, turns: 1, last: time))
-                }
+                let pair = TrackPair(tracks[i].id, tracks[j].id)
+                var close = closePairs[pair] ?? ClosePair(turns: 0, last: time)
+                close.turns += 1
+                close.last = time
+                closePairs[pair] = close
             }
         }
-        closePairs.removeAll {
-            $0.last != time && ($0.turns < settings.closeTurns || $0.last < time - 10_000)
+        for (pair, close) in closePairs
+        where close.last != time
+            && (close.turns < settings.closeTurns || close.last < time - Self.memoryMillis)
+        {
+            closePairs[pair] = nil
         }
     }
 
     /// Whether the tracks `a` and `b` were within `closeDistance` of each other for `closeTurns` turns
     /// running lately.
     func wereClose(_ a: Int, _ b: Int) -> Bool {
-        closePairs.contains {
-            ($0.tracks == (a, b) || $0.tracks == (b, a)) && $0.turns >= settings.closeTurns
-        }
+        (closePairs[TrackPair(a, b)]?.turns ?? 0) >= settings.closeTurns
     }
 
     mutating func removeDuplicates(events: inout [LineEvent]) {

@@ -55,10 +55,10 @@ extension LidarTracker {
         }
     }
 
-    /// Keeps a walker's crossing by `track` for `isEcho` to compare those to come with, for as long as a
-    /// crossing may wait to be decided (bar someone standing just past the line).
+    /// Keeps a walker's crossing by `track` that counted, for `isEcho` to compare those to come with, for
+    /// `memoryMillis`. (One that counted nothing, an echo, is the walker's counted already.)
     mutating func remember(_ track: Track, direction: Direction, time: Int64) {
-        walkerCrossings.removeAll { $0.time < time - 10_000 }
+        walkerCrossings.removeAll { $0.time < time - Self.memoryMillis }
         walkerCrossings.append(
             WalkerCrossing(
                 track: track.id, bornBeside: track.bornBeside, direction: direction, time: time,
