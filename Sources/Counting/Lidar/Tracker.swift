@@ -48,7 +48,7 @@ enum LineEvent: Sendable, Hashable {
 ///   their shadow) while a new track was born on their body beside it may cross with them: of two
 ///   crossings the same way close in time by the two, the second counts nothing (`isEcho`). So too for
 ///   two tracks that kept closer together than two people can for a while (`noteClosePairs`), one of them
-///   not seen whole walking off the line.
+///   not seen whole after passing the line.
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
 ///   nothing once its walker is seen again as someone new walking back the way they came
 ///   (`noteTurnedBack`).
@@ -180,11 +180,9 @@ struct LidarTracker: Sendable {
         /// Two confirmed tracks within this of each other (metres) for `closeTurns` turns running follow
         /// one body: two people's centres keep farther apart, even abreast or one behind the other. Of
         /// two walkers' crossings the same way within `echoMillis` by such a pair, the second counts
-        /// nothing unless both were seen whole `wholePastLineMillis` or more after passing the line
-        /// (see `isEcho`).
+        /// nothing unless both tracks were seen whole after passing the line (see `isEcho`).
         var closeDistance = 0.3
         var closeTurns = 8
-        var wholePastLineMillis: Int64 = 300
     }
 
     enum Side: Sendable, Hashable {

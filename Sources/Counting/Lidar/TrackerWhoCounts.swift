@@ -35,8 +35,8 @@ extension LidarTracker {
     /// Two tracks kept closer together than two people can (`wereClose`) follow one body as well: a track
     /// born on a rider's rear, left behind as the rider rode on, may take the slivers at the edge of a
     /// walker's body as it coasts on, beside the walker's own track. Of two crossings by such a pair, the
-    /// second counts nothing unless both were seen whole walking off the line (`wholePastLineMillis`
-    /// after passing it): a track on slivers, or coasting in a shadow, is not.
+    /// second counts nothing unless both were seen whole after passing the line: a track on slivers, or
+    /// coasting in a shadow, is not.
     func isEcho(_ track: Track, direction: Direction, time: Int64) -> Bool {
         walkerCrossings.contains { earlier in
             guard earlier.direction == direction, abs(earlier.time - time) <= settings.echoMillis else {
@@ -45,8 +45,7 @@ extension LidarTracker {
             // The earlier track's latest whole sighting, up to now if it is still followed.
             let earlierWhole = tracks.first { $0.id == earlier.track }?.lastWholeTime ?? earlier.lastWholeTime
             if wereClose(earlier.track, track.id),
-                earlierWhole < earlier.time + settings.wholePastLineMillis
-                    || track.lastWholeTime < time + settings.wholePastLineMillis
+                earlierWhole < earlier.time || track.lastWholeTime < time
             {
                 return true
             }
