@@ -12,11 +12,13 @@ struct LidarEchoTests {
     /// is hidden and a sliver is seen moving out to x = 2.1 m, which the walker's track follows; from the
     /// ninth on, their body is seen again with the sliver beside it (a part of it), and from `wholeAgain`
     /// on, the sliver is a whole body (someone else, who took over the track). The sliver trails the body
-    /// by `lag` metres from the ninth turn on. (The new track is born 0.5 m from the old: beside it, farther
-    /// than a fragment of it.)
-    static func events(wholeAgain: Int = .max, lag: Double = 0, settings: LidarTracker.Settings = .init())
-        -> [LineEvent]
-    {
+    /// by `lag` metres from the ninth turn on, and looks as wide as a body on the turns in `wide` (a
+    /// passer-by's part taken for it). (The new track is born 0.5 m from the old: beside it, farther than
+    /// a fragment of it.)
+    static func events(
+        wholeAgain: Int = .max, lag: Double = 0, wide: Set<Int> = [],
+        settings: LidarTracker.Settings = .init()
+    ) -> [LineEvent] {
         LidarRiderTests.tracked(settings: settings) { turn in
             let y = -2.0 + 0.13 * Double(turn)
             var clusters: [Cluster] = []
@@ -27,11 +29,11 @@ struct LidarEchoTests {
             if turn >= 6 {
                 let x = min(2.1, 1.6 + 0.17 * Double(turn - 5))
                 let behind = turn >= 9 ? lag : 0
+                let whole = turn >= wholeAgain || wide.contains(turn)
                 var sliver = Cluster(
-                    centre: PlanePoint(x: x, y: y - behind), extent: turn >= wholeAgain ? 0.35 : 0.15,
-                    points: 12,
+                    centre: PlanePoint(x: x, y: y - behind), extent: whole ? 0.35 : 0.15, points: 12,
                     nearestRange: x - 0.1)
-                if turn >= 9, turn < wholeAgain { sliver.partOf = 0 }
+                if turn >= 9, !whole { sliver.partOf = 0 }
                 clusters.append(sliver)
             }
             return clusters
@@ -60,6 +62,16 @@ struct LidarEchoTests {
         var unaware = LidarTracker.Settings()
         unaware.besideReach = 0
         #expect(Self.walkers(Self.events(lag: 0.3, settings: unaware)) == 2)
+    }
+
+    @Test func aTrackSeenWholeOnlyOnTheTurnTheNewOneWasBornDidNotKeepItsWalker() {
+        // On the ninth turn, when the new track is born on the walker's body, the drifted track takes
+        // something as wide as a body; slivers again after it.
+        let events = Self.events(wide: [9])
+        #expect(Self.walkers(events) == 1, "\(events)")
+        #expect(Self.walkers(Self.events(lag: 0.3, wide: [9])) == 1)
+        // Seen so on the tenth turn too, it kept a walker of its own.
+        #expect(Self.walkers(Self.events(wide: [9, 10])) == 2)
     }
 
     @Test func aTrackSeenWholeBesideTheNewOneKeptItsOwnWalker() {

@@ -174,7 +174,7 @@ struct LidarTracker: Sendable {
         /// A track born this close to a confirmed one (metres; no closer than `fragmentDistance`, or it
         /// is no one new) may have been born on the walker that one drifted off; two walkers' crossings
         /// the same way by the two within `echoMillis` are one walker's if the elder was not seen whole
-        /// since the younger was born (see `isEcho`).
+        /// after the turn the younger was born (see `isEcho`).
         var besideReach = 0.6
         var echoMillis: Int64 = 1500
         /// Two confirmed tracks within this of each other (metres) for `closeTurns` turns running follow

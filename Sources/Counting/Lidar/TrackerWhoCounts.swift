@@ -28,9 +28,10 @@ extension LidarTracker {
     /// taken for them, their far arm) while a new track is born on their body, beside it (`bornBeside`).
     /// The elder then rides slivers of that body and coasts in its shadow, and crosses the line with it:
     /// the walker would count twice. So two walkers' crossings the same way within `echoMillis`, by a
-    /// track and the one born beside it, are one walker's if the elder was not seen whole since the younger
-    /// was born; the second counts nothing. Were the elder seen whole since, it kept its own walker: two
-    /// people who walk abreast, or one emerging from behind another, each count.
+    /// track and the one born beside it, are one walker's if the elder was not seen whole after the turn
+    /// the younger was born; the second counts nothing. (On that turn the elder took some other cluster:
+    /// a passer-by's part as wide as a body may be all it had.) Were the elder seen whole after it, it kept
+    /// its own walker: two people who walk abreast, or one emerging from behind another, each count.
     ///
     /// Two tracks kept closer together than two people can (`wereClose`) follow one body as well: a track
     /// born on a rider's rear, left behind as the rider rode on, may take the slivers at the edge of a
@@ -49,8 +50,8 @@ extension LidarTracker {
             {
                 return true
             }
-            if earlier.track == track.bornBeside { return earlierWhole < track.born }
-            return earlier.bornBeside == track.id && track.lastWholeTime < earlier.born
+            if earlier.track == track.bornBeside { return earlierWhole <= track.born }
+            return earlier.bornBeside == track.id && track.lastWholeTime <= earlier.born
         }
     }
 
