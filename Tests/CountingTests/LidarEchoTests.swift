@@ -81,18 +81,22 @@ struct LidarEchoTests {
     }
 
     /// A walker at x = 1.3 m, from 2 m before the line, 0.12 m a turn, seen whole throughout; beside them
-    /// at x = 2 m, someone else's track (a rider's rear left behind, say) seen whole for four turns, then
-    /// only on slivers at the walker's edge, drawn in to 0.25 m beside the walker's centre by the sixth
-    /// turn, `ahead` metres ahead of them. From `wholeFrom` on, what it follows is a whole body.
-    static func beside(ahead: Double = 0, wholeFrom: Int = .max, settings: LidarTracker.Settings = .init())
-        -> [LineEvent]
-    {
+    /// at x = 2 m, someone else's track (a rider's rear left behind, say) seen whole for `wholeTurns`
+    /// turns, then only on slivers at the walker's edge, drawn in to `gap` metres beside the walker's
+    /// centre, `ahead` metres ahead of them. From `wholeFrom` on, what it follows is a whole body.
+    static func beside(
+        gap: Double = 0.25, ahead: Double = 0, wholeTurns: Int = 4, wholeFrom: Int = .max,
+        settings: LidarTracker.Settings = .init()
+    ) -> [LineEvent] {
         LidarRiderTests.tracked(settings: settings) { turn in
             let y = -2.0 + 0.12 * Double(turn)
             let x =
-                turn < 4
-                ? 2.0 : max(1.3 + (0.25 * 0.25 - ahead * ahead).squareRoot(), 2.0 - 0.15 * Double(turn - 3))
-            let whole = turn < 4 || turn >= wholeFrom
+                turn < wholeTurns
+                ? 2.0
+                : max(
+                    1.3 + (gap * gap - ahead * ahead).squareRoot(), 2.0 - 0.15 * Double(turn - wholeTurns + 1)
+                )
+            let whole = turn < wholeTurns || turn >= wholeFrom
             var other = Cluster(
                 centre: PlanePoint(x: x, y: y + (turn < 4 ? 0 : ahead)), extent: whole ? 0.35 : 0.08,
                 points: whole ? 18 : 4, nearestRange: x - 0.1)
@@ -123,5 +127,34 @@ struct LidarEchoTests {
         // Whole again from the 20th turn on, 0.4 m past the line.
         let events = Self.beside(wholeFrom: 20)
         #expect(Self.walkers(events) == 2, "\(events)")
+    }
+
+    @Test func aTrackSeenWholeOnlyWhereItWasBornThenOnSliversCountsNothing() {
+        // Seen whole on its first two turns, 2 m before the line, then on slivers 0.4 m beside the walker:
+        // farther apart than a close pair.
+        let events = Self.beside(gap: 0.4, wholeTurns: 2)
+        #expect(Self.walkers(events) == 1, "\(events)")
+        var unaware = LidarTracker.Settings()
+        unaware.walkedInWholeSightings = unaware.wholeSightingsToCount
+        #expect(Self.walkers(Self.beside(gap: 0.4, wholeTurns: 2, settings: unaware)) == 2)
+        // Seen whole again from 0.4 m past the line: someone after all.
+        #expect(Self.walkers(Self.beside(gap: 0.4, wholeTurns: 2, wholeFrom: 20)) == 2)
+    }
+
+    @Test func aWalkerFirstSeenNearTheLineCountsSeenWholeTwice() {
+        // First seen 1 m before the line (emerging from a crowd, say), whole on two turns, then only on
+        // slivers as they cross.
+        func events(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 30, settings: settings) { turn in
+                let y = -1.0 + 0.12 * Double(turn)
+                guard turn >= 2 else { return [LidarRiderTests.body(1.6, y)] }
+                return [Cluster(centre: PlanePoint(x: 1.6, y: y), extent: 0.1, points: 5, nearestRange: 1.5)]
+            }
+        }
+        #expect(Self.walkers(events()) == 1)
+        // Counted from afar, it would need a third whole sighting.
+        var nearer = LidarTracker.Settings()
+        nearer.walkedInDistance = 0.9
+        #expect(Self.walkers(events(nearer)) == 0)
     }
 }

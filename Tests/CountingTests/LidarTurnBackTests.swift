@@ -73,6 +73,7 @@ struct LidarTurnBackTests {
         // It is followed all the same: without the rule it would count.
         var anyone = LidarTracker.Settings()
         anyone.wholeSightingsToCount = 0
+        anyone.walkedInWholeSightings = 0
         #expect(crossings(anyone).count == 1)
     }
 }

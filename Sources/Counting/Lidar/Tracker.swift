@@ -43,7 +43,8 @@ enum LineEvent: Sendable, Hashable {
 ///   only when its body is not there.
 /// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
 ///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
-///   track that moves, coasts and crosses like a person.
+///   track that moves, coasts and crosses like a person. One that walked up to the line from afar
+///   (`walkedInDistance`) and was not seen whole since passing it needs `walkedInWholeSightings`.
 /// - **Echoes**: a track that drifted off its walker onto slivers of them (an arm, the edge of their body,
 ///   their shadow) while a new track was born on their body beside it may cross with them: of two
 ///   crossings the same way close in time by the two, the second counts nothing (`isEcho`). So too for
@@ -164,6 +165,13 @@ struct LidarTracker: Sendable {
         /// nearer body) for its crossings to count. Someone walking through the region is seen whole many
         /// times; a track on slivers that coasts across the line in a nearer person's shadow, hardly ever.
         var wholeSightingsToCount = 2
+        /// A track first seen this far from the line or farther (metres) walked up to it in view: it must
+        /// have been seen whole `walkedInWholeSightings` times, or whole since it passed the line, for its
+        /// crossing to count (see `isSomeone`). A track born on a rider's rear, or on two people as one,
+        /// that rode the slivers at a walker's edge across the line was seen whole only where it was born.
+        /// One first seen nearer the line, in a crowd, may have had no time to be seen whole more often.
+        var walkedInDistance = 1.5
+        var walkedInWholeSightings = 3
         /// Someone seen again, walking back, within `turnBackReach` metres and `turnBackMillis` of where a
         /// track coasting on was last seen whole, within `turnBackNear` metres of the line, is that
         /// track's walker, who turned back unseen (see `noteTurnedBack`). (A walker hidden as they reach

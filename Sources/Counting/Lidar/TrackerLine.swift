@@ -102,7 +102,7 @@ extension LidarTracker {
         if let fast = settings.fastMoverSpeed, speed > fast {
             guard track.sustainedSpeed > fast else { return }
             events.append(.fastMover(direction, time: time))
-        } else if isSomeone(track), !isEcho(track, direction: direction, time: time) {
+        } else if isSomeone(track, crossedAt: time), !isEcho(track, direction: direction, time: time) {
             remember(track, direction: direction, time: time)
             events.append(.crossed(direction, time: time))
         }

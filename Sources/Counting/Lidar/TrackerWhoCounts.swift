@@ -8,11 +8,21 @@ extension LidarTracker {
         !cluster.partOfNearer && cluster.extent >= settings.wholeWidth
     }
 
-    /// Whether `track` is someone, seen whole (`wholeWidth` wide, not partly hidden, not a part of a
-    /// nearer body) at least `wholeSightingsToCount` times. Slivers (the arm or bag of someone nearer, the
-    /// edge of a body behind them) can make a track that moves, coasts and crosses like a walker.
-    func isSomeone(_ track: Track) -> Bool {
-        track.wholeSightings >= settings.wholeSightingsToCount
+    /// Whether `track`, which passed the line at `time`, is someone: seen whole (`wholeWidth` wide, not
+    /// partly hidden, not a part of a nearer body) at least `wholeSightingsToCount` times. Slivers (the arm
+    /// or bag of someone nearer, the edge of a body behind them) can make a track that moves, coasts and
+    /// crosses like a walker.
+    ///
+    /// A track first seen `walkedInDistance` or more from the line and not seen whole since passing it
+    /// needs `walkedInWholeSightings`: someone who walks up to the line is seen whole on the way, bar a
+    /// turn or two hidden behind someone nearer. A track born on a rider's rear, left behind as the rider
+    /// rides on, or on two people as one, may ride the slivers at the edge of a walker's body and coast in
+    /// their shadow across the line with them, having been seen whole only where it was born.
+    func isSomeone(_ track: Track, crossedAt time: Int64) -> Bool {
+        let walkedIn =
+            track.lastWholeTime < time && abs(line.signedDistance(track.bornAt)) >= settings.walkedInDistance
+        return track.wholeSightings
+            >= (walkedIn ? settings.walkedInWholeSightings : settings.wholeSightingsToCount)
     }
 
     /// Whether `track`'s crossings count: it is not a pram (`isPushed`), and its walker was not seen
