@@ -1,8 +1,9 @@
 // What a LiDAR sees past the edge of a walker's body: their far arm or bag is part of them, someone
 // walking behind them is not.
 
-@testable import Counting
 import Testing
+
+@testable import Counting
 
 @Suite("LD06 clustering: parts of a body")
 struct LidarPartTests {
@@ -15,7 +16,8 @@ struct LidarPartTests {
             let angle = from + Double(k) * step
             let middle = Double(count - 1) / 2
             let metres = range + 0.01 * (Double(k) - middle) * (Double(k) - middle) / max(1, middle)
-            return ForegroundPoint(angle: angle, range: metres, point: PlanePoint(degrees: angle, metres: metres))
+            return ForegroundPoint(
+                angle: angle, range: metres, point: PlanePoint(degrees: angle, metres: metres))
         }
     }
 
@@ -84,5 +86,42 @@ struct LidarPartTests {
         tracker.update(clusters, time: 300, events: &events)
         #expect(tracker.tracks.count == 1)
         #expect(tracker.tracks.first.map { $0.measured == bodyCentre } == true)
+    }
+
+    /// A walker lost in plain view at x = 2 m (they left the plane, say), while someone at x = 1.2 m,
+    /// 0.5 m behind, walks on with a bag at their far side: on the fifth turn unseen, the bag is the one
+    /// cluster left within the lost track's gate. Returns the lost track after that turn, and after it
+    /// when the same cluster is not seen as part of the body beside it (someone on their own).
+    static func lostBesideABag() -> (bag: LidarTracker.Track?, someone: LidarTracker.Track?) {
+        func run(partOfTheBody: Bool) -> LidarTracker.Track? {
+            var tracker = LidarTracker(
+                line: CountingLine(p: PlanePoint(x: 0.3, y: 3), q: PlanePoint(x: 3.2, y: 3)),
+                settings: LidarTracker.Settings())
+            var events: [LineEvent] = []
+            func body(_ x: Double, _ y: Double) -> Cluster {
+                Cluster(centre: PlanePoint(x: x, y: y), extent: 0.35, points: 18, nearestRange: x - 0.2)
+            }
+            for turn in 0..<12 {
+                let y = -1.5 + 0.12 * Double(turn)
+                var clusters = [body(1.2, y - 0.5)]
+                if turn < 6 { clusters.append(body(2.0, y)) }
+                if turn == 11 {
+                    var bag = Cluster(
+                        centre: PlanePoint(x: 1.55, y: y - 0.5), extent: 0.12, points: 5, nearestRange: 1.5)
+                    bag.partOf = partOfTheBody ? 0 : nil
+                    clusters.append(bag)
+                }
+                tracker.update(clusters, time: Int64(turn) * 100, events: &events)
+            }
+            return tracker.tracks.first { $0.bornAt.x > 1.8 }
+        }
+        return (run(partOfTheBody: true), run(partOfTheBody: false))
+    }
+
+    @Test func aTrackLostInPlainViewDoesNotTakeTheBagOfSomeoneFollowed() {
+        let (bag, someone) = Self.lostBesideABag()
+        #expect(bag?.misses == 6, "\(String(describing: bag))")
+        // Not part of the body beside it, the same cluster is the lost track's to take.
+        #expect(someone?.misses == 0, "\(String(describing: someone))")
     }
 }

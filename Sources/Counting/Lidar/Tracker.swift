@@ -40,7 +40,8 @@ enum LineEvent: Sendable, Hashable {
 ///   lost behind someone near the sensor before the line and a new one starts on it.
 /// - **Parts**: returns just past the edge of a nearer body and closer to it than two people can be
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
-///   only when its body is not there.
+///   only when its body is not there; a track lost in plain view never takes a part of a body another
+///   track took (`keepLostTracksOffTakenParts`).
 /// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
 ///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
 ///   track that moves, coasts and crosses like a person. One that walked up to the line from afar
@@ -413,6 +414,9 @@ struct LidarTracker: Sendable {
                 costs.append(cost)
             }
             var assignment = optimalAssignment(costs, columns: clusters.count + rows.count)
+            if confirmed {
+                keepLostTracksOffTakenParts(&costs, rows: rows, assignment: assignment, clusters: clusters)
+            }
             // What a track pays for its uncertainty decides contests only: alone, a track takes what lies
             // within its gate.
             assignLeftovers(&assignment, costs: costs, columns: clusters.count)
@@ -599,6 +603,24 @@ struct LidarTracker: Sendable {
             }
         }
         return bestVotes > nearestVotes ? best : nil
+    }
+
+    /// Keeps a confirmed track lost in plain view (unseen last turn with no one nearer the sensor hiding
+    /// where it should be) from taking, among the clusters left over, a part of a body another track took
+    /// this turn (`Cluster.partOf`): that is the other person's arm or bag, not the walker the track
+    /// lost, and riding it the track would cross the line with them. (A track hidden behind someone may
+    /// see its walker come out as a sliver at the edge of the nearer body: it may still take it.)
+    private func keepLostTracksOffTakenParts(
+        _ costs: inout [[Double]], rows: [Int], assignment: [Int?], clusters: [Cluster]
+    ) {
+        var taken = Array(repeating: false, count: clusters.count)
+        for case let column? in assignment where column < clusters.count { taken[column] = true }
+        for (row, index) in rows.enumerated() where (assignment[row] ?? clusters.count) >= clusters.count {
+            guard tracks[index].misses > 0, tracks[index].shadowedSince == nil else { continue }
+            for column in clusters.indices {
+                if let body = clusters[column].partOf, taken[body] { costs[row][column] = .infinity }
+            }
+        }
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
