@@ -98,7 +98,7 @@ struct LidarEchoTests {
                 )
             let whole = turn < wholeTurns || turn >= wholeFrom
             var other = Cluster(
-                centre: PlanePoint(x: x, y: y + (turn < 4 ? 0 : ahead)), extent: whole ? 0.35 : 0.08,
+                centre: PlanePoint(x: x, y: y + (turn < wholeTurns ? 0 : ahead)), extent: whole ? 0.35 : 0.08,
                 points: whole ? 18 : 4, nearestRange: x - 0.1)
             if !whole { other.partOf = 0 }
             return [LidarRiderTests.body(1.3, y), other]

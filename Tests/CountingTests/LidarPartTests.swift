@@ -89,7 +89,7 @@ struct LidarPartTests {
     }
 
     /// A walker lost in plain view at x = 2 m (they left the plane, say), while someone at x = 1.2 m,
-    /// 0.5 m behind, walks on with a bag at their far side: on the fifth turn unseen, the bag is the one
+    /// 0.5 m behind, walks on with a bag at their far side: on the sixth turn unseen, the bag is the one
     /// cluster left within the lost track's gate. Returns the lost track after that turn, and after it
     /// when the same cluster is not seen as part of the body beside it (someone on their own).
     static func lostBesideABag() -> (bag: LidarTracker.Track?, someone: LidarTracker.Track?) {
@@ -98,13 +98,10 @@ struct LidarPartTests {
                 line: CountingLine(p: PlanePoint(x: 0.3, y: 3), q: PlanePoint(x: 3.2, y: 3)),
                 settings: LidarTracker.Settings())
             var events: [LineEvent] = []
-            func body(_ x: Double, _ y: Double) -> Cluster {
-                Cluster(centre: PlanePoint(x: x, y: y), extent: 0.35, points: 18, nearestRange: x - 0.2)
-            }
             for turn in 0..<12 {
                 let y = -1.5 + 0.12 * Double(turn)
-                var clusters = [body(1.2, y - 0.5)]
-                if turn < 6 { clusters.append(body(2.0, y)) }
+                var clusters = [LidarRiderTests.body(1.2, y - 0.5)]
+                if turn < 6 { clusters.append(LidarRiderTests.body(2.0, y)) }
                 if turn == 11 {
                     var bag = Cluster(
                         centre: PlanePoint(x: 1.55, y: y - 0.5), extent: 0.12, points: 5, nearestRange: 1.5)

@@ -613,10 +613,14 @@ struct LidarTracker: Sendable {
     private func keepLostTracksOffTakenParts(
         _ costs: inout [[Double]], rows: [Int], assignment: [Int?], clusters: [Cluster]
     ) {
+        func isLost(_ row: Int) -> Bool {
+            (assignment[row] ?? clusters.count) >= clusters.count && tracks[rows[row]].misses > 0
+                && tracks[rows[row]].shadowedSince == nil
+        }
+        guard rows.indices.contains(where: isLost) else { return }  // most turns: nobody lost in view
         var taken = Array(repeating: false, count: clusters.count)
         for case let column? in assignment where column < clusters.count { taken[column] = true }
-        for (row, index) in rows.enumerated() where (assignment[row] ?? clusters.count) >= clusters.count {
-            guard tracks[index].misses > 0, tracks[index].shadowedSince == nil else { continue }
+        for row in rows.indices where isLost(row) {
             for column in clusters.indices {
                 if let body = clusters[column].partOf, taken[body] { costs[row][column] = .infinity }
             }
