@@ -52,4 +52,29 @@ struct LidarAssociationTests {
         #expect(tracker.tracks.first?.id == id)
         #expect(tracker.tracks.first?.misses == 0)
     }
+
+    /// Two people pass each other on the line, 0.15 m apart across the walkway, one walking towards +y at
+    /// x = 2.2, the other towards −y at x = 2.05, both hidden behind someone standing on the line nearer
+    /// the sensor while they are within half a metre of it. Their tracks coast on their predictions,
+    /// which pass within `duplicateDistance` of each other: two people passing, not one body seen twice.
+    /// Each is counted, one each way. (Were one track dropped as a ghost, its walker would be seen again
+    /// past the line by a new track, and counted by none.)
+    @Test func twoPeoplePassingEachOtherHiddenOnTheLineAreBothCounted() {
+        var standing = Cluster(
+            centre: PlanePoint(x: 1.4, y: 0), extent: 0.4, points: 24, nearestRange: 1.25)
+        (standing.fromAngle, standing.toAngle) = (351.9, 368.1)
+        let events = LidarRiderTests.tracked(turns: 40) { turn in
+            var clusters = [standing]
+            for (x, y) in [(2.2, -2.0 + 0.13 * Double(turn)), (2.05, 1.95 - 0.13 * Double(turn))]
+            where abs(y) >= 0.5 {
+                clusters.append(LidarRiderTests.body(x, y))
+            }
+            return clusters
+        }
+        let crossings = events.compactMap { event -> Direction? in
+            if case .crossed(let direction, _) = event { direction } else { nil }
+        }
+        #expect(crossings.count == 2, "\(events)")
+        #expect(Set(crossings) == [.aToB, .bToA], "\(events)")
+    }
 }

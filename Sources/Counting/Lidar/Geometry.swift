@@ -34,6 +34,9 @@ public struct PlanePoint: Sendable, Hashable {
     public var length: Double { (x * x + y * y).squareRoot() }
 
     public func distance(to other: PlanePoint) -> Double { (self - other).length }
+
+    /// The dot product: positive when the two point the same way (within 90°).
+    public func dot(_ other: PlanePoint) -> Double { x * other.x + y * other.y }
 }
 
 /// The counting line from P to Q. Side A is on the right when looking from P to Q, side B on the left;

@@ -54,6 +54,8 @@ enum LineEvent: Sendable, Hashable {
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
 ///   nothing once its walker is seen again as someone new walking back the way they came
 ///   (`noteTurnedBack`).
+/// - **Duplicates**: of two tracks closer than `duplicateDistance`, one body seen twice, the weaker goes;
+///   not when they walk opposite ways: two people passing, one coasting hidden (`removeDuplicates`).
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
 /// - **Pushed**: a track longer than anyone at hip height with a walker keeping step right behind it (a
 ///   pram, a trolley) counts nothing; its pusher counts (`notePushed`).
