@@ -33,6 +33,7 @@ struct LidarTurnBackTests {
         // Without seeing them come back, their track coasts on across the line and counts.
         var blind = LidarTracker.Settings()
         blind.turnBackReach = 0
+        blind.turnBackStepReach = 0
         #expect(Self.crossings(turnsBack: true, settings: blind).count == 1)
     }
 
@@ -58,6 +59,46 @@ struct LidarTurnBackTests {
                 (turn < 30 ? [Self.bystander] : []) + [(x: 1.8, y: walker(at: turn), length: 0.3)])
         }
         #expect(events.isEmpty, "\(events)")
+    }
+
+    /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.9 m before the line, then only in
+    /// slivers (half hidden) until they stop 0.2 m before it, hidden. Their track goes on over the line on
+    /// the far edge of someone walking beside them 1.4 m out (a part of that one's body), then loses it;
+    /// half a second after their last sliver the walker comes back into view, walking back at 1.2 m/s,
+    /// where their track last saw them. Last seen whole 0.9 m from the line, too far to tell by; the
+    /// slivers tell.
+    @Test func aWalkerSeenInSliversAsTheyStopBeforeTheLineAndTurnBackCountsNothing() {
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 50, settings: settings) { turn in
+                let beside = -1.8 + 0.14 * Double(turn)
+                var clusters = [LidarRiderTests.body(1.4, beside)]
+                let y = -2.0 + 0.14 * Double(min(turn, 13))
+                if turn <= 8 {
+                    clusters.append(LidarRiderTests.body(2.0, y))
+                } else if turn <= 13 {
+                    clusters.append(
+                        Cluster(centre: PlanePoint(x: 2.0, y: y), extent: 0.1, points: 4, nearestRange: 1.9))
+                } else if turn <= 17 {
+                    var edge = Cluster(
+                        centre: PlanePoint(x: 1.75, y: beside - 0.05), extent: 0.06, points: 3,
+                        nearestRange: 1.7)
+                    edge.partOf = 0
+                    clusters.append(edge)
+                } else {
+                    clusters.append(LidarRiderTests.body(2.0, y - 0.12 * Double(turn - 17)))
+                }
+                return clusters
+            }
+        }
+        let walkers = { (events: [LineEvent]) in
+            events.count { if case .crossed = $0 { true } else { false } }
+        }
+        // The one beside them crosses; they do not.
+        #expect(walkers(crossings()) == 1, "\(crossings())")
+        // Without the slivers to go by, the track that went on over the line counts too.
+        var wholeOnly = LidarTracker.Settings()
+        wholeOnly.turnBackStepReach = 0
+        #expect(walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
     }
 
     @Test(arguments: [(0.17, 0), (0.3, 1)])

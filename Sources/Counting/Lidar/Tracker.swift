@@ -182,6 +182,12 @@ struct LidarTracker: Sendable {
         var turnBackReach = 0.6
         var turnBackMillis: Int64 = 2500
         var turnBackNear = 0.7
+        /// So is someone seen again within `turnBackStepReach` metres and `turnBackStepMillis` of where the
+        /// track was last measured on the side it came from, whole or not, within `turnBackNear` of the
+        /// line: a walker half hidden as they stop there is seen in slivers, last seen whole farther
+        /// back, and their track may go on over the line on a passer-by's.
+        var turnBackStepReach = 0.35
+        var turnBackStepMillis: Int64 = 800
         /// A track born this close to a confirmed one (metres; no closer than `fragmentDistance`, or it
         /// is no one new) may have been born on the walker that one drifted off; two walkers' crossings
         /// the same way by the two within `echoMillis` are one walker's if the elder was not seen whole
@@ -268,6 +274,9 @@ struct LidarTracker: Sendable {
         var wholeSightings = 0
         var lastWholeTime: Int64
         var lastWholeAt: PlanePoint
+        /// When and where it was last measured on the side it came from, before the crossing it may be
+        /// making (see `noteTurnedBack`).
+        var lastBeforeLine: (time: Int64, at: PlanePoint)?
         /// Whether its walker was seen again as someone new, walking back, since it was last seen whole
         /// (see `noteTurnedBack`).
         var turnedBack = false

@@ -16,6 +16,9 @@ extension LidarTracker {
             track.lastSignedTime = time
         }
         let side = Side(signedDistance: signed)
+        if track.held == nil, side == track.origin, self.side(of: track.measured) == side {
+            track.lastBeforeLine = (time, track.measured)
+        }
         if let held = track.held {
             track.heldSpeed = max(track.heldSpeed, track.speed)
             if side != held.side || (abs(signed) >= settings.decideDistance && !isSpeedingUp(track, signed)) {

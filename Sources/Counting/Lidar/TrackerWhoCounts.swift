@@ -81,8 +81,9 @@ extension LidarTracker {
     /// track coasting on across the line; they are seen again as someone new, going back. So: a track
     /// confirmed this turn, first seen on the side a coasting track came from and walking away from the
     /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
-    /// coasting track's last whole sighting, which lay within `turnBackNear` of the line. A whole sighting
-    /// of the coasting track undoes the mark (`correct`). The new track, first seen on the line in
+    /// coasting track's last whole sighting, or within `turnBackStepReach` and `turnBackStepMillis` of its
+    /// last measured position on that side (`lastBeforeLine`), either within `turnBackNear` of the line.
+    /// A whole sighting of the coasting track undoes the mark (`correct`). The new track, first seen on the line in
     /// someone's shadow, is then that walker coming back, not someone who crossed while hidden: it
     /// loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen whole
     /// again, the new one was someone else, and their crossing is lost: the rarer mistake).
@@ -98,15 +99,28 @@ extension LidarTracker {
             }
             for index in tracks.indices where tracks[index].misses > 0 {
                 let old = tracks[index]
-                guard cameFrom(old) == bornOn, new.born >= old.lastWholeTime,
-                    new.born - old.lastWholeTime <= settings.turnBackMillis,
-                    new.bornAt.distance(to: old.lastWholeAt) <= settings.turnBackReach,
-                    abs(line.signedDistance(old.lastWholeAt)) <= settings.turnBackNear
-                else { continue }
+                guard cameFrom(old) == bornOn else { continue }
+                let lastWhole = (time: old.lastWholeTime, at: old.lastWholeAt)
+                let byWhole = isWhereTurnedBack(
+                    new, lastWhole, reach: settings.turnBackReach, millis: settings.turnBackMillis)
+                let byStep = old.lastBeforeLine.map {
+                    isWhereTurnedBack(
+                        new, $0, reach: settings.turnBackStepReach, millis: settings.turnBackStepMillis)
+                }
+                guard byWhole || byStep == true else { continue }
                 tracks[index].turnedBack = true
                 forgetEmerging(&tracks[newIndex])
             }
         }
+    }
+
+    /// Whether `new` was born within `reach` metres and `millis` after where and when a track's walker was
+    /// last `seen`, that within `turnBackNear` of the line.
+    private func isWhereTurnedBack(
+        _ new: Track, _ seen: (time: Int64, at: PlanePoint), reach: Double, millis: Int64
+    ) -> Bool {
+        new.born >= seen.time && new.born - seen.time <= millis && new.bornAt.distance(to: seen.at) <= reach
+            && abs(line.signedDistance(seen.at)) <= settings.turnBackNear
     }
 
     /// Takes back `track`'s emerged crossing: its origin is the side it was first seen on after all. (It
