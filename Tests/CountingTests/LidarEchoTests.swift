@@ -14,9 +14,9 @@ struct LidarEchoTests {
     /// on, the sliver is a whole body (someone else, who took over the track). The sliver trails the body
     /// by `lag` metres from the ninth turn on, and looks as wide as a body on the turns in `wide` (a
     /// passer-by's part taken for it). (The new track is born 0.5 m from the old: beside it, farther than
-    /// a fragment of it.)
+    /// a fragment of it.) With `neighbour`, someone walks abreast at that x, seen whole throughout.
     static func events(
-        wholeAgain: Int = .max, lag: Double = 0, wide: Set<Int> = [],
+        wholeAgain: Int = .max, lag: Double = 0, wide: Set<Int> = [], neighbour: Double? = nil,
         settings: LidarTracker.Settings = .init()
     ) -> [LineEvent] {
         LidarRiderTests.tracked(settings: settings) { turn in
@@ -36,6 +36,7 @@ struct LidarEchoTests {
                 if turn >= 9, !whole { sliver.partOf = 0 }
                 clusters.append(sliver)
             }
+            if let neighbour { clusters.append(LidarRiderTests.body(neighbour, y)) }
             return clusters
         }
     }
@@ -72,6 +73,13 @@ struct LidarEchoTests {
         #expect(Self.walkers(Self.events(lag: 0.3, wide: [9])) == 1)
         // Seen so on the tenth turn too, it kept a walker of its own.
         #expect(Self.walkers(Self.events(wide: [9, 10])) == 2)
+    }
+
+    @Test func aTrackBornNearerANeighbourSeenWholeIsStillTheDriftedTracksEcho() {
+        // Someone walks abreast at x = 1.12 m: the new track is born 0.48 m from them, 0.5 m from the
+        // drifted track. The neighbour, seen whole, is where they are; the drifted track is not.
+        let events = Self.events(neighbour: 1.12)
+        #expect(Self.walkers(events) == 2, "the neighbour and the walker: \(events)")
     }
 
     @Test func aTrackSeenWholeBesideTheNewOneKeptItsOwnWalker() {

@@ -283,7 +283,7 @@ struct LidarTracker: Sendable {
         /// How fast it moved between its last three detections, m/s: unfiltered, what a part of a rider
         /// moves at while its filtered speed still lags (see `isUnmeasuredPart`).
         var steps = (latest: 0.0, before: 0.0)
-        /// The confirmed track nearest it when it was born, within `besideReach` (see `isEcho`).
+        /// The confirmed track it was born beside, within `besideReach` (see `besideTrack`, `isEcho`).
         var bornBeside: Int?
     }
 
@@ -492,12 +492,7 @@ struct LidarTracker: Sendable {
                 lastUpdate: time, measured: cluster.centre, born: time, bornAt: cluster.centre,
                 lastWholeTime: time, lastWholeAt: cluster.centre)
             if showsWhole(cluster) { track.wholeSightings = 1 }
-            var nearest = settings.besideReach
-            for other in tracks where other.confirmed && other.position.distance(to: cluster.centre) < nearest
-            {
-                nearest = other.position.distance(to: cluster.centre)
-                track.bornBeside = other.id
-            }
+            track.bornBeside = besideTrack(of: cluster.centre, time: time)
             if cluster.extent >= settings.wholeWidth,
                 abs(line.signedDistance(cluster.centre)) < settings.hysteresis,
                 isShadowed(cluster.centre, by: previousClusters)
@@ -636,6 +631,20 @@ struct LidarTracker: Sendable {
                 if let body = clusters[column].partOf, taken[body] { costs[row][column] = .infinity }
             }
         }
+    }
+
+    /// The confirmed track within `besideReach` of `point` that a track born there at `time` was born
+    /// beside (see `isEcho`): the nearest not seen whole this turn, else the nearest. A track that drifted
+    /// off its walker, onto a sliver of them or into their shadow, is not seen whole; a neighbour who is,
+    /// nearer the new track, stays where they are and is no one's echo.
+    private func besideTrack(of point: PlanePoint, time: Int64) -> Int? {
+        let near = tracks.lazy.filter {
+            $0.confirmed && $0.position.distance(to: point) < self.settings.besideReach
+        }
+        func nearest(_ candidates: some Sequence<Track>) -> Int? {
+            candidates.min { $0.position.distance(to: point) < $1.position.distance(to: point) }?.id
+        }
+        return nearest(near.filter { $0.lastWholeTime < time }) ?? nearest(near)
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
