@@ -633,20 +633,6 @@ struct LidarTracker: Sendable {
         }
     }
 
-    /// The confirmed track within `besideReach` of `point` that a track born there at `time` was born
-    /// beside (see `isEcho`): the nearest not seen whole this turn, else the nearest. A track that drifted
-    /// off its walker, onto a sliver of them or into their shadow, is not seen whole; a neighbour who is,
-    /// nearer the new track, stays where they are and is no one's echo.
-    private func besideTrack(of point: PlanePoint, time: Int64) -> Int? {
-        let near = tracks.lazy.filter {
-            $0.confirmed && $0.position.distance(to: point) < self.settings.besideReach
-        }
-        func nearest(_ candidates: some Sequence<Track>) -> Int? {
-            candidates.min { $0.position.distance(to: point) < $1.position.distance(to: point) }?.id
-        }
-        return nearest(near.filter { $0.lastWholeTime < time }) ?? nearest(near)
-    }
-
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
         clusters.contains {
             $0.shadows(position, depth: settings.shadowDepth, halfWidth: settings.shadowHalfWidth)

@@ -65,6 +65,19 @@ extension LidarTracker {
         }
     }
 
+    /// The confirmed track within `besideReach` of `point` that a track born there at `time` was born
+    /// beside (see `isEcho`): the nearest not seen whole this turn, else the nearest. A track that drifted
+    /// off its walker, onto a sliver of them or into their shadow, is not seen whole; a neighbour who is,
+    /// nearer the new track, stays where they are and is no one's echo.
+    func besideTrack(of point: PlanePoint, time: Int64) -> Int? {
+        let reach = settings.besideReach
+        let near = tracks.lazy.filter { $0.confirmed && $0.position.distance(to: point) < reach }
+        func nearest(_ candidates: some Sequence<Track>) -> Int? {
+            candidates.min { $0.position.distance(to: point) < $1.position.distance(to: point) }?.id
+        }
+        return nearest(near.filter { $0.lastWholeTime < time }) ?? nearest(near)
+    }
+
     /// Keeps a walker's crossing by `track` that counted, for `isEcho` to compare those to come with, for
     /// `memoryMillis`. (One that counted nothing, an echo, is the walker's counted already.)
     mutating func remember(_ track: Track, direction: Direction, time: Int64) {
@@ -83,10 +96,10 @@ extension LidarTracker {
     /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
     /// coasting track's last whole sighting, or within `turnBackStepReach` and `turnBackStepMillis` of its
     /// last measured position on that side (`lastBeforeLine`), either within `turnBackNear` of the line.
-    /// A whole sighting of the coasting track undoes the mark (`correct`). The new track, first seen on the line in
-    /// someone's shadow, is then that walker coming back, not someone who crossed while hidden: it
-    /// loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen whole
-    /// again, the new one was someone else, and their crossing is lost: the rarer mistake).
+    /// A whole sighting of the coasting track undoes the mark (`correct`). The new track, first seen on
+    /// the line in someone's shadow, is then that walker coming back, not someone who crossed while
+    /// hidden: it loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen
+    /// whole again, the new one was someone else, and their crossing is lost: the rarer mistake).
     mutating func noteTurnedBack(time: Int64) {
         for newIndex in tracks.indices
         where tracks[newIndex].hits == settings.confirmHits && tracks[newIndex].lastSeen == time {
@@ -103,11 +116,12 @@ extension LidarTracker {
                 let lastWhole = (time: old.lastWholeTime, at: old.lastWholeAt)
                 let byWhole = isWhereTurnedBack(
                     new, lastWhole, reach: settings.turnBackReach, millis: settings.turnBackMillis)
-                let byStep = old.lastBeforeLine.map {
-                    isWhereTurnedBack(
-                        new, $0, reach: settings.turnBackStepReach, millis: settings.turnBackStepMillis)
-                }
-                guard byWhole || byStep == true else { continue }
+                let byStep =
+                    old.lastBeforeLine.map {
+                        isWhereTurnedBack(
+                            new, $0, reach: settings.turnBackStepReach, millis: settings.turnBackStepMillis)
+                    } ?? false
+                guard byWhole || byStep else { continue }
                 tracks[index].turnedBack = true
                 forgetEmerging(&tracks[newIndex])
             }
