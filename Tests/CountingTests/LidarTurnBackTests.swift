@@ -90,15 +90,12 @@ struct LidarTurnBackTests {
                 return clusters
             }
         }
-        let walkers = { (events: [LineEvent]) in
-            events.count { if case .crossed = $0 { true } else { false } }
-        }
         // The one beside them crosses; they do not.
-        #expect(walkers(crossings()) == 1, "\(crossings())")
+        #expect(LidarEchoTests.walkers(crossings()) == 1, "\(crossings())")
         // Without the slivers to go by, the track that went on over the line counts too.
         var wholeOnly = LidarTracker.Settings()
         wholeOnly.turnBackStepReach = 0
-        #expect(walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
+        #expect(LidarEchoTests.walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
     }
 
     @Test(arguments: [(0.17, 0), (0.3, 1)])

@@ -1,11 +1,5 @@
 // People followed from turn to turn, and counted when they cross the counting line.
 
-#if canImport(Glibc)
-    import Glibc  // log only
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// What a track did at the line.
 enum LineEvent: Sendable, Hashable {
     /// A walker crossed; `time` is when the track passed the line (sensor ms).
@@ -332,7 +326,7 @@ struct LidarTracker: Sendable {
     private var costs: [[Double]] = []
     /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow
     /// it may have emerged from.
-    private var previousClusters: [Cluster] = []
+    private(set) var previousClusters: [Cluster] = []
 
     init(line: CountingLine, region: Region? = nil, settings: Settings) {
         self.line = line
@@ -561,76 +555,6 @@ struct LidarTracker: Sendable {
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
-    }
-
-    /// What it costs a track to take a detection `distance` from its prediction, `gate` being how far it
-    /// may be: the distance in units of the gate, squared, plus `uncertaintyCost` × ln(gate / `gate`).
-    /// Going unseen costs 1, what a detection at the edge of its gate costs a track sure where it is.
-    ///
-    /// The second term is what a track unsure where it is pays: one unseen for a second has a gate several
-    /// times as wide as one seen last turn, and explains a cluster in it less well. Without it, a track
-    /// coasting in plain view after losing its walker (a second track on someone, left behind) takes the
-    /// cluster of the person followed turn by turn next to its prediction: measured against distance
-    /// alone, going unseen once more would cost it its whole wide gate, the other track only its narrow one.
-    private func detectionCost(_ distance: Double, gate: Double) -> Double {
-        let scaled = distance / gate
-        return scaled * scaled + settings.uncertaintyCost * max(0, log(gate / settings.gate))
-    }
-
-    /// The cluster a track seen once should take when the things around it moved alike: the step from its
-    /// first sighting to that cluster is the one most of last turn's clusters nearby also made (within
-    /// `shiftTolerance`). A rider's hips, basket and child seat move together by more than the gap
-    /// between them each turn; the nearest cluster is then the part behind, and a track taking it would
-    /// never learn the rider's speed. Nil when no step is shared more than the nearest one's.
-    private func commonShift(of track: Track, costs: [Double], clusters: [Cluster]) -> Int? {
-        var best: Int?
-        var bestVotes = 0
-        var nearest: Int?
-        var nearestVotes = 0
-        for column in clusters.indices where costs[column].isFinite {
-            let shift = clusters[column].centre - track.measured
-            var votes = 0
-            for previous in previousClusters
-            where previous.centre != track.measured
-                && previous.centre.distance(to: track.measured) <= settings.vehicleLength
-            {
-                let moved = previous.centre + shift
-                if clusters.contains(where: { $0.centre.distance(to: moved) <= settings.shiftTolerance }) {
-                    votes += 1
-                }
-            }
-            if votes > bestVotes {
-                best = column
-                bestVotes = votes
-            }
-            if nearest.map({ costs[column] < costs[$0] }) ?? true {
-                nearest = column
-                nearestVotes = votes
-            }
-        }
-        return bestVotes > nearestVotes ? best : nil
-    }
-
-    /// Keeps a confirmed track lost in plain view (unseen last turn with no one nearer the sensor hiding
-    /// where it should be) from taking, among the clusters left over, a part of a body another track took
-    /// this turn (`Cluster.partOf`): that is the other person's arm or bag, not the walker the track
-    /// lost, and riding it the track would cross the line with them. (A track hidden behind someone may
-    /// see its walker come out as a sliver at the edge of the nearer body: it may still take it.)
-    private func keepLostTracksOffTakenParts(
-        _ costs: inout [[Double]], rows: [Int], assignment: [Int?], clusters: [Cluster]
-    ) {
-        func isLost(_ row: Int) -> Bool {
-            (assignment[row] ?? clusters.count) >= clusters.count && tracks[rows[row]].misses > 0
-                && tracks[rows[row]].shadowedSince == nil
-        }
-        guard rows.indices.contains(where: isLost) else { return }  // most turns: nobody lost in view
-        var taken = Array(repeating: false, count: clusters.count)
-        for case let column? in assignment where column < clusters.count { taken[column] = true }
-        for row in rows.indices where isLost(row) {
-            for column in clusters.indices {
-                if let body = clusters[column].partOf, taken[body] { costs[row][column] = .infinity }
-            }
-        }
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
