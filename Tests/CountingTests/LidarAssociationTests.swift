@@ -77,4 +77,34 @@ struct LidarAssociationTests {
         #expect(crossings.count == 2, "\(events)")
         #expect(Set(crossings) == [.aToB, .bToA], "\(events)")
     }
+
+    /// Two people pass each other past the line: one walks towards +y at x = 2.0 and turns into a doorway
+    /// at y = 1.2, out of view; the other walks towards −y at x = 1.6, a bag on their far side 0.35 m
+    /// out, seen from y = 2 on. Where the first one's track looks for them, it finds the bag, which steps back at the
+    /// oncoming walker's pace: it is theirs. Followed, it would turn the track round and take it back
+    /// over the line, a third crossing where two people made two.
+    @Test func aTrackWhoseWalkerWentOutOfViewAsTheyPassedSomeoneDoesNotFollowTheirBagBack() {
+        func events(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 90, settings: settings) { turn in
+                let first = -3 + 0.13 * Double(turn)
+                let oncoming = 5.5 - 0.13 * Double(turn)
+                var clusters = [LidarRiderTests.body(1.6, oncoming)]
+                if oncoming < 2 {
+                    clusters.append(
+                        Cluster(
+                            centre: PlanePoint(x: 1.95, y: oncoming - 0.05), extent: 0.2, points: 12,
+                            nearestRange: 1.9))
+                }
+                if first < 1.2 { clusters.append(LidarRiderTests.body(2.0, first)) }
+                return clusters
+            }
+        }
+        func crossings(_ events: [LineEvent]) -> [Direction] {
+            events.compactMap { if case .crossed(let direction, _) = $0 { direction } else { nil } }
+        }
+        #expect(crossings(events()) == [.aToB, .bToA], "\(events())")
+        var unaware = LidarTracker.Settings()
+        unaware.backStepSpeed = .infinity
+        #expect(crossings(events(unaware)).count == 3)
+    }
 }

@@ -36,6 +36,10 @@ enum LineEvent: Sendable, Hashable {
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there; a track lost in plain view never takes a part of a body another
 ///   track took (`keepLostTracksOffTakenParts`).
+/// - **Passing**: a track walking steadily takes no cluster that stepped back against its heading beside
+///   someone walking the other way (`isOncomingStep`): as two people pass, one hidden or out of view, the
+///   other's body or bag is where the hidden one's track looks for them, and following it the track would
+///   turn round and count again.
 /// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
 ///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
 ///   track that moves, coasts and crosses like a person. One that walked up to the line from afar
@@ -194,6 +198,14 @@ struct LidarTracker: Sendable {
         /// nothing unless both tracks were seen whole after passing the line (see `isEcho`).
         var closeDistance = 0.3
         var closeTurns = 8
+        /// A track followed `backStepSightings` times or more, walking steadily faster than `backStepSpeed`
+        /// (m/s), does not take a cluster that lies behind its walker's last measured position by more
+        /// than a step back at that speed, while someone walking the other way is within
+        /// `oncomingReach` (metres) of it: that is the oncoming person, or their bag (see
+        /// `isOncomingStep`).
+        var backStepSightings = 6
+        var backStepSpeed = 0.7
+        var oncomingReach = 0.6
     }
 
     enum Side: Sendable, Hashable {
@@ -403,7 +415,8 @@ struct LidarTracker: Sendable {
                     let along = offset.x * heading.x + offset.y * heading.y
                     let across = (offset.x * heading.y - offset.y * heading.x) * weight
                     let distance = (along * along + across * across).squareRoot()
-                    guard distance <= gate else { return .infinity }
+                    guard distance <= gate, !isOncomingStep(of: track, to: clusters[column], unseen: unseen)
+                    else { return .infinity }
                     // An arm or a bag beside a nearer body costs a little more than the body: a track
                     // whose walker is seen split in two follows the body, not the bag.
                     let reach = clusters[column].partOfNearer ? distance + settings.partCost : distance

@@ -56,6 +56,27 @@ extension LidarTracker {
         return bestVotes > nearestVotes ? best : nil
     }
 
+    /// Whether `cluster`, `unseen` seconds after `track` last measured its walker, lies behind that by
+    /// more than `backStepSpeed` would take them back, someone walking the other way being within
+    /// `oncomingReach` of it. Two people passing close, one of them hidden behind the other or out of
+    /// view a moment: the hidden one's track finds the other's body, or the bag they carry on the far
+    /// side, where it predicts its walker, and the step back the next turns make it turn round and
+    /// follow them back over the line, to count a second time. A walker does not turn from walking on
+    /// to walking back between two turns; one who turns back alone (see `noteTurnedBack`) has no one
+    /// beside them to be taken for. (Only for a track walking steadily, `backStepSightings` seen, its
+    /// heading that of its steady velocity.)
+    func isOncomingStep(of track: Track, to cluster: Cluster, unseen: Double) -> Bool {
+        let walking = track.steadyVelocity.length
+        guard track.hits >= settings.backStepSightings, walking > settings.backStepSpeed else { return false }
+        let heading = track.steadyVelocity * (1 / walking)
+        let step = (cluster.centre - track.measured).dot(heading) / max(unseen, 0.05)
+        guard step < -settings.backStepSpeed else { return false }
+        return tracks.contains {
+            $0.id != track.id && $0.confirmed && $0.hits > 2 && $0.velocity.dot(heading) < 0
+                && $0.position.distance(to: cluster.centre) < settings.oncomingReach
+        }
+    }
+
     /// Keeps a confirmed track lost in plain view (unseen last turn with no one nearer the sensor hiding
     /// where it should be) from taking, among the clusters left over, a part of a body another track took
     /// this turn (`Cluster.partOf`): that is the other person's arm or bag, not the walker the track
