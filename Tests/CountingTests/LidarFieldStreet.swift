@@ -1,7 +1,8 @@
 // A street of its own for testing the LD06 detector, independent of the simulator (`PassantSimulator`'s
 // LD06Renderer) and with a different body model. At hip height a walker is a hip ellipse with two
 // hands swinging beside it, a bag on one side for some; some push a pram ahead of them, some walk with
-// a child at their side, some walk two abreast, some stop on the way, some turn back before the line.
+// a child at their side, some walk two abreast, some stop on the way, some turn back before the line;
+// in some tests they cross the walkway at an angle.
 // Riders (`FieldRider`) are several blobs along their way: hips and thighs, a handlebar, a basket, a
 // child seat. The sensor adds range noise, dark clothing that returns nothing, a turn that starts at a
 // different angle every time and a turn period that wanders. Shared by `LidarFieldTests` (walkers) and
@@ -52,6 +53,9 @@ struct FieldWalker: Sendable, CustomStringConvertible {
     var stop: (y: Double, seconds: Double)?
     /// Turns round at this y (before the line) and walks back.
     var turnAt: Double?
+    /// Crosses the walkway at an angle: metres across for each metre along (x = lane + slope · y), kept
+    /// on the walkway (0.5–3.0 m out).
+    var slope = 0.0
 
     static let from = 6.0
 
@@ -79,7 +83,7 @@ struct FieldWalker: Sendable, CustomStringConvertible {
         guard let y = y(at: t) else { return }
         let phase = 2 * .pi * t * speed / stride
         let sway = 0.03 * sin(phase / 2)
-        let x = lane + sway
+        let x = min(3.0, max(0.5, lane + slope * y)) + sway
         blobs.append(FieldBlob(x: x, y: y, across: 0.18, along: 0.12, dark: dark))
         // Hands swing opposite each other, a little ahead of and behind the hips.
         let swing = 0.14 * sin(phase)
@@ -114,6 +118,7 @@ struct FieldWalker: Sendable, CustomStringConvertible {
         if bag { text += ", a bag" }
         if let stop { text += ", stopping \(f(stop.seconds)) s at y = \(f(stop.y))" }
         if let turnAt { text += ", turning back at y = \(f(turnAt))" }
+        if slope != 0 { text += ", \(f(slope)) m across per metre" }
         return text
     }
 
@@ -390,11 +395,17 @@ struct FieldTraffic {
 
     init(
         seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-        overtaking: Double = 0, mounting: Double = 0
+        overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil
     ) {
         street = FieldStreet(random: SeededGenerator(seed: seed), mounting: mounting)
         background = street.background()
-        walkers = street.traffic(seconds: seconds, perHour: perHour, pairs: pairs)
+        var walkers = street.traffic(seconds: seconds, perHour: perHour, pairs: pairs)
+        if let slopes {
+            // Drawn apart from the rest, so the walkers are those of the seed, set at an angle.
+            var random = SeededGenerator(seed: seed &+ 0xA_4C1E)
+            for index in walkers.indices { walkers[index].slope = Double.random(in: slopes, using: &random) }
+        }
+        self.walkers = walkers
         var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)
         riders =
             ridersPerHour > 0
@@ -409,11 +420,11 @@ struct FieldTraffic {
 /// Runs `FieldTraffic` and counts it.
 func fieldTraffic(
     seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-    overtaking: Double = 0, mounting: Double = 0
+    overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil
 ) -> FieldOutcome {
     var traffic = FieldTraffic(
         seed: seed, seconds: seconds, perHour: perHour, pairs: pairs, ridersPerHour: ridersPerHour,
-        overtaking: overtaking, mounting: mounting)
+        overtaking: overtaking, mounting: mounting, slopes: slopes)
     let crossings = traffic.street.count(
         traffic.walkers, riders: traffic.riders, background: traffic.background, until: traffic.end)
     return FieldOutcome(walkers: traffic.walkers, riders: traffic.riders, crossings: crossings)
