@@ -112,6 +112,15 @@ struct LidarDetectorTests {
         #expect(result.crossings.map(\.direction) == [.aToB])
     }
 
+    @Test func someoneWalkingAlongTheLineAcrossTheWalkwayCountsNothing() {
+        // From the facade to the kerb along the line, meandering ±25 cm about it: past the hysteresis on
+        // either side by turns, never the commit distance past it.
+        let result = Street.count(seconds: 4) { t in
+            [PlanePoint(x: 0.5 + 1.2 * t, y: 0.25 * sin(t * 2.5))]
+        }
+        #expect(result.crossings.isEmpty, "\(result.crossings)")
+    }
+
     @Test func twoPeopleSideBySideAreTwo() {
         let result = Street.count(seconds: 6) { t in
             [PlanePoint(x: 1.2, y: -2.5 + 1.2 * t), PlanePoint(x: 1.8, y: -2.45 + 1.2 * t)]
