@@ -80,9 +80,10 @@ struct LidarAssociationTests {
 
     /// Two people pass each other past the line: one walks towards +y at x = 2.0 and turns into a doorway
     /// at y = 1.2, out of view; the other walks towards −y at x = 1.6, a bag on their far side 0.35 m
-    /// out, seen from y = 2 on. Where the first one's track looks for them, it finds the bag, which steps back at the
-    /// oncoming walker's pace: it is theirs. Followed, it would turn the track round and take it back
-    /// over the line, a third crossing where two people made two.
+    /// out, seen from y = 2 on. Where the first one's track looks for them, it finds the bag (it takes
+    /// it once, where the two met), which then moves back at the oncoming walker's pace: it is theirs.
+    /// Followed, it would turn the track round and take it back over the line, a third crossing where
+    /// two people made two.
     @Test func aTrackWhoseWalkerWentOutOfViewAsTheyPassedSomeoneDoesNotFollowTheirBagBack() {
         func events(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
             LidarRiderTests.tracked(turns: 90, settings: settings) { turn in

@@ -113,10 +113,12 @@ struct LidarDetectorTests {
     }
 
     @Test func someoneWalkingAlongTheLineAcrossTheWalkwayCountsNothing() {
-        // From the facade to the kerb along the line, meandering ±25 cm about it: past the hysteresis on
-        // either side by turns, never the commit distance past it.
-        let result = Street.count(seconds: 4) { t in
-            [PlanePoint(x: 0.5 + 1.2 * t, y: 0.25 * sin(t * 2.5))]
+        // Out of a door on the line, across the walkway along it, meandering 25 cm to side B and then to
+        // side A (past the hysteresis, short of the commit distance), then along the kerb into side B:
+        // never from one side to the other.
+        let result = Street.count(seconds: 5) { t in
+            let y = t < 2.5 ? 0.25 * sin(2 * .pi * t / 2.5) : 1.2 * (t - 2.5)
+            return [PlanePoint(x: 0.5 + 1.0 * min(t, 2.5), y: y)]
         }
         #expect(result.crossings.isEmpty, "\(result.crossings)")
     }

@@ -1,9 +1,10 @@
 // `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
 // `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
 // test's street from two seconds before `second` to two after; with `walkers-<seed>-<second>`, its
-// walkers alone; with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the
-// rider's hips are, the clusters the detector made (centre, returns, extent, part of), and its tracks
-// (position, speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
+// walkers alone, crossing at an angle with `PASSANT_FIELD_SLOPE` as in `moderateTrafficOnMoreSeeds`;
+// with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the rider's hips
+// are, the clusters the detector made (centre, returns, extent, part of), and its tracks (position,
+// speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
 
 import LD06
 import TestSupport
@@ -31,7 +32,9 @@ struct LidarFieldRiderTrace {
             // The mixed-traffic test's street (or its walkers alone), around `second`.
             let traffic = FieldTraffic(
                 seed: seed, seconds: 600, perHour: 300, pairs: 0.15,
-                ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25)
+                ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25,
+                slopes: getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }.map { -$0...$0 }
+            )
             (street, background, walkers, riders) = (
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )

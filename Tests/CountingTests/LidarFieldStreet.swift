@@ -56,6 +56,8 @@ struct FieldWalker: Sendable, CustomStringConvertible {
     /// Crosses the walkway at an angle: metres across for each metre along (x = lane + slope · y), kept
     /// on the walkway (0.5–3.0 m out).
     var slope = 0.0
+    /// Walks abreast of the walker before them in the street's list.
+    var isCompanion = false
 
     static let from = 6.0
 
@@ -92,7 +94,9 @@ struct FieldWalker: Sendable, CustomStringConvertible {
         if bag { blobs.append(FieldBlob(x: x + 0.33, y: y - 0.05, across: 0.09, along: 0.16)) }
         switch company {
         case .alone: break
-        case .pram: blobs.append(FieldBlob(x: x, y: y + heading * 0.75, across: 0.28, along: 0.42))
+        case .pram:
+            blobs.append(
+                FieldBlob(x: x + slope * heading * 0.75, y: y + heading * 0.75, across: 0.28, along: 0.42))
         case .child:
             blobs.append(FieldBlob(x: x - 0.5, y: y + 0.1 * sin(phase * 1.4), across: 0.11, along: 0.08))
         }
@@ -240,6 +244,7 @@ struct FieldStreet {
                         : walker.lane - Double.random(in: 0.55...0.75, using: &random)
                     companion.company = .alone
                     companion.bag = false
+                    companion.isCompanion = true
                     companion.stride = walker.stride * 1.05
                     companion.start += 0.1 * gaussian()
                     walkers.append(companion)
@@ -403,7 +408,12 @@ struct FieldTraffic {
         if let slopes {
             // Drawn apart from the rest, so the walkers are those of the seed, set at an angle.
             var random = SeededGenerator(seed: seed &+ 0xA_4C1E)
-            for index in walkers.indices { walkers[index].slope = Double.random(in: slopes, using: &random) }
+            for index in walkers.indices {
+                // A companion abreast walks the same way as the walker before them.
+                walkers[index].slope =
+                    walkers[index].isCompanion
+                    ? walkers[index - 1].slope : Double.random(in: slopes, using: &random)
+            }
         }
         self.walkers = walkers
         var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)

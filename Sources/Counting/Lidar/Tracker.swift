@@ -36,10 +36,10 @@ enum LineEvent: Sendable, Hashable {
 ///   (`Cluster.partOf`: a far arm, a bag) start no track beside someone known, and a track takes them
 ///   only when its body is not there; a track lost in plain view never takes a part of a body another
 ///   track took (`keepLostTracksOffTakenParts`).
-/// - **Passing**: a track walking steadily takes no cluster that stepped back against its heading beside
-///   someone walking the other way (`isOncomingStep`): as two people pass, one hidden or out of view, the
-///   other's body or bag is where the hidden one's track looks for them, and following it the track would
-///   turn round and count again.
+/// - **Passing**: a track walking steadily does not take a cluster that lies farther behind its last
+///   measured position than a walker steps back, beside someone moving the other way (`isOncomingStep`):
+///   as two people pass, one hidden or out of view, the other's body or bag is where the hidden one's
+///   track looks for them, and following it the track would turn round and count again.
 /// - **No one**: a track seen whole fewer than `wholeSightingsToCount` times never counts as a walker
 ///   (`isSomeone`). Slivers (the arm or bag of someone nearer, the edge of a body behind them) can make a
 ///   track that moves, coasts and crosses like a person. One that walked up to the line from afar
@@ -198,11 +198,9 @@ struct LidarTracker: Sendable {
         /// nothing unless both tracks were seen whole after passing the line (see `isEcho`).
         var closeDistance = 0.3
         var closeTurns = 8
-        /// A track followed `backStepSightings` times or more, walking steadily faster than `backStepSpeed`
-        /// (m/s), does not take a cluster that lies behind its walker's last measured position by more
-        /// than a step back at that speed, while someone walking the other way is within
-        /// `oncomingReach` (metres) of it: that is the oncoming person, or their bag (see
-        /// `isOncomingStep`).
+        /// What `isOncomingStep` asks of a track (seen this often, walking steadily faster than this many
+        /// m/s, which is also how fast a cluster behind it must have stepped back), and how near that
+        /// cluster (metres) someone moving the other way must be.
         var backStepSightings = 6
         var backStepSpeed = 0.7
         var oncomingReach = 0.6

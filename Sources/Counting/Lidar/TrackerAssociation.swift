@@ -56,23 +56,26 @@ extension LidarTracker {
         return bestVotes > nearestVotes ? best : nil
     }
 
-    /// Whether `cluster`, `unseen` seconds after `track` last measured its walker, lies behind that by
-    /// more than `backStepSpeed` would take them back, someone walking the other way being within
-    /// `oncomingReach` of it. Two people passing close, one of them hidden behind the other or out of
-    /// view a moment: the hidden one's track finds the other's body, or the bag they carry on the far
-    /// side, where it predicts its walker, and the step back the next turns make it turn round and
-    /// follow them back over the line, to count a second time. A walker does not turn from walking on
-    /// to walking back between two turns; one who turns back alone (see `noteTurnedBack`) has no one
-    /// beside them to be taken for. (Only for a track walking steadily, `backStepSightings` seen, its
-    /// heading that of its steady velocity.)
+    /// Whether `cluster` is where someone walking the other way has come to, not `track`'s walker: it
+    /// lies behind `track`'s last measured position, along its steady heading, by more than
+    /// `backStepSpeed` × the `unseen` seconds since, and a confirmed track moving the other way is within
+    /// `oncomingReach` of it.
+    ///
+    /// As two people pass close, one hidden behind the other or out of view for a moment, the hidden
+    /// one's track finds the other's body, or the bag they carry on the far side, where it predicts its
+    /// walker. Taking it turn after turn, it would turn round, follow them back over the line and count a
+    /// second time. A walker does not go from walking on to walking back within a turn or two; one who
+    /// turns back alone has no one beside them to be taken for (see `noteTurnedBack`). Only for a
+    /// confirmed track seen `backStepSightings` times, walking steadily faster than `backStepSpeed`.
     func isOncomingStep(of track: Track, to cluster: Cluster, unseen: Double) -> Bool {
         let walking = track.steadyVelocity.length
-        guard track.hits >= settings.backStepSightings, walking > settings.backStepSpeed else { return false }
+        guard track.confirmed, track.hits >= settings.backStepSightings, walking > settings.backStepSpeed
+        else { return false }
         let heading = track.steadyVelocity * (1 / walking)
-        let step = (cluster.centre - track.measured).dot(heading) / max(unseen, 0.05)
-        guard step < -settings.backStepSpeed else { return false }
+        let along = (cluster.centre - track.measured).dot(heading)
+        guard along < -settings.backStepSpeed * unseen else { return false }
         return tracks.contains {
-            $0.id != track.id && $0.confirmed && $0.hits > 2 && $0.velocity.dot(heading) < 0
+            $0.id != track.id && $0.confirmed && $0.velocity.dot(heading) < 0
                 && $0.position.distance(to: cluster.centre) < settings.oncomingReach
         }
     }
