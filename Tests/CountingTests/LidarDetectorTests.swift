@@ -115,7 +115,7 @@ struct LidarDetectorTests {
     @Test func someoneWalkingAlongTheLineAcrossTheWalkwayCountsNothing() {
         // Out of a door on the line, across the walkway along it, meandering 25 cm to side B and then to
         // side A (past the hysteresis, short of the commit distance), then along the kerb into side B:
-        // never from one side to the other.
+        // no crossing.
         let result = Street.count(seconds: 5) { t in
             let y = t < 2.5 ? 0.25 * sin(2 * .pi * t / 2.5) : 1.2 * (t - 2.5)
             return [PlanePoint(x: 0.5 + 1.0 * min(t, 2.5), y: y)]

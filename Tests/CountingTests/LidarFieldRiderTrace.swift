@@ -30,11 +30,11 @@ struct LidarFieldRiderTrace {
             let second = Double(parts[2])
         {
             // The mixed-traffic test's street (or its walkers alone), around `second`.
+            let slope = getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }
             let traffic = FieldTraffic(
                 seed: seed, seconds: 600, perHour: 300, pairs: 0.15,
                 ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25,
-                slopes: getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }.map { -$0...$0 }
-            )
+                slopes: slope.map { -$0...$0 })
             (street, background, walkers, riders) = (
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )
@@ -80,7 +80,7 @@ struct LidarFieldRiderTrace {
                 "\(f(mid))"
                     + riding.compactMap { r in r.y(at: mid).map { " \(r) at (\(f(r.lane)),\(f($0)))" } }
                     .joined()
-                    + walking.compactMap { w in w.y(at: mid).map { " walker (\(f(w.lane)),\(f($0)))" } }
+                    + walking.compactMap { w in w.y(at: mid).map { " walker (\(f(w.x(atY: $0))),\(f($0)))" } }
                     .joined())
             for c in detector.clusters {
                 lines.append(

@@ -80,12 +80,15 @@ struct FieldWalker: Sendable, CustomStringConvertible {
         return abs(y) > Self.from + 0.01 ? nil : y
     }
 
+    /// How far out the walker is where they are `y` along the walkway (before their sway).
+    func x(atY y: Double) -> Double { min(3.0, max(0.5, lane + slope * y)) }
+
     /// What the sensor sees of this walker (and a child or pram with them) at `t`.
     func blobs(at t: Double, into blobs: inout [FieldBlob]) {
         guard let y = y(at: t) else { return }
         let phase = 2 * .pi * t * speed / stride
         let sway = 0.03 * sin(phase / 2)
-        let x = min(3.0, max(0.5, lane + slope * y)) + sway
+        let x = x(atY: y) + sway
         blobs.append(FieldBlob(x: x, y: y, across: 0.18, along: 0.12, dark: dark))
         // Hands swing opposite each other, a little ahead of and behind the hips.
         let swing = 0.14 * sin(phase)
