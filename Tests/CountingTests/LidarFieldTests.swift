@@ -50,7 +50,8 @@ struct LidarFieldTests {
             UInt64($0)
         }
         let slope = getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }
-        var total = (counted: [Direction: Int](), truth: [Direction: Int](), error: 0, missed: 0, extra: 0)
+        var total = FieldOutcome()
+        var error = 0
         for seed in seeds {
             let outcome = fieldTraffic(
                 seed: seed, seconds: 600, perHour: 300, pairs: 0.15, slopes: slope.map { -$0...$0 })
@@ -61,10 +62,10 @@ struct LidarFieldTests {
                 )
                 total.counted[direction, default: 0] += counted
                 total.truth[direction, default: 0] += truth
-                total.error += abs(counted - truth)
+                error += abs(counted - truth)
             }
-            total.missed += outcome.missed.count
-            total.extra += outcome.extra.count
+            total.missed += outcome.missed
+            total.extra += outcome.extra
             guard getenv("PASSANT_FIELD_DETAIL") != nil else { continue }
             for walker in outcome.missed {
                 print("  missed: \(walker.direction) at \(seconds(walker.lineTime)) s, \(walker)")
@@ -73,13 +74,9 @@ struct LidarFieldTests {
                 print("  no one: \(crossing.direction) at \(seconds(Double(crossing.time) / 1000)) s")
             }
         }
-        let directions = Direction.allCases.map {
-            "\($0 == .aToB ? "a→b" : "b→a") \(total.counted[$0, default: 0])/\(total.truth[$0, default: 0])"
-        }
         print(
-            "field, moderate, seeds \(seeds.map(String.init).joined(separator: ",")): "
-                + directions.joined(separator: ", ")
-                + ", error \(total.error), missed \(total.missed), no one \(total.extra)")
+            "field, moderate, seeds \(seeds.map(String.init).joined(separator: ",")): \(total), "
+                + "error \(error), missed \(total.missed.count), no one \(total.extra.count)")
     }
 
     private func seconds(_ value: Double) -> Double { (value * 10).rounded() / 10 }

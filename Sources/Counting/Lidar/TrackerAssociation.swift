@@ -1,5 +1,6 @@
 // Which track takes which cluster: what a detection costs a track, the step a new track shares with its
-// neighbours, and the parts a lost track may not take.
+// neighbours, what lies behind a walking track beside someone coming the other way, and the parts a lost
+// track may not take.
 
 #if canImport(Glibc)
     import Glibc  // log only
