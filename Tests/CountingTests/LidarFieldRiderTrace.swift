@@ -1,7 +1,8 @@
 // `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
 // `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
 // test's street from two seconds before `second` to two after; with `walkers-<seed>-<second>`, its
-// walkers alone, crossing at an angle with `PASSANT_FIELD_SLOPE` as in `moderateTrafficOnMoreSeeds`;
+// walkers alone, crossing at an angle with `PASSANT_FIELD_SLOPE`, stepping aside with
+// `PASSANT_FIELD_AVOID`, as in `moderateTrafficOnMoreSeeds`;
 // with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the rider's hips
 // are, the clusters the detector made (centre, returns, extent, part of), and its tracks (position,
 // speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
@@ -34,7 +35,7 @@ struct LidarFieldRiderTrace {
             let traffic = FieldTraffic(
                 seed: seed, seconds: 600, perHour: 300, pairs: 0.15,
                 ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25,
-                slopes: slope.map { -$0...$0 })
+                slopes: slope.map { -$0...$0 }, avoiding: getenv("PASSANT_FIELD_AVOID") != nil)
             (street, background, walkers, riders) = (
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )
@@ -80,7 +81,9 @@ struct LidarFieldRiderTrace {
                 "\(f(mid))"
                     + riding.compactMap { r in r.y(at: mid).map { " \(r) at (\(f(r.lane)),\(f($0)))" } }
                     .joined()
-                    + walking.compactMap { w in w.y(at: mid).map { " walker (\(f(w.x(atY: $0))),\(f($0)))" } }
+                    + walking.compactMap { w in
+                        w.y(at: mid).map { " walker (\(f(w.x(at: mid, y: $0))),\(f($0)))" }
+                    }
                     .joined())
             for c in detector.clusters {
                 lines.append(

@@ -58,6 +58,10 @@ struct FieldWalker: Sendable, CustomStringConvertible {
     var slope = 0.0
     /// Walks abreast of the walker before them in the street's list.
     var isCompanion = false
+    /// How far they have stepped aside for those they meet, every `FieldStreetSteps.period` seconds from
+    /// `sidestepsFrom` (see `stepAside`).
+    var sidesteps: [Double] = []
+    var sidestepsFrom = 0.0
 
     static let from = 6.0
 
@@ -80,15 +84,17 @@ struct FieldWalker: Sendable, CustomStringConvertible {
         return abs(y) > Self.from + 0.01 ? nil : y
     }
 
-    /// How far out the walker is where they are `y` along the walkway (before their sway).
-    func x(atY y: Double) -> Double { min(3.0, max(0.5, lane + slope * y)) }
+    /// How far out the walker is at `t`, `y` along the walkway (before their sway).
+    func x(at t: Double, y: Double) -> Double {
+        min(3.0, max(0.5, lane + slope * y + sidestep(at: t)))
+    }
 
     /// What the sensor sees of this walker (and a child or pram with them) at `t`.
     func blobs(at t: Double, into blobs: inout [FieldBlob]) {
         guard let y = y(at: t) else { return }
         let phase = 2 * .pi * t * speed / stride
         let sway = 0.03 * sin(phase / 2)
-        let x = x(atY: y) + sway
+        let x = x(at: t, y: y) + sway
         blobs.append(FieldBlob(x: x, y: y, across: 0.18, along: 0.12, dark: dark))
         // Hands swing opposite each other, a little ahead of and behind the hips.
         let swing = 0.14 * sin(phase)
@@ -311,9 +317,11 @@ struct FieldOutcome: CustomStringConvertible {
     init() {}
 
     /// Tallies `crossings` against the walkers and riders that made them. Riders are matched first to
-    /// fast-mover crossings within a second of their passing the line; those left, together with the
-    /// walkers, to pedestrian crossings, closest in time first (within 0.75 s for a rider, whose time at
-    /// the line is sharp, 1.5 s for a walker): a rider who takes one was counted as a pedestrian.
+    /// fast-mover crossings within a second of their passing the line; walkers to pedestrian crossings
+    /// within 1.5 s, closest in time first; then the riders left to the pedestrian crossings left, within
+    /// 0.75 s (a rider's time at the line is sharp): a rider who takes one was counted as a pedestrian.
+    /// (Walkers first: a rider hidden behind walkers as they pass the line was not counted at all, and
+    /// would otherwise take a walker's crossing that happened to be nearer the rider's time.)
     init(walkers: [FieldWalker], riders: [FieldRider], crossings: [Crossing]) {
         // Walking towards +y crosses from side A (y < 0, right of P→Q) to side B.
         for walker in walkers { truth[walker.direction, default: 0] += walker.people }
@@ -330,24 +338,25 @@ struct FieldOutcome: CustomStringConvertible {
             let fast = crossings.filter { $0.direction == direction && $0.kind == .fastMover }.map(\.time)
             let notFast = Self.unmatched(allRiderTimes, windows: ridden.map { _ in 1000 }, by: fast).events
             let riderTimes = notFast.map { allRiderTimes[$0] }
-            // Events that want a pedestrian crossing: walkers (once per person), then the riders left.
-            var events: [Int64] = []
+            // Walkers (once per person) to pedestrian crossings, then the riders left to those left.
+            var walkerTimes: [Int64] = []
             var people: [FieldWalker] = []
             for walker in walkers where walker.direction == direction {
-                events += Array(repeating: Int64(walker.lineTime * 1000), count: walker.people)
+                walkerTimes += Array(repeating: Int64(walker.lineTime * 1000), count: walker.people)
                 people += Array(repeating: walker, count: walker.people)
             }
-            let walkerCount = events.count
-            events += riderTimes
-            let windows = events.indices.map { $0 < walkerCount ? Int64(1500) : 750 }
             let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }
-            let unmatched = Self.unmatched(events, windows: windows, by: pedestrians.map(\.time))
-            let left = Set(unmatched.events)
-            missed += unmatched.events.filter { $0 < walkerCount }.map { people[$0] }
-            extra += unmatched.times.map { pedestrians[$0] }
-            ridersAsPedestrians += (walkerCount..<events.count).count { !left.contains($0) }
+            let byWalkers = Self.unmatched(
+                walkerTimes, windows: walkerTimes.map { _ in 1500 }, by: pedestrians.map(\.time))
+            missed += byWalkers.events.map { people[$0] }
+            let left = byWalkers.times.map { pedestrians[$0] }
+            let byRiders = Self.unmatched(
+                riderTimes, windows: riderTimes.map { _ in 750 }, by: left.map(\.time))
+            extra += byRiders.times.map { left[$0] }
+            let notAsPedestrians = Set(byRiders.events)
+            ridersAsPedestrians += riderTimes.indices.count { !notAsPedestrians.contains($0) }
             for (offset, index) in notFast.enumerated() {
-                ridersNotFast.append((ridden[index], !left.contains(walkerCount + offset)))
+                ridersNotFast.append((ridden[index], !notAsPedestrians.contains(offset)))
             }
         }
     }
@@ -392,7 +401,8 @@ struct FieldOutcome: CustomStringConvertible {
 
 /// `seconds` of walkers (`perHour` per direction, `pairs` of them with a companion) and, from a random
 /// stream of their own, riders (`ridersPerHour` per direction, `overtaking` of them passing a walker), on
-/// a street seeded with `seed` whose background is learnt.
+/// a street seeded with `seed` whose background is learnt; at an angle within `slopes`, if given, and
+/// stepping aside for each other when `avoiding` (`stepAside`).
 struct FieldTraffic {
     var street: FieldStreet
     let background: LidarBackground
@@ -403,7 +413,8 @@ struct FieldTraffic {
 
     init(
         seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-        overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil
+        overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil,
+        avoiding: Bool = false
     ) {
         street = FieldStreet(random: SeededGenerator(seed: seed), mounting: mounting)
         background = street.background()
@@ -418,6 +429,7 @@ struct FieldTraffic {
                     ? walkers[index - 1].slope : Double.random(in: slopes, using: &random)
             }
         }
+        if avoiding { stepAside(&walkers) }
         self.walkers = walkers
         var random = SeededGenerator(seed: seed &+ 0x5EED_0F_21DE45)
         riders =
@@ -433,11 +445,11 @@ struct FieldTraffic {
 /// Runs `FieldTraffic` and counts it.
 func fieldTraffic(
     seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
-    overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil
+    overtaking: Double = 0, mounting: Double = 0, slopes: ClosedRange<Double>? = nil, avoiding: Bool = false
 ) -> FieldOutcome {
     var traffic = FieldTraffic(
         seed: seed, seconds: seconds, perHour: perHour, pairs: pairs, ridersPerHour: ridersPerHour,
-        overtaking: overtaking, mounting: mounting, slopes: slopes)
+        overtaking: overtaking, mounting: mounting, slopes: slopes, avoiding: avoiding)
     let crossings = traffic.street.count(
         traffic.walkers, riders: traffic.riders, background: traffic.background, until: traffic.end)
     return FieldOutcome(walkers: traffic.walkers, riders: traffic.riders, crossings: crossings)

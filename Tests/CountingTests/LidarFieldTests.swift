@@ -37,6 +37,69 @@ struct LidarFieldTests {
         #expect(outcome.accuracy(.bToA) >= 0.9, "\(outcome)")
     }
 
+    /// The same traffic with people stepping aside for each other (`stepAside`), as on a real street,
+    /// rather than walking through each other's bodies as the independent street's walkers otherwise
+    /// do: the detector must not rely on the bodies it sees merging as people pass. Measured: seed 1
+    /// a→b 65/67, b→a 36/38; seed 2 60/60, 48/49 (walking through: 68/67, 37/38; 63/60, 51/49); over
+    /// seeds 1–16 the total error is 44 stepping aside, 36 walking through, with 32 people missed
+    /// against 28 and 42 crossings of no one against 48: bodies merging as people pass are not what the
+    /// detector's errors come from (`PASSANT_FIELD_AVOID=1` for `moderateTrafficOnMoreSeeds`).
+    @Test(arguments: [1, 2] as [UInt64])
+    func walkersSteppingAsideForEachOtherAreCountedPerDirection(seed: UInt64) {
+        let outcome = fieldTraffic(seed: seed, seconds: 600, perHour: 300, pairs: 0.15, avoiding: true)
+        print("field, stepping aside, seed \(seed): \(outcome)")
+        #expect(outcome.accuracy(.aToB) >= 0.9, "\(outcome)")
+        #expect(outcome.accuracy(.bToA) >= 0.9, "\(outcome)")
+    }
+
+    /// Walkers who step aside pass with a hand's breadth between them: over ten minutes of moderate
+    /// traffic on each of seeds 1–16, the pairs (bar a walker and their companion abreast) who come
+    /// within 0.3 m of each other along the walkway with less than 0.1 m across between what they carry,
+    /// where the sensor looks and the walkway leaves them room, are fewer than one in twenty of those who
+    /// walk through each other without stepping aside. Measured: 621 pairs walking through, 13 stepping
+    /// aside; those left are someone hemmed in on both sides, who on a real street would slow down
+    /// (the walkers here keep their pace).
+    @Test func walkersWhoStepAsideHardlyEverWalkThroughEachOther() {
+        var through = 0
+        var after = 0
+        for seed in 1...16 as ClosedRange<UInt64> {
+            var street = FieldStreet(random: SeededGenerator(seed: seed))
+            var walkers = street.traffic(seconds: 600, perHour: 300, pairs: 0.15)
+            through += overlaps(walkers).count
+            stepAside(&walkers)
+            after += overlaps(walkers).count
+        }
+        #expect(
+            through > 300 && after * 20 < through,
+            "walking through each other: \(through), stepping aside: \(after)")
+    }
+
+    /// The pairs of `walkers` that come closer than a step aside allows, and when, sampled every 0.1 s.
+    private func overlaps(_ walkers: [FieldWalker]) -> [(Int, Int, Double)] {
+        var found: [(Int, Int, Double)] = []
+        for i in walkers.indices {
+            for j in walkers.indices where j > i && !(j == i + 1 && walkers[j].isCompanion) {
+                var t = max(walkers[i].start, walkers[j].start)
+                while t < min(walkers[i].leaves, walkers[j].leaves) {
+                    defer { t += 0.1 }
+                    // Where the sensor looks, two metres in from where people come onto the street.
+                    guard let yi = walkers[i].y(at: t), let yj = walkers[j].y(at: t), abs(yi - yj) < 0.3,
+                        abs(yi) < 4, abs(yj) < 4
+                    else { continue }
+                    let (xi, xj) = (walkers[i].x(at: t, y: yi), walkers[j].x(at: t, y: yj))
+                    // Only where both have room to step: against the walkway's edge, one cannot.
+                    guard min(xi, xj) > 0.5 + 0.35, max(xi, xj) < 3.0 - 0.35 else { continue }
+                    let (near, far) = xi < xj ? (walkers[i], walkers[j]) : (walkers[j], walkers[i])
+                    if abs(xj - xi) < near.reachAcross.far + far.reachAcross.near {
+                        found.append((i, j, t))
+                        break
+                    }
+                }
+            }
+        }
+        return found
+    }
+
     /// `PASSANT_FIELD_SEEDS=3,4,5 swift test --filter moderateTrafficOnMoreSeeds`: the same traffic on
     /// other seeds, printed only (the figures of the closing notes), then the total over them: counted
     /// and truth per direction, the error (|counted − truth| summed over seeds and directions), the
@@ -44,17 +107,23 @@ struct LidarFieldTests {
     /// missed and each crossing matched to no one too, to trace with `LidarFieldRiderTrace`
     /// (`PASSANT_RIDER_TRACE=walkers-<seed>-<second>`). Seeds 1–16 have been used in tuning the
     /// detector, 17–24 are kept out of it. With `PASSANT_FIELD_SLOPE=0.3`, the walkers cross the walkway
-    /// at an angle, up to 0.3 m across for each metre along.
+    /// at an angle, up to 0.3 m across for each metre along; with `PASSANT_FIELD_AVOID=1`, they step
+    /// aside for each other; with `PASSANT_FIELD_RIDERS=60`, that many riders an hour each way ride
+    /// among them (a quarter overtaking a walker), and the riders not counted as fast movers are listed
+    /// too.
     @Test(.enabled(if: getenv("PASSANT_FIELD_SEEDS") != nil)) func moderateTrafficOnMoreSeeds() {
         let seeds = String(cString: getenv("PASSANT_FIELD_SEEDS")!).split(separator: ",").compactMap {
             UInt64($0)
         }
         let slope = getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }
+        let avoiding = getenv("PASSANT_FIELD_AVOID") != nil
+        let riders = getenv("PASSANT_FIELD_RIDERS").flatMap { Double(String(cString: $0)) } ?? 0
         var total = FieldOutcome()
         var error = 0
         for seed in seeds {
             let outcome = fieldTraffic(
-                seed: seed, seconds: 600, perHour: 300, pairs: 0.15, slopes: slope.map { -$0...$0 })
+                seed: seed, seconds: 600, perHour: 300, pairs: 0.15, ridersPerHour: riders, overtaking: 0.25,
+                slopes: slope.map { -$0...$0 }, avoiding: avoiding)
             print("field, moderate, seed \(seed): \(outcome)")
             for direction in Direction.allCases {
                 let (counted, truth) = (
@@ -66,7 +135,15 @@ struct LidarFieldTests {
             }
             total.missed += outcome.missed
             total.extra += outcome.extra
+            for (direction, count) in outcome.riders { total.riders[direction, default: 0] += count }
+            for (direction, count) in outcome.fastMovers { total.fastMovers[direction, default: 0] += count }
+            total.ridersAsPedestrians += outcome.ridersAsPedestrians
             guard getenv("PASSANT_FIELD_DETAIL") != nil else { continue }
+            for (rider, asPedestrian) in outcome.ridersNotFast {
+                print(
+                    "  rider \(asPedestrian ? "as a pedestrian" : "not counted"): \(rider.direction) at "
+                        + "\(seconds(rider.lineTime)) s, \(rider)")
+            }
             for walker in outcome.missed {
                 print("  missed: \(walker.direction) at \(seconds(walker.lineTime)) s, \(walker)")
             }
