@@ -98,6 +98,34 @@ struct LidarTurnBackTests {
         #expect(LidarEchoTests.walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
     }
 
+    /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.6 m before the line, then hidden
+    /// (behind someone nearer, as they stop). Their track coasts on; 0.7 s later it takes the edge of them
+    /// peeking out where they stopped, 0.25 m before the line (`sliverAt`), and its filtered position,
+    /// pulled only part of the way back for a sliver, lies past the line. Then nothing more is seen of
+    /// them, and the track coasts on in plain view until it is dropped. Stopped short of the line, they
+    /// count nothing; a sliver past the line is someone who walked on, lost as they did, and counts.
+    /// (Simulator, turn-backs seed 19: two walkers abreast stopped together 0.1 m short of the line and
+    /// turned back, the far one hidden behind the near one; the far one's track counted.)
+    @Test(arguments: [(-0.25, 0), (0.3, 1)])
+    func aTrackThatLostItsWalkerShortOfTheLineAndCoastedOnInViewCountsNothing(sliverAt: Double, expected: Int)
+    {
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 60, settings: settings) { turn in
+                if turn <= 10 { return [LidarRiderTests.body(2.0, -2.0 + 0.14 * Double(turn))] }
+                guard turn == 17 else { return [] }
+                return [
+                    Cluster(
+                        centre: PlanePoint(x: 2.0, y: sliverAt), extent: 0.05, points: 2, nearestRange: 1.9)
+                ]
+            }
+        }
+        #expect(LidarEchoTests.walkers(crossings()) == expected, "\(crossings())")
+        // Without the rule, the filtered position alone counts.
+        var filtered = LidarTracker.Settings()
+        filtered.lostInViewTurns = .max
+        #expect(LidarEchoTests.walkers(crossings(filtered)) == 1, "\(crossings(filtered))")
+    }
+
     @Test(arguments: [(0.17, 0), (0.3, 1)])
     func somethingNeverSeenAsWideAsAPersonCountsNothing(width: Double, expected: Int) {
         // A sliver of someone, a dog: it moves and crosses like a walker, 1.8 m out at 1.4 m/s, in the open.

@@ -120,6 +120,11 @@ struct LidarTracker: Sendable {
         /// that to count, ms: a walker hidden from before the line is seen walking up to it; a track on
         /// slivers, or born on two people as one, may drift across the walkway on a course of its own.
         var hiddenWholeMillis: Int64 = 1000
+        /// Turns a track must go unseen in plain view after its last detection, that detection on the
+        /// side it came from, for a crossing only its filtered position made to count nothing (see
+        /// `finish`): someone who walked on over the line would have been seen past it; someone who
+        /// stopped or turned back behind another, hidden as they did, was not.
+        var lostInViewTurns = 10
         /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
         /// (a body depth), and its own half-width, metres.
         var shadowDepth = 0.25
@@ -264,6 +269,8 @@ struct LidarTracker: Sendable {
         var pushedTurns = 0
         /// Since when the track is unseen with its predicted position in a nearer cluster's shadow.
         var shadowedSince: Int64?
+        /// Turns it went unseen, since its last detection, with its predicted position in plain view.
+        var unseenInView = 0
         /// Whether its latest detection showed the whole body: not partly hidden, not a part of a nearer
         /// one.
         var seenWhole = true
@@ -451,6 +458,7 @@ struct LidarTracker: Sendable {
                         passHidden(&tracks[index], time: time)
                     } else {
                         tracks[index].shadowedSince = nil
+                        tracks[index].unseenInView += 1
                     }
                 }
             }
@@ -563,6 +571,7 @@ struct LidarTracker: Sendable {
         track.hits += 1
         track.misses = 0
         track.shadowedSince = nil
+        track.unseenInView = 0
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }

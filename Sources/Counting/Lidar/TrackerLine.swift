@@ -136,7 +136,10 @@ extension LidarTracker {
     }
 
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
-    /// origin by at least the hysteresis, or had passed it on its prediction while hidden.
+    /// origin by at least the hysteresis, or had passed it on its prediction while hidden. Not if only its
+    /// filtered position had passed it, its last detection being on the side it came from, and it then
+    /// went unseen in plain view for `lostInViewTurns`: its walker stopped or turned back short of the
+    /// line while hidden behind someone, and the track coasted on without them.
     mutating func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
@@ -152,7 +155,9 @@ extension LidarTracker {
             let signed = track.lastSigned
         else { return }
         let side = Side(signedDistance: signed)
-        if side != origin, abs(signed) >= settings.hysteresis {
+        let lostShort =
+            self.side(of: track.measured) == origin && track.unseenInView >= settings.lostInViewTurns
+        if side != origin, abs(signed) >= settings.hysteresis, !lostShort {
             emit(
                 track, to: side, time: lineTime,
                 speed: crossingSpeed(max(track.lineSpeed, track.speed), approach: track.approachSpeed),
