@@ -126,6 +126,29 @@ struct LidarTurnBackTests {
         #expect(LidarEchoTests.walkers(crossings(filtered)) == 1, "\(crossings(filtered))")
     }
 
+    /// A walker 2 m out walks towards +y at 1.4 m/s and is seen until 0.6 m before the line; then no more
+    /// (they turned back beside someone coming the other way, and went out of view). Their track coasts
+    /// on in plain view for as long as it may (`coastMillis`, 2 s); the turn after, a sliver of someone
+    /// else shows 0.6 m past the line, within the 2.4 m its gate has grown to. The track is ended that
+    /// turn, before it could take the sliver over the line with it, and counts nothing. (Simulator,
+    /// turn-backs seed 5.)
+    @Test func aTrackThatHasCoastedAsLongAsItMayIsNotRevivedBySomeoneElse() {
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 60, settings: settings) { turn in
+                if turn <= 10 { return [LidarRiderTests.body(2.0, -2.0 + 0.14 * Double(turn))] }
+                guard turn == 31 else { return [] }
+                return [
+                    Cluster(centre: PlanePoint(x: 2.0, y: 0.6), extent: 0.05, points: 2, nearestRange: 1.9)
+                ]
+            }
+        }
+        #expect(crossings().isEmpty, "\(crossings())")
+        // Allowed to coast a turn longer, it takes the sliver and counts.
+        var longer = LidarTracker.Settings()
+        longer.coastMillis = 2200
+        #expect(LidarEchoTests.walkers(crossings(longer)) == 1, "\(crossings(longer))")
+    }
+
     @Test(arguments: [(0.17, 0), (0.3, 1)])
     func somethingNeverSeenAsWideAsAPersonCountsNothing(width: Double, expected: Int) {
         // A sliver of someone, a dog: it moves and crosses like a walker, 1.8 m out at 1.4 m/s, in the open.

@@ -397,7 +397,11 @@ struct LidarTracker: Sendable {
         var taken = Array(repeating: false, count: clusters.count)
         var takenByKnown = taken
         for confirmed in [true, false] {
-            let rows = tracks.indices.filter { tracks[$0].confirmed == confirmed }
+            // A track unseen for longer than it may coast is ended this turn, not revived by whatever
+            // lies in the gate it has grown to (see `hasCoastedOut`).
+            let rows = tracks.indices.filter {
+                tracks[$0].confirmed == confirmed && !hasCoastedOut(tracks[$0], at: time)
+            }
             guard !rows.isEmpty else { continue }
             costs.removeAll(keepingCapacity: true)
             for (row, index) in rows.enumerated() {
@@ -469,12 +473,10 @@ struct LidarTracker: Sendable {
         // lasts, up to `occlusionMillis`.
         var survivors: [Track] = []
         for track in tracks {
-            let unseen = time - track.lastSeen
-            let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
             let left =
                 track.misses > 0
                 && region.map { !$0.contains(track.position, margin: settings.leaveMargin) } ?? false
-            let ended = left || (track.confirmed ? unseen > limit : track.misses >= 2)
+            let ended = left || (track.confirmed ? hasCoastedOut(track, at: time) : track.misses >= 2)
             if ended {
                 finish(track, events: &events)
             } else {
@@ -575,6 +577,14 @@ struct LidarTracker: Sendable {
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
+    }
+
+    /// Whether confirmed `track` has gone unseen by `time` for longer than it may coast: `coastMillis`,
+    /// or `occlusionMillis` hidden behind someone nearer. After two seconds unseen in plain view its
+    /// gate is over two metres wide, and its walker has long gone where no one saw them.
+    private func hasCoastedOut(_ track: Track, at time: Int64) -> Bool {
+        let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
+        return track.confirmed && time - track.lastSeen > limit
     }
 
     private func isShadowed(_ position: PlanePoint, by clusters: [Cluster]) -> Bool {
