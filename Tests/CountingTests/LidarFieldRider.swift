@@ -112,7 +112,8 @@ extension FieldRider {
     /// Riders arriving over `seconds` at `perHour` per direction, from a random stream of their own (the
     /// walkers of a seed stay the same with riders or without). Three in four ride a bicycle, with the
     /// street's mix of baskets and child seats; `overtaking` of them are timed to pass a walker going
-    /// their way, 0.5–0.8 m beside them, within 1.5 m of the line.
+    /// their way, 0.5–0.8 m beside their lane (where they walk before any step aside), within 1.5 m of
+    /// the line. Riders ride their own line: walkers do not step aside for them, nor they for walkers.
     static func traffic(
         seconds: Double, perHour: Double, overtaking: Double, walkers: [FieldWalker],
         random: inout SeededGenerator

@@ -10,8 +10,8 @@ extension FieldWalker {
         (company == .child ? 0.61 : 0.3, bag ? 0.42 : 0.3)
     }
 
-    /// How far the walker, with a pram, reaches behind and ahead of their hips along the walkway.
-    func along(atY y: Double) -> ClosedRange<Double> {
+    /// Where the walker, with a pram, reaches along the walkway, their hips `y` along it.
+    func reachAlong(atY y: Double) -> ClosedRange<Double> {
         let ahead = company == .pram ? 1.17 : 0.2
         return heading > 0 ? (y - 0.2)...(y + ahead) : (y - ahead)...(y + 0.2)
     }
@@ -44,7 +44,8 @@ enum FieldStreetSteps {
 /// seconds ahead for anyone who will be within `space` along the walkway with less than `clearance`
 /// across between them (bar their companion abreast), and steps away from them at a walker's sidestep
 /// pace, the one nearer the sensor towards it, the other away; with no one to avoid, they drift back to
-/// their way. Who passes on which side is settled by where each walks before stepping aside.
+/// their way, never off the walkway. Who passes on which side is settled by where each walks before
+/// stepping aside. (Riders neither step aside nor are stepped aside for: see `FieldRider.traffic`.)
 func stepAside(_ walkers: inout [FieldWalker], clearance: Double = 0.1, space: Double = 0.3) {
     typealias Steps = FieldStreetSteps
     let period = Steps.period
@@ -61,7 +62,7 @@ func stepAside(_ walkers: inout [FieldWalker], clearance: Double = 0.1, space: D
                     guard let yi = walkers[i].y(at: t + ahead), let yj = walkers[j].y(at: t + ahead) else {
                         continue
                     }
-                    let (ai, aj) = (walkers[i].along(atY: yi), walkers[j].along(atY: yj))
+                    let (ai, aj) = (walkers[i].reachAlong(atY: yi), walkers[j].reachAlong(atY: yj))
                     guard ai.lowerBound - space < aj.upperBound, aj.lowerBound - space < ai.upperBound else {
                         continue
                     }
@@ -89,6 +90,9 @@ func stepAside(_ walkers: inout [FieldWalker], clearance: Double = 0.1, space: D
             } else {
                 offsets[i] -= max(-Steps.driftSpeed * period, min(Steps.driftSpeed * period, offsets[i]))
             }
+            // Not off the walkway (0.5–3.0 m out): against its edge, the other one steps the rest.
+            let way = walkers[i].lane + walkers[i].slope * (walkers[i].y(at: t) ?? 0)
+            offsets[i] = min(3.0 - way, max(0.5 - way, offsets[i]))
             walkers[i].sidesteps.append(offsets[i])
         }
         t += period

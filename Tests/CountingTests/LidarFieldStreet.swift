@@ -321,7 +321,9 @@ struct FieldOutcome: CustomStringConvertible {
     /// within 1.5 s, closest in time first; then the riders left to the pedestrian crossings left, within
     /// 0.75 s (a rider's time at the line is sharp): a rider who takes one was counted as a pedestrian.
     /// (Walkers first: a rider hidden behind walkers as they pass the line was not counted at all, and
-    /// would otherwise take a walker's crossing that happened to be nearer the rider's time.)
+    /// would otherwise take a walker's crossing that happened to be nearer the rider's time. So a rider
+    /// counted as a pedestrian beside a walker missed within 1.5 s is put down as that walker's crossing:
+    /// `ridersAsPedestrians` is a lower bound.)
     init(walkers: [FieldWalker], riders: [FieldRider], crossings: [Crossing]) {
         // Walking towards +y crosses from side A (y < 0, right of P→Q) to side B.
         for walker in walkers { truth[walker.direction, default: 0] += walker.people }

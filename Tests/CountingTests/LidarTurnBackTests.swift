@@ -98,19 +98,22 @@ struct LidarTurnBackTests {
         #expect(LidarEchoTests.walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
     }
 
-    /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.6 m before the line, then hidden
-    /// (behind someone nearer, as they stop). Their track coasts on; 0.7 s later it takes the edge of them
-    /// peeking out where they stopped, 0.25 m before the line (`sliverAt`), and its filtered position,
-    /// pulled only part of the way back for a sliver, lies past the line. Then nothing more is seen of
-    /// them, and the track coasts on in plain view until it is dropped. Stopped short of the line, they
-    /// count nothing; a sliver past the line is someone who walked on, lost as they did, and counts.
-    /// (Simulator, turn-backs seed 19: two walkers abreast stopped together 0.1 m short of the line and
-    /// turned back, the far one hidden behind the near one; the far one's track counted.)
-    @Test(arguments: [(-0.25, 0), (0.3, 1)])
-    func aTrackThatLostItsWalkerShortOfTheLineAndCoastedOnInViewCountsNothing(sliverAt: Double, expected: Int)
-    {
+    /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.6 m before the line, then out of
+    /// sight (on a street, behind someone nearer as they stop; here simply not seen). Their track coasts
+    /// on; 0.7 s later it takes the edge of them peeking out where they stopped, 0.25 m before the line
+    /// (`sliverAt`), and its filtered position, pulled only part of the way back for a sliver, lies past
+    /// the line. Then nothing more is seen of them, and the track coasts on in plain view. Dropped after
+    /// two seconds of that, having stopped short of the line, they count nothing; a sliver past the line
+    /// is someone who walked on and was lost as they did, and counts; so does a track that ends (the
+    /// link lost, `turns`) before it was a second unseen in plain view. (Simulator, turn-backs seed 19:
+    /// two walkers abreast stopped together 0.1 m short of the line and turned back, the far one hidden
+    /// behind the near one; the far one's track counted.)
+    @Test(arguments: [(-0.25, 60, 0), (0.3, 60, 1), (-0.25, 24, 1)])
+    func aTrackLostAtTheLineCountsOnlyIfLastSeenPastItOrLostForLessThanASecond(
+        sliverAt: Double, turns: Int, expected: Int
+    ) {
         func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
-            LidarRiderTests.tracked(turns: 60, settings: settings) { turn in
+            LidarRiderTests.tracked(turns: turns, settings: settings) { turn in
                 if turn <= 10 { return [LidarRiderTests.body(2.0, -2.0 + 0.14 * Double(turn))] }
                 guard turn == 17 else { return [] }
                 return [
@@ -122,14 +125,14 @@ struct LidarTurnBackTests {
         #expect(LidarEchoTests.walkers(crossings()) == expected, "\(crossings())")
         // Without the rule, the filtered position alone counts.
         var filtered = LidarTracker.Settings()
-        filtered.lostInViewTurns = .max
+        filtered.lostInViewMillis = .max
         #expect(LidarEchoTests.walkers(crossings(filtered)) == 1, "\(crossings(filtered))")
     }
 
     /// A walker 2 m out walks towards +y at 1.4 m/s and is seen until 0.6 m before the line; then no more
     /// (they turned back beside someone coming the other way, and went out of view). Their track coasts
     /// on in plain view for as long as it may (`coastMillis`, 2 s); the turn after, a sliver of someone
-    /// else shows 0.6 m past the line, within the 2.4 m its gate has grown to. The track is ended that
+    /// else shows 0.6 m past the line, within the 2.4 m its gate has grown to by then. The track is ended that
     /// turn, before it could take the sliver over the line with it, and counts nothing. (Simulator,
     /// turn-backs seed 5.)
     @Test func aTrackThatHasCoastedAsLongAsItMayIsNotRevivedBySomeoneElse() {
@@ -145,7 +148,7 @@ struct LidarTurnBackTests {
         #expect(crossings().isEmpty, "\(crossings())")
         // Allowed to coast a turn longer, it takes the sliver and counts.
         var longer = LidarTracker.Settings()
-        longer.coastMillis = 2200
+        longer.coastMillis = 2100
         #expect(LidarEchoTests.walkers(crossings(longer)) == 1, "\(crossings(longer))")
     }
 

@@ -21,9 +21,12 @@ enum LineEvent: Sendable, Hashable {
 ///   line. It counts when it is `commitDistance` past the line on the other side, at the time it
 ///   passed the line; then the other side becomes its origin. A track that comes back before that
 ///   (a turn-back, jitter on the line) counts nothing. A track that ends on the far side, past the
-///   hysteresis but short of the commit distance (lost in a crowd), counts too.
+///   hysteresis but short of the commit distance (lost in a crowd), counts too; not when only its
+///   filtered position got there, its last detection being on its origin's side, and it then went
+///   `lostInViewMillis` unseen in plain view (its walker stopped or turned back while hidden).
 /// - **Occlusion**: a confirmed track unseen while its predicted position lies in the shadow of a nearer
-///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`.
+///   cluster (someone between it and the sensor) coasts for up to `occlusionMillis`, not `coastMillis`;
+///   once past its limit it is ended before the next turn's association (`hasCoastedOut`).
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
 ///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before. A turn-back
@@ -120,11 +123,11 @@ struct LidarTracker: Sendable {
         /// that to count, ms: a walker hidden from before the line is seen walking up to it; a track on
         /// slivers, or born on two people as one, may drift across the walkway on a course of its own.
         var hiddenWholeMillis: Int64 = 1000
-        /// Turns a track must go unseen in plain view after its last detection, that detection on the
+        /// How long a track must go unseen in plain view after its last detection, that detection on the
         /// side it came from, for a crossing only its filtered position made to count nothing (see
-        /// `finish`): someone who walked on over the line would have been seen past it; someone who
+        /// `finish`), ms: someone who walked on over the line would have been seen past it; someone who
         /// stopped or turned back behind another, hidden as they did, was not.
-        var lostInViewTurns = 10
+        var lostInViewMillis: Int64 = 1000
         /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
         /// (a body depth), and its own half-width, metres.
         var shadowDepth = 0.25
@@ -232,7 +235,7 @@ struct LidarTracker: Sendable {
         /// Smoothed speed, m/s.
         var speed = 0.0
         var origin: Side?
-        /// Signed distance of the latest measured position.
+        /// Signed distance of its filtered position at its latest detection.
         var lastSigned: Double?
         var lastSignedTime: Int64 = 0
         /// When the track last passed the line away from its origin.
@@ -269,8 +272,9 @@ struct LidarTracker: Sendable {
         var pushedTurns = 0
         /// Since when the track is unseen with its predicted position in a nearer cluster's shadow.
         var shadowedSince: Int64?
-        /// Turns it went unseen, since its last detection, with its predicted position in plain view.
-        var unseenInView = 0
+        /// How long it went unseen, since its last detection, with its predicted position in plain view
+        /// (not in a nearer cluster's shadow), ms.
+        var unseenInViewMillis: Int64 = 0
         /// Whether its latest detection showed the whole body: not partly hidden, not a part of a nearer
         /// one.
         var seenWhole = true
@@ -344,6 +348,8 @@ struct LidarTracker: Sendable {
     /// The previous turn's clusters: what moved with a newborn track (see `commonShift`), and whose shadow
     /// it may have emerged from.
     private(set) var previousClusters: [Cluster] = []
+    /// When the previous turn was (sensor ms).
+    private var lastTurn: Int64?
 
     init(line: CountingLine, region: Region? = nil, settings: Settings) {
         self.line = line
@@ -397,8 +403,8 @@ struct LidarTracker: Sendable {
         var taken = Array(repeating: false, count: clusters.count)
         var takenByKnown = taken
         for confirmed in [true, false] {
-            // A track unseen for longer than it may coast is ended this turn, not revived by whatever
-            // lies in the gate it has grown to (see `hasCoastedOut`).
+            // A confirmed track unseen for longer than it may coast is ended this turn, not revived by
+            // whatever lies in the gate it has grown to (see `hasCoastedOut`).
             let rows = tracks.indices.filter {
                 tracks[$0].confirmed == confirmed && !hasCoastedOut(tracks[$0], at: time)
             }
@@ -462,7 +468,7 @@ struct LidarTracker: Sendable {
                         passHidden(&tracks[index], time: time)
                     } else {
                         tracks[index].shadowedSince = nil
-                        tracks[index].unseenInView += 1
+                        tracks[index].unseenInViewMillis += time - (lastTurn ?? time)
                     }
                 }
             }
@@ -521,6 +527,7 @@ struct LidarTracker: Sendable {
             nextID += 1
         }
         previousClusters = clusters
+        lastTurn = time
     }
 
     /// Ends every track (link lost, shutdown): those past the line count, the rest are forgotten.
@@ -530,6 +537,7 @@ struct LidarTracker: Sendable {
         walkerCrossings.removeAll()
         closePairs.removeAll()
         previousClusters.removeAll()  // what hid someone before the gap hides no one after it
+        lastTurn = nil
     }
 
     private func correct(_ track: inout Track, with cluster: Cluster, time: Int64) {
@@ -573,15 +581,16 @@ struct LidarTracker: Sendable {
         track.hits += 1
         track.misses = 0
         track.shadowedSince = nil
-        track.unseenInView = 0
+        track.unseenInViewMillis = 0
         track.hiddenCrossing = nil  // seen again: its measured positions decide
         track.lastSeen = time
         if track.hits >= settings.confirmHits { track.confirmed = true }
     }
 
     /// Whether confirmed `track` has gone unseen by `time` for longer than it may coast: `coastMillis`,
-    /// or `occlusionMillis` hidden behind someone nearer. After two seconds unseen in plain view its
-    /// gate is over two metres wide, and its walker has long gone where no one saw them.
+    /// or `occlusionMillis` if it was hidden behind someone nearer last turn. After two seconds unseen in
+    /// plain view a walker's track takes anything within some 2.3 m of its prediction, and its walker has
+    /// long gone where no one saw them. (Tentative tracks end after two misses instead.)
     private func hasCoastedOut(_ track: Track, at time: Int64) -> Bool {
         let limit = track.shadowedSince != nil ? settings.occlusionMillis : settings.coastMillis
         return track.confirmed && time - track.lastSeen > limit

@@ -138,7 +138,7 @@ extension LidarTracker {
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
     /// origin by at least the hysteresis, or had passed it on its prediction while hidden. Not if only its
     /// filtered position had passed it, its last detection being on the side it came from, and it then
-    /// went unseen in plain view for `lostInViewTurns`: its walker stopped or turned back short of the
+    /// went unseen in plain view for `lostInViewMillis`: its walker stopped or turned back short of the
     /// line while hidden behind someone, and the track coasted on without them.
     mutating func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
@@ -156,7 +156,7 @@ extension LidarTracker {
         else { return }
         let side = Side(signedDistance: signed)
         let lostShort =
-            self.side(of: track.measured) == origin && track.unseenInView >= settings.lostInViewTurns
+            self.side(of: track.measured) == origin && track.unseenInViewMillis >= settings.lostInViewMillis
         if side != origin, abs(signed) >= settings.hysteresis, !lostShort {
             emit(
                 track, to: side, time: lineTime,

@@ -55,6 +55,7 @@ extension LidarTracker {
                     tracks[i].lastSeen = b.lastSeen
                     tracks[i].misses = b.misses
                     tracks[i].shadowedSince = b.shadowedSince
+                    tracks[i].unseenInViewMillis = b.unseenInViewMillis
                 }
                 if tracks[i].origin == nil { tracks[i].origin = b.origin }
             }
