@@ -30,10 +30,13 @@ struct LidarTurnBackTests {
 
     @Test func aWalkerWhoTurnsBackWhileHiddenOnTheLineCountsNothing() {
         #expect(Self.crossings(turnsBack: true).isEmpty)
-        // Without seeing them come back, their track coasts on across the line and counts.
+        // Without seeing them come back, their track coasts on across the line and counts (when it may
+        // commit on its prediction alone: else it finds them on the line, and commits to nothing).
         var blind = LidarTracker.Settings()
         blind.turnBackReach = 0
         blind.turnBackStepReach = 0
+        #expect(Self.crossings(turnsBack: true, settings: blind).isEmpty)
+        blind.commitMeasuredDistance = -.infinity
         #expect(Self.crossings(turnsBack: true, settings: blind).count == 1)
     }
 
@@ -96,6 +99,32 @@ struct LidarTurnBackTests {
         var wholeOnly = LidarTracker.Settings()
         wholeOnly.turnBackStepReach = 0
         #expect(LidarEchoTests.walkers(crossings(wholeOnly)) == 2, "\(crossings(wholeOnly))")
+    }
+
+    /// A walker 2 m out walks towards +y at 1.4 m/s, seen until 0.3 m before the line; unseen (behind
+    /// someone nearer) they stop 9 cm past it, and are seen standing there 0.9 s later, then walk back at
+    /// 1.2 m/s. Their track, coasting on meanwhile, was predicted 0.9 m past the line; the first
+    /// detection of them pulls it back only to 0.43 m, past `commitDistance`, but the detection itself
+    /// is short of `commitMeasuredDistance`: nothing is committed to, and nothing counts. (Simulator,
+    /// turn-backs seed 30: the walker counted a→b as their track came back to them, then b→a as they
+    /// walked back.)
+    @Test func aWalkerWhoStopsJustPastTheLineWhileHiddenAndWalksBackCountsNothing() {
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.tracked(turns: 60, settings: settings) { turn in
+                switch turn {
+                case ...12: [LidarRiderTests.body(2.0, -2.0 + 0.14 * Double(turn))]
+                case 13...20: []
+                case 21...30: [LidarRiderTests.body(2.0, 0.09)]
+                default: [LidarRiderTests.body(2.0, 0.09 - 0.12 * Double(turn - 30))]
+                }
+            }
+        }
+        #expect(crossings().isEmpty, "\(crossings())")
+        // Committing on the filtered position alone, the walker counts both ways.
+        var filtered = LidarTracker.Settings()
+        filtered.commitMeasuredDistance = -.infinity
+        let both = crossings(filtered)
+        #expect(both.count == 2 && LidarEchoTests.walkers(both) == 1, "\(both)")
     }
 
     /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.6 m before the line, then out of

@@ -18,8 +18,9 @@ enum LineEvent: Sendable, Hashable {
 ///   a confirmed track coasts on its velocity for up to `coastMillis` unseen (occlusion by someone
 ///   nearer the sensor), a tentative one is dropped at its second miss.
 /// - **Counting**: a track's *origin* is the side it was first seen on, at least `hysteresis` from the
-///   line. It counts when it is `commitDistance` past the line on the other side, at the time it
-///   passed the line; then the other side becomes its origin. A track that comes back before that
+///   line. It counts when it is `commitDistance` past the line on the other side, and the detection
+///   that put it there `commitMeasuredDistance` past it too, at the time it passed the line; then the
+///   other side becomes its origin. A track that comes back before that
 ///   (a turn-back, jitter on the line) counts nothing. A track that ends on the far side, past the
 ///   hysteresis but short of the commit distance (lost in a crowd), counts too; not when only its
 ///   filtered position got there, its last detection being on its origin's side, and it then went
@@ -84,6 +85,9 @@ struct LidarTracker: Sendable {
         var beta = 0.25
         var hysteresis = 0.15
         var commitDistance = 0.4
+        /// How far past the line the detection a crossing is committed on must itself be, metres: the
+        /// filtered position of a track that coasted hidden overshoots someone who stopped on the line.
+        var commitMeasuredDistance = 0.15
         /// How far past the line a committed crossing's kind (walker or fast mover) is decided, metres.
         var decideDistance = 1.0
         /// A track that passed the line faster than this (m/s) and is faster than `speedingUpPast` and

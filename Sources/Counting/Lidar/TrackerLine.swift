@@ -5,8 +5,9 @@ extension LidarTracker {
     func side(of point: PlanePoint) -> Side { Side(signedDistance: line.signedDistance(point)) }
 
     /// Updates `track`'s side of the line after a detection at `time`; commits to its crossing once it
-    /// is `commitDistance` past the line, away from its origin, and emits it once it is `decideDistance`
-    /// past, comes back, or ends (see `LidarTracker`).
+    /// is `commitDistance` past the line, away from its origin, that detection itself at least
+    /// `commitMeasuredDistance` past it, and emits it once it is `decideDistance` past, comes back, or
+    /// ends (see `LidarTracker`).
     mutating func count(_ track: inout Track, time: Int64, events: inout [LineEvent]) {
         let signed = line.signedDistance(track.position)
         let along = line.position(track.position) * line.length
@@ -63,7 +64,13 @@ extension LidarTracker {
                 track.lineTime = nil  // came back: a turn-back or jitter
             }
         }
-        if side != origin, abs(signed) >= settings.commitDistance, track.confirmed {
+        // Committed to only once the walker was measured past the line too, not only predicted there: a
+        // track coasting hidden overshoots someone who stopped just past the line, and a detection of
+        // them there pulls it back only part of the way (a partial one, less).
+        let measuredPast = line.signedDistance(track.measured) * (side == .b ? 1 : -1)
+        if side != origin, abs(signed) >= settings.commitDistance, track.confirmed,
+            measuredPast >= settings.commitMeasuredDistance
+        {
             track.held = (side, track.lineTime ?? track.lastSeen)
             track.heldSpeed = max(track.lineSpeed, track.speed)
             track.heldApproachSpeed = track.approachSpeed
