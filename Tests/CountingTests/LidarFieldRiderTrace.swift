@@ -65,7 +65,9 @@ struct LidarFieldRiderTrace {
             configuration: .init(line: street.line, region: street.region, background: background))
         var crossings: [Crossing] = []
         var lines: [String] = []
-        while street.time < window.to {
+        // Run on past the window, unprinted, for as long as a track may coast hidden: a crossing made in
+        // the window is decided by then, not counted by the reset that ends the run.
+        while street.time < window.to + 4 {
             let before = crossings.count
             let mid = street.time + 0.05
             let walking = walkers.filter {
@@ -73,7 +75,7 @@ struct LidarFieldRiderTrace {
             }
             let riding = riders.filter { $0.y(at: street.time) != nil || $0.y(at: street.time + 0.1) != nil }
             detector.handle(street.turn(walking, riders: riding), into: &crossings)
-            guard mid >= window.from,
+            guard mid >= window.from, mid <= window.to,
                 riding.contains(where: { abs($0.y(at: mid) ?? 9) < 6 })
                     || walking.contains(where: { abs($0.y(at: mid) ?? 9) < 4 })
             else { continue }
@@ -100,7 +102,8 @@ struct LidarFieldRiderTrace {
             for crossing in crossings[before...] { lines.append("  COUNTED \(crossing)") }
         }
         detector.reset(into: &crossings)
-        lines.append("end: \(crossings.filter { Double($0.time) / 1000 >= window.from })")
+        let passed = crossings.filter { (window.from...window.to).contains(Double($0.time) / 1000) }
+        lines.append("end: the crossings made in the window: \(passed)")
         print(lines.joined(separator: "\n"))
     }
 
