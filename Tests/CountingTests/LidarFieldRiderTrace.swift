@@ -1,9 +1,8 @@
 // `PASSANT_RIDER_TRACE=<n> swift test --filter riderTrace`: the life of lone rider n of
-// `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `mixed-<seed>-<second>`, the mixed-traffic
-// test's street from two seconds before `second` to two after; with `walkers-<seed>-<second>`, its
-// walkers alone, crossing at an angle with `PASSANT_FIELD_SLOPE`, stepping aside with
-// `PASSANT_FIELD_AVOID`, as in `moderateTrafficOnMoreSeeds`;
-// with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the rider's hips
+// `LoneRider.all` (with `overtake-<n>`, of `Overtake.all`; with `walkers-<seed>-<second>`, the traffic of
+// `moderateTrafficOnMoreSeeds` as the environment varies it (`FieldOptions`) from two seconds before
+// `second` to two after; with `mixed-<seed>-<second>`, the same with 60 riders an hour, as the
+// mixed-traffic test has; with `alone-<n>`, walker n of `LidarFieldTests.walkersAlone`) turn by turn: where the rider's hips
 // are, the clusters the detector made (centre, returns, extent, part of), and its tracks (position,
 // speed, hits, confirmed or tentative), to read how a rider came to be counted as a walker.
 
@@ -31,11 +30,9 @@ struct LidarFieldRiderTrace {
             let second = Double(parts[2])
         {
             // The mixed-traffic test's street (or its walkers alone), around `second`.
-            let slope = getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }
-            let traffic = FieldTraffic(
-                seed: seed, seconds: 600, perHour: 300, pairs: 0.15,
-                ridersPerHour: parts.first == "mixed" ? 60 : 0, overtaking: 0.25,
-                slopes: slope.map { -$0...$0 }, avoiding: getenv("PASSANT_FIELD_AVOID") != nil)
+            var options = FieldOptions.fromEnvironment()
+            if parts.first == "mixed" { options.ridersPerHour = 60 }
+            let traffic = options.traffic(seed: seed)
             (street, background, walkers, riders) = (
                 traffic.street, traffic.background, traffic.walkers, traffic.riders
             )

@@ -384,6 +384,18 @@ struct FieldOutcome: CustomStringConvertible {
         return (events.indices.filter { !eventTaken[$0] }, times.indices.filter { !timeTaken[$0] })
     }
 
+    /// Adds `other`'s tallies to these: the total over several runs.
+    mutating func add(_ other: FieldOutcome) {
+        truth.merge(other.truth, uniquingKeysWith: +)
+        counted.merge(other.counted, uniquingKeysWith: +)
+        riders.merge(other.riders, uniquingKeysWith: +)
+        fastMovers.merge(other.fastMovers, uniquingKeysWith: +)
+        ridersAsPedestrians += other.ridersAsPedestrians
+        ridersNotFast += other.ridersNotFast
+        missed += other.missed
+        extra += other.extra
+    }
+
     func accuracy(_ direction: Direction) -> Double {
         let truth = Double(truth[direction, default: 0])
         let counted = Double(counted[direction, default: 0])
@@ -444,6 +456,14 @@ struct FieldTraffic {
     }
 }
 
+extension FieldTraffic {
+    /// Counts the traffic and tallies what was counted against it.
+    mutating func outcome() -> FieldOutcome {
+        let crossings = street.count(walkers, riders: riders, background: background, until: end)
+        return FieldOutcome(walkers: walkers, riders: riders, crossings: crossings)
+    }
+}
+
 /// Runs `FieldTraffic` and counts it.
 func fieldTraffic(
     seed: UInt64, seconds: Double, perHour: Double, pairs: Double, ridersPerHour: Double = 0,
@@ -452,7 +472,30 @@ func fieldTraffic(
     var traffic = FieldTraffic(
         seed: seed, seconds: seconds, perHour: perHour, pairs: pairs, ridersPerHour: ridersPerHour,
         overtaking: overtaking, mounting: mounting, slopes: slopes, avoiding: avoiding)
-    let crossings = traffic.street.count(
-        traffic.walkers, riders: traffic.riders, background: traffic.background, until: traffic.end)
-    return FieldOutcome(walkers: traffic.walkers, riders: traffic.riders, crossings: crossings)
+    return traffic.outcome()
+}
+
+/// Ten minutes of the moderate traffic `moderateTrafficOnMoreSeeds` and the trace tool
+/// (`LidarFieldRiderTrace`) run, as the environment varies it: `PASSANT_FIELD_RATE` walkers an hour each
+/// way (300), `PASSANT_FIELD_RIDERS` riders (none; a quarter overtaking a walker), at an angle up to
+/// `PASSANT_FIELD_SLOPE` m across per metre along, stepping aside with `PASSANT_FIELD_AVOID`.
+struct FieldOptions {
+    var perHour = 300.0
+    var ridersPerHour = 0.0
+    var slopes: ClosedRange<Double>?
+    var avoiding = false
+
+    static func fromEnvironment() -> FieldOptions {
+        func number(_ name: String) -> Double? { getenv(name).flatMap { Double(String(cString: $0)) } }
+        return FieldOptions(
+            perHour: number("PASSANT_FIELD_RATE") ?? 300, ridersPerHour: number("PASSANT_FIELD_RIDERS") ?? 0,
+            slopes: number("PASSANT_FIELD_SLOPE").map { -$0...$0 },
+            avoiding: getenv("PASSANT_FIELD_AVOID") != nil)
+    }
+
+    func traffic(seed: UInt64) -> FieldTraffic {
+        FieldTraffic(
+            seed: seed, seconds: 600, perHour: perHour, pairs: 0.15, ridersPerHour: ridersPerHour,
+            overtaking: 0.25, slopes: slopes, avoiding: avoiding)
+    }
 }

@@ -118,31 +118,17 @@ struct LidarFieldTests {
         let seeds = String(cString: getenv("PASSANT_FIELD_SEEDS")!).split(separator: ",").compactMap {
             UInt64($0)
         }
-        let slope = getenv("PASSANT_FIELD_SLOPE").flatMap { Double(String(cString: $0)) }
-        let avoiding = getenv("PASSANT_FIELD_AVOID") != nil
-        let riders = getenv("PASSANT_FIELD_RIDERS").flatMap { Double(String(cString: $0)) } ?? 0
-        let perHour = getenv("PASSANT_FIELD_RATE").flatMap { Double(String(cString: $0)) } ?? 300
+        let options = FieldOptions.fromEnvironment()
         var total = FieldOutcome()
         var error = 0
         for seed in seeds {
-            let outcome = fieldTraffic(
-                seed: seed, seconds: 600, perHour: perHour, pairs: 0.15, ridersPerHour: riders,
-                overtaking: 0.25,
-                slopes: slope.map { -$0...$0 }, avoiding: avoiding)
+            var traffic = options.traffic(seed: seed)
+            let outcome = traffic.outcome()
             print("field, moderate, seed \(seed): \(outcome)")
-            for direction in Direction.allCases {
-                let (counted, truth) = (
-                    outcome.counted[direction, default: 0], outcome.truth[direction, default: 0]
-                )
-                total.counted[direction, default: 0] += counted
-                total.truth[direction, default: 0] += truth
-                error += abs(counted - truth)
-            }
-            total.missed += outcome.missed
-            total.extra += outcome.extra
-            for (direction, count) in outcome.riders { total.riders[direction, default: 0] += count }
-            for (direction, count) in outcome.fastMovers { total.fastMovers[direction, default: 0] += count }
-            total.ridersAsPedestrians += outcome.ridersAsPedestrians
+            error += Direction.allCases.map {
+                abs(outcome.counted[$0, default: 0] - outcome.truth[$0, default: 0])
+            }.reduce(0, +)
+            total.add(outcome)
             guard getenv("PASSANT_FIELD_DETAIL") != nil else { continue }
             for (rider, asPedestrian) in outcome.ridersNotFast {
                 print(
