@@ -158,6 +158,31 @@ struct LidarTurnBackTests {
         #expect(LidarEchoTests.walkers(crossings(filtered)) == 1, "\(crossings(filtered))")
     }
 
+    /// The walker 1.8 m out walks into the shadow of someone standing by the facade on the line (hiding
+    /// the walkway 1.8 m out from 0.36 m before the line to 0.36 m past it) and, with `stops`, stops 10 cm
+    /// short of the line, hidden, for good. Their track coasts on, passes the line on its prediction while
+    /// hidden, and out of the shadow into plain view, where nothing is seen of them. Dropped after a
+    /// second or more of that, it counts nothing. A walker who walks on is seen past the shadow, and
+    /// counts; so does a track that ends (the link lost, `turns` 24) before it was a second unseen in
+    /// view. (Simulator, turn-backs seeds 27 and 40: a walker who stopped at the line behind someone who
+    /// stopped nearer the sensor, and turned back later.)
+    @Test(arguments: [(true, 60, 0), (false, 60, 1), (true, 24, 1)])
+    func aHiddenCrossingCountsNothingIfTheTrackThenGoesUnseenInPlainViewForASecond(
+        stops: Bool, turns: Int, expected: Int
+    ) {
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.follow(turns: turns, settings: settings) { turn in
+                let walker = min(-2.0 + 0.14 * Double(turn), stops ? -0.1 : .infinity)
+                return LidarRiderTests.view([(x: 0.5, y: 0, length: 0.2), (x: 1.8, y: walker, length: 0.3)])
+            }
+        }
+        #expect(LidarEchoTests.walkers(crossings()) == expected, "\(crossings())")
+        // Without the rule, the crossing on the prediction counts whatever follows.
+        var hidden = LidarTracker.Settings()
+        hidden.lostInViewMillis = .max
+        #expect(LidarEchoTests.walkers(crossings(hidden)) == 1, "\(crossings(hidden))")
+    }
+
     /// A walker 2 m out walks towards +y at 1.4 m/s and is seen until 0.6 m before the line; then no more
     /// (they turned back beside someone coming the other way, and went out of view). Their track coasts
     /// on in plain view for as long as it may (`coastMillis`, 2 s); the turn after, a sliver of someone

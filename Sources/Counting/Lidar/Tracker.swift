@@ -30,8 +30,10 @@ enum LineEvent: Sendable, Hashable {
 ///   once past its limit it is ended before the next turn's association (`hasCoastedOut`).
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
-///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before. A turn-back
-///   entirely hidden is counted as a crossing; that is the rarer mistake.
+///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before; not if its
+///   prediction then went `lostInViewMillis` unseen in plain view, out of the shadow (someone who walked
+///   on would have been seen there). A turn-back entirely hidden, up to the track's end, is counted as a
+///   crossing; that is the rarer mistake.
 /// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
 ///   (`wholeWidth` wide), who is then seen whole walking off it (before `decideDistance`), crossed it
 ///   while hidden: their origin is the side they walk away from. In a crowd a person's track is often
@@ -128,9 +130,9 @@ struct LidarTracker: Sendable {
         /// slivers, or born on two people as one, may drift across the walkway on a course of its own.
         var hiddenWholeMillis: Int64 = 1000
         /// How long a track must go unseen in plain view after its last detection, that detection on the
-        /// side it came from, for a crossing only its filtered position made to count nothing (see
-        /// `finish`), ms: someone who walked on over the line would have been seen past it; someone who
-        /// stopped or turned back behind another, hidden as they did, was not.
+        /// side it came from, for a crossing only its filtered position or its prediction made to count
+        /// nothing (see `finish`), ms: someone who walked on over the line would have been seen past it;
+        /// someone who stopped or turned back behind another, hidden as they did, was not.
         var lostInViewMillis: Int64 = 1000
         /// How much farther than a cluster's nearest return a hidden body must be to be in its shadow
         /// (a body depth), and its own half-width, metres.

@@ -144,26 +144,27 @@ extension LidarTracker {
 
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
     /// origin by at least the hysteresis, or had passed it on its prediction while hidden. Not if only its
-    /// filtered position had passed it, its last detection being on the side it came from, and it then
-    /// went unseen in plain view for `lostInViewMillis`: its walker stopped or turned back short of the
-    /// line while hidden behind someone, and the track coasted on without them.
+    /// prediction or its filtered position had passed it, its last detection being on the side it came
+    /// from, and it then went unseen in plain view for `lostInViewMillis`: its walker stopped or turned
+    /// back short of the line while hidden behind someone, and the track coasted on without them, out of
+    /// the shadow. (Someone who walked on while hidden is seen as the shadow ends; one hidden until they
+    /// leave the region is lost in the shadow.)
     mutating func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)
-        guard mayCount(track) else { return }
-        if track.confirmed, let hidden = track.hiddenCrossing, let origin = track.origin {
+        guard mayCount(track), track.confirmed, let origin = track.origin else { return }
+        let lostShort =
+            self.side(of: track.measured) == origin && track.unseenInViewMillis >= settings.lostInViewMillis
+        if let hidden = track.hiddenCrossing {
+            guard !lostShort else { return }
             emit(
                 track, to: origin.opposite, time: hidden,
                 speed: crossingSpeed(track.speed, approach: track.approachSpeed),
                 events: &events)
             return
         }
-        guard track.confirmed, let origin = track.origin, let lineTime = track.lineTime,
-            let signed = track.lastSigned
-        else { return }
+        guard let lineTime = track.lineTime, let signed = track.lastSigned else { return }
         let side = Side(signedDistance: signed)
-        let lostShort =
-            self.side(of: track.measured) == origin && track.unseenInViewMillis >= settings.lostInViewMillis
         if side != origin, abs(signed) >= settings.hysteresis, !lostShort {
             emit(
                 track, to: side, time: lineTime,
