@@ -91,8 +91,9 @@ struct CrossingsByPerson {
     }
 
     /// A few lines: each verdict but `own` with its crossings (time/track/person), and the walkers not
-    /// counted; with the evidence behind each crossing when `evidence` is set.
-    func summary(evidence: Bool) -> String {
+    /// counted; with the evidence behind each crossing when `evidence` is set, and behind each walker's
+    /// own crossing too with `ofOwn`.
+    func summary(evidence: Bool, ofOwn: Bool = false) -> String {
         var lines: [String] = []
         for verdict in [Verdict.twice, .notCrossing, .rider, .nobody] {
             let these = verdicts.filter { $0.verdict == verdict }
@@ -106,6 +107,11 @@ struct CrossingsByPerson {
                 for crossing in these {
                     lines.append("      \(crossing.time): " + trace.evidence(ofCrossingAt: crossing.time))
                 }
+            }
+        }
+        if evidence, ofOwn {
+            for crossing in verdicts where crossing.verdict == .own {
+                lines.append("      OWN \(crossing.time): " + trace.evidence(ofCrossingAt: crossing.time))
             }
         }
         lines.append(

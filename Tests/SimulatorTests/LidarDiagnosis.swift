@@ -10,7 +10,9 @@ import Testing
 /// riders were counted (as fast movers, as pedestrians, not at all).
 /// - `PASSANT_BY_PERSON=1`: each pedestrian crossing put down to the person its track was on
 ///   (`CrossingsByPerson`): walkers counted twice, walkers who made no such crossing, riders, no one, and
-///   the walkers not counted. `PASSANT_BY_PERSON=evidence` adds what each track saw about its crossing.
+///   the walkers not counted. `PASSANT_BY_PERSON=evidence` adds what each track saw about its crossing;
+///   `PASSANT_BY_PERSON=all` adds it for the walkers' own crossings too (lines `OWN`), to compare what a
+///   rule would take from each.
 /// - `PASSANT_TRACE=1`: the life of the track behind each of the first extra crossings (or of those at
 ///   the times in `PASSANT_TRACE_AT`, and of the tracks in `PASSANT_TRACE_TRACKS`), turn by turn:
 ///   position, speed, hits, misses, shadow, the people within 0.8 m (`P` walkers, `R` riders), and the
@@ -103,7 +105,7 @@ struct LidarDiagnosis {
                 let pedestrians = crossings.filter { $0.direction == direction && $0.kind == .pedestrian }
                 lines.append(
                     CrossingsByPerson(pedestrians.map(\.time), truth: wanted, trace: trace)
-                        .summary(evidence: option == "evidence"))
+                        .summary(evidence: option == "evidence" || option == "all", ofOwn: option == "all"))
             }
             if Environment.value("PASSANT_TRACE") != nil {
                 let chosen = Self.numbers("PASSANT_TRACE_AT").map { $0.map(Int64.init) }
