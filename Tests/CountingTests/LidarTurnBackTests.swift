@@ -163,8 +163,8 @@ struct LidarTurnBackTests {
     /// short of the line, hidden, for good. Their track coasts on, passes the line on its prediction while
     /// hidden, and out of the shadow into plain view, where nothing is seen of them. Dropped after a
     /// second or more of that, it counts nothing. A walker who walks on is seen past the shadow, and
-    /// counts; so does a track that ends (the link lost, `turns` 24) before it was a second unseen in
-    /// view. (Simulator, turn-backs seeds 27 and 40: a walker who stopped at the line behind someone who
+    /// counts; so does a track that ends (the link lost, `turns` 24) half a second after its prediction
+    /// left the shadow (widened by `shadowHalfWidth`, to 0.57 m past the line). (Simulator, turn-backs seeds 27 and 40: a walker who stopped at the line behind someone who
     /// stopped nearer the sensor, and turned back later.)
     @Test(arguments: [(true, 60, 0), (false, 60, 1), (true, 24, 1)])
     func aHiddenCrossingCountsNothingIfTheTrackThenGoesUnseenInPlainViewForASecond(

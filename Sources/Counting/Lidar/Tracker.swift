@@ -30,10 +30,10 @@ enum LineEvent: Sendable, Hashable {
 ///   once past its limit it is ended before the next turn's association (`hasCoastedOut`).
 ///   If its prediction passes the line while hidden and it is never seen again, it counts (someone walking
 ///   behind a person close to the sensor stays hidden from before the line until long after it), once it
-///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before; not if its
-///   prediction then went `lostInViewMillis` unseen in plain view, out of the shadow (someone who walked
-///   on would have been seen there). A turn-back entirely hidden, up to the track's end, is counted as a
-///   crossing; that is the rarer mistake.
+///   was seen `hiddenCrossingHits` times, and seen whole within `hiddenWholeMillis` before; not if, its
+///   last detection being on the side it came from, it went `lostInViewMillis` in all unseen in plain
+///   view since that detection (someone who walked on would have been seen as the shadow ended). A
+///   turn-back hidden up to the track's end is counted as a crossing; that is the rarer mistake.
 /// - **Emerging**: someone first seen on the line, where a nearer cluster hid them the turn before, whole
 ///   (`wholeWidth` wide), who is then seen whole walking off it (before `decideDistance`), crossed it
 ///   while hidden: their origin is the side they walk away from. In a crowd a person's track is often

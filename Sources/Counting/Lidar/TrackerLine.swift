@@ -145,10 +145,10 @@ extension LidarTracker {
     /// A track that ends (lost, or every track at a reset) counts if it had passed the line away from its
     /// origin by at least the hysteresis, or had passed it on its prediction while hidden. Not if only its
     /// prediction or its filtered position had passed it, its last detection being on the side it came
-    /// from, and it then went unseen in plain view for `lostInViewMillis`: its walker stopped or turned
-    /// back short of the line while hidden behind someone, and the track coasted on without them, out of
-    /// the shadow. (Someone who walked on while hidden is seen as the shadow ends; one hidden until they
-    /// leave the region is lost in the shadow.)
+    /// from, and it went `lostInViewMillis` in all unseen in plain view since that detection: its walker
+    /// stopped or turned back short of the line while hidden behind someone, and the track coasted on
+    /// without them, out of the shadow. (Someone who walked on while hidden is seen as the shadow ends;
+    /// one hidden until they leave the region is lost in the shadow.)
     mutating func finish(_ track: Track, events: inout [LineEvent]) {
         var track = track
         release(&track, events: &events)

@@ -1,4 +1,4 @@
-// What the tracker's decisions turn on: gates, distances, times and counts, each with the case it is for.
+// What the tracker's decisions turn on: gates, distances, times and counts.
 
 extension LidarTracker {
     struct Settings: Sendable, Hashable {

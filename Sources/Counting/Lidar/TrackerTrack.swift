@@ -1,5 +1,5 @@
-// What the tracker knows of one person it follows: where, how fast, how it was seen, and where it stands
-// with the counting line.
+// What the tracker knows of one thing it follows (a walker, a rider, a pram, a sliver of someone): where,
+// how fast, how it was seen, and where it stands with the counting line.
 
 extension LidarTracker {
     struct Track: Sendable {
