@@ -27,15 +27,27 @@ struct CurlReply: Sendable {
 struct CurlFailure: Error, CustomStringConvertible {
     var code: CURLcode
     var detail: String
-    /// The TLS handshake or the server's certificate failed.
+    /// The TLS handshake or the server's certificate failed: the certificates or the TLS settings are
+    /// wrong, and retrying soon changes nothing. Not a handshake cut short (`isCutHandshake`).
     var isTLS: Bool {
         switch code {
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
-            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE,
-            CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_CONNECT_ERROR: !isCutHandshake
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM,
+            CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS:
             true
         default: false
         }
+    }
+
+    /// The connection was reset or closed in the middle of the TLS handshake: a server restarting or
+    /// overloaded, a proxy or the network dropping it. libcurl reports it as a handshake failure
+    /// (`CURLE_SSL_CONNECT_ERROR`) like a refused certificate, but it is worth retrying soon.
+    var isCutHandshake: Bool {
+        code == CURLE_SSL_CONNECT_ERROR
+            && ["reset by peer", "SSL_ERROR_SYSCALL", "unexpected eof", "Broken pipe"].contains {
+                detail.contains($0)
+            }
     }
 
     var description: String {
@@ -45,6 +57,7 @@ struct CurlFailure: Error, CustomStringConvertible {
         case CURLE_COULDNT_RESOLVE_HOST: "cannot resolve the host (\(detail)); check the url and DNS"
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
             "the server closed the connection (\(detail))"
+        case _ where isCutHandshake: "the connection was cut during the TLS handshake (\(detail))"
         case _ where isTLS: "TLS failed: \(detail); check tls.ca_file and the server's certificate"
         default: detail
         }

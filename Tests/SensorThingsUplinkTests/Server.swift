@@ -178,12 +178,13 @@ final class TLSProxy: @unchecked Sendable {
     let port: Int
     private let process = Process()
 
-    init(upstreamPort: Int, certificates: TestCertificates) async throws {
+    /// `cutHandshakes`: how many connections, the first ones, it resets in the middle of the handshake.
+    init(upstreamPort: Int, certificates: TestCertificates, cutHandshakes: Int = 0) async throws {
         port = try freeLoopbackPort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [
             Repository.root + "/scripts/sensorthings/tls-proxy", String(port), String(upstreamPort),
-            certificates.serverCertFile, certificates.serverKeyFile,
+            certificates.serverCertFile, certificates.serverKeyFile, String(cutHandshakes),
         ]
         let output = Pipe()
         process.standardOutput = output
