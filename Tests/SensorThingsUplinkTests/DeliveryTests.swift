@@ -23,16 +23,8 @@ struct DeliveryTests {
         let bins = makeBins(sensor: "door", count: 100) + makeBins(sensor: "gate", count: 100)
         try store.save(bins)
         let uplink = try makeUplink(url: server.root, sensors: ["door", "gate"], batchRows: 60)
-        let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
-        )
-        let running = Task { try await service.run() }
-        let drained = try await waitUntil(seconds: 120) {
-            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
-        }
-        running.cancel()
-        _ = await running.result
-        #expect(drained)
+        let delivery = try await deliverAll(uplink, from: store, withinSeconds: 120)
+        #expect(delivery.drained, "the service's last error: \(delivery.lastError)")
         try await expectExactlyOnce(bins, at: server)
         #expect(try await server.count("Things") == 1)
         #expect(try await server.count("Datastreams") == 4)
@@ -55,17 +47,8 @@ struct DeliveryTests {
         let kept = Array(bins.suffix(40))
 
         let uplink = try makeUplink(url: server.root)
-        let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
-        )
-        let running = Task { try await service.run() }
-        let drained = try await waitUntil(seconds: 60) {
-            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
-                && store.pendingGaps(uplink: "sensorthings", limit: 1).isEmpty
-        }
-        running.cancel()
-        _ = await running.result
-        #expect(drained)
+        let delivery = try await deliverAll(uplink, from: store, gaps: true)
+        #expect(delivery.drained, "the service's last error: \(delivery.lastError)")
         try await expectExactlyOnce(kept, gaps: gaps, at: server)
         // A third Datastream for the sensor, with its own ObservedProperty.
         #expect(try await server.count("Datastreams") == 3)
@@ -302,19 +285,11 @@ struct DeliveryTests {
         // The technician puts the right CA in place; delivery resumes without a restart.
         try FileManager.default.removeItem(atPath: caFile)
         try FileManager.default.copyItem(atPath: certificates.caFile, toPath: caFile)
-        let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
-        )
-        let running = Task { try await service.run() }
         // Drained in a second or two. Should delivery not resume, the service's last error says why. (It
         // once did not, in one run of many: perhaps a handshake cut short under load, which was then
         // taken for a TLS configuration error and waited on for minutes; see the next test.)
-        let drained = try await waitUntil(seconds: 60) {
-            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
-        }
-        running.cancel()
-        _ = await running.result
-        #expect(drained, "the service's last error: \(service.status.snapshot.lastError ?? "none")")
+        let delivery = try await deliverAll(uplink, from: store)
+        #expect(delivery.drained, "the service's last error: \(delivery.lastError)")
         try await expectExactlyOnce(bins, at: server)
     }
 
@@ -338,16 +313,8 @@ struct DeliveryTests {
         let store = try BinStore.inMemory()
         let bins = makeBins(sensor: "door", count: 10)
         try store.save(bins)
-        let service = DeliveryService(
-            uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 }
-        )
-        let running = Task { try await service.run() }
-        let drained = try await waitUntil(seconds: 60) {
-            try store.pending(uplink: "sensorthings", limit: 1, endingBefore: .max).isEmpty
-        }
-        running.cancel()
-        _ = await running.result
-        #expect(drained, "the service's last error: \(service.status.snapshot.lastError ?? "none")")
+        let delivery = try await deliverAll(uplink, from: store)
+        #expect(delivery.drained, "the service's last error: \(delivery.lastError)")
         try await expectExactlyOnce(bins, at: server)
     }
 

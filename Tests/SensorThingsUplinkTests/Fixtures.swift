@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PassantConfig
 import SensorThingsUplink
+import Store
 import Testing
 import Uplinks
 
@@ -100,4 +101,22 @@ func waitUntil(seconds: Double, _ condition: () throws -> Bool) async throws -> 
         try await Task.sleep(for: .milliseconds(100))
     }
     return try condition()
+}
+
+/// Runs a delivery service for `uplink` from `store` until nothing is pending there (bins, and gap
+/// records too with `gaps`) or `seconds` have passed, then stops it. Returns whether everything went,
+/// and the service's last error, to say why not.
+func deliverAll(
+    _ uplink: SensorThingsUplink, from store: BinStore, withinSeconds seconds: Double = 60, gaps: Bool = false
+) async throws -> (drained: Bool, lastError: String) {
+    let service = DeliveryService(
+        uplink: uplink, store: store, holdSeconds: 0, logger: testLogger(), now: { (day + 86_400) * 1000 })
+    let running = Task { try await service.run() }
+    let drained = try await waitUntil(seconds: seconds) {
+        try store.pending(uplink: uplink.name, limit: 1, endingBefore: .max).isEmpty
+            && (!gaps || store.pendingGaps(uplink: uplink.name, limit: 1).isEmpty)
+    }
+    running.cancel()
+    _ = await running.result
+    return (drained, service.status.snapshot.lastError ?? "none")
 }
