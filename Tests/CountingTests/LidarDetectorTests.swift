@@ -14,35 +14,53 @@ struct Street {
     /// A turn at `time` ms with bodies of radius 0.2 m at `people` (sensor frame, metres), and bicycles
     /// (ellipses 0.4 m wide, 1.8 m long along y) at `bicycles`.
     static func scan(at time: Int64, people: [PlanePoint], bicycles: [PlanePoint] = []) -> LD06Scan {
-        var points: [ScanPoint] = []
-        for index in 0..<450 {
+        let points = (0..<450).map { index in
             let degrees = Double(index) * 0.8
-            let radians = degrees * .pi / 180
-            let (dx, dy) = (cos(radians), -sin(radians))
-            var nearest = dx > 0.05 ? 5 / dx : Double.infinity
-            for centre in people {
-                // |t·d − c|² = r²
-                let b = dx * centre.x + dy * centre.y
-                let c = centre.x * centre.x + centre.y * centre.y - 0.04
-                let discriminant = b * b - c
-                if discriminant >= 0, b - discriminant.squareRoot() > 0 {
-                    nearest = min(nearest, b - discriminant.squareRoot())
-                }
-            }
-            for centre in bicycles {
-                // ((t·dx − x)/0.2)² + ((t·dy − y)/0.9)² = 1
-                let (ax, ay, cx, cy) = (dx / 0.2, dy / 0.9, centre.x / 0.2, centre.y / 0.9)
-                let a = ax * ax + ay * ay
-                let b = -2 * (ax * cx + ay * cy)
-                let discriminant = b * b - 4 * a * (cx * cx + cy * cy - 1)
-                if discriminant >= 0, (-b - discriminant.squareRoot()) / (2 * a) > 0 {
-                    nearest = min(nearest, (-b - discriminant.squareRoot()) / (2 * a))
-                }
-            }
-            let millimetres = nearest.isFinite && nearest < 12 ? UInt16(nearest * 1000) : 0
-            points.append(ScanPoint(angle: degrees, distance: millimetres, intensity: 200))
+            return ScanPoint(
+                angle: degrees, distance: range(degrees: degrees, people: people, bicycles: bicycles),
+                intensity: 200)
         }
         return LD06Scan(time: time, endTime: time + 100, points: points)
+    }
+
+    /// A turn at `time` ms as the sensor's head sweeps it: each sample sees the bicycles where they are
+    /// as it is taken (`bicycles(t)`, t in seconds), the last a whole turn after the first.
+    static func sweep(at time: Int64, bicycles: (Double) -> [PlanePoint]) -> LD06Scan {
+        let points = (0..<450).map { index in
+            let degrees = Double(index) * 0.8
+            let seconds = (Double(time) + Double(index) / 450 * 100) / 1000
+            return ScanPoint(
+                angle: degrees, distance: range(degrees: degrees, people: [], bicycles: bicycles(seconds)),
+                intensity: 200)
+        }
+        return LD06Scan(time: time, endTime: time + 100, points: points)
+    }
+
+    /// The millimetres a sample at `degrees` reads: the wall, or the nearest body or bicycle.
+    private static func range(degrees: Double, people: [PlanePoint], bicycles: [PlanePoint]) -> UInt16 {
+        let radians = degrees * .pi / 180
+        let (dx, dy) = (cos(radians), -sin(radians))
+        var nearest = dx > 0.05 ? 5 / dx : Double.infinity
+        for centre in people {
+            // |t·d − c|² = r²
+            let b = dx * centre.x + dy * centre.y
+            let c = centre.x * centre.x + centre.y * centre.y - 0.04
+            let discriminant = b * b - c
+            if discriminant >= 0, b - discriminant.squareRoot() > 0 {
+                nearest = min(nearest, b - discriminant.squareRoot())
+            }
+        }
+        for centre in bicycles {
+            // ((t·dx − x)/0.2)² + ((t·dy − y)/0.9)² = 1
+            let (ax, ay, cx, cy) = (dx / 0.2, dy / 0.9, centre.x / 0.2, centre.y / 0.9)
+            let a = ax * ax + ay * ay
+            let b = -2 * (ax * cx + ay * cy)
+            let discriminant = b * b - 4 * a * (cx * cx + cy * cy - 1)
+            if discriminant >= 0, (-b - discriminant.squareRoot()) / (2 * a) > 0 {
+                nearest = min(nearest, (-b - discriminant.squareRoot()) / (2 * a))
+            }
+        }
+        return nearest.isFinite && nearest < 12 ? UInt16(nearest * 1000) : 0
     }
 
     static var background: LidarBackground {

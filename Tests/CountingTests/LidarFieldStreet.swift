@@ -4,8 +4,9 @@
 // a child at their side, some walk two abreast, some stop on the way, some turn back before the line;
 // in some tests they cross the walkway at an angle.
 // Riders (`FieldRider`) are several blobs along their way: hips and thighs, a handlebar, a basket, a
-// child seat. The sensor adds range noise, dark clothing that returns nothing, a turn that starts at a
-// different angle every time and a turn period that wanders. Shared by `LidarFieldTests` (walkers) and
+// child seat. The sensor sweeps (a turn's last samples see the street a period after its first) and adds
+// range noise, dark clothing that returns nothing, a turn that starts at a different angle every time
+// and a turn period that wanders. Shared by `LidarFieldTests` (walkers) and
 // `LidarFieldRiderTests`.
 
 import Counting
@@ -182,12 +183,18 @@ struct FieldStreet {
     mutating func turn(_ walkers: [FieldWalker], riders: [FieldRider] = []) -> LD06Scan {
         let period = 0.1 + 0.003 * gaussian()
         let offset = Double.random(in: 0..<0.8, using: &random)
-        var blobs = Self.fixed
-        for walker in walkers { walker.blobs(at: time + period / 2, into: &blobs) }
-        for rider in riders { rider.blobs(at: time + period / 2, into: &blobs) }
+        var blobs: [FieldBlob] = []
         var points: [ScanPoint] = []
         points.reserveCapacity(450)
         for index in 0..<450 {
+            // The head sweeps: each packet of 12 samples sees the street as it is then, the turn's last
+            // a whole period after its first.
+            if index % 12 == 0 {
+                let now = time + (Double(index) + 6) / 450 * period
+                blobs = Self.fixed
+                for walker in walkers { walker.blobs(at: now, into: &blobs) }
+                for rider in riders { rider.blobs(at: now, into: &blobs) }
+            }
             let degrees = offset + Double(index) * 0.8
             let radians = (degrees - mounting) * .pi / 180
             let (dx, dy) = (cos(radians), -sin(radians))

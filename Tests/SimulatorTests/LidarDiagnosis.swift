@@ -45,8 +45,9 @@ struct LidarDiagnosis {
                 assembler.add(packet) { scan in
                     let before = crossings.count
                     detector.handle(scan, into: &crossings)
+                    guard let time = detector.turnTime else { return }
                     trace.record(
-                        detector, time: (scan.time + scan.endTime) / 2, new: crossings[before...],
+                        detector, time: time, new: crossings[before...],
                         people: renderer.walkersNow.map(TrackTrace.Person.init(walker:))
                             + renderer.ridersNow.map(TrackTrace.Person.init(rider:)))
                 }

@@ -51,6 +51,7 @@ public struct LidarDetector: Sendable {
     private var background: AdaptiveBackground?
     private var learner: BackgroundLearner?
     private var learningSince: Int64?
+    private var seam: TurnSeam
     private var clusterer = Clusterer()
     private(set) var tracker: LidarTracker
     private var nearest = Array(repeating: Double.nan, count: LidarBackground.bins)
@@ -63,12 +64,15 @@ public struct LidarDetector: Sendable {
     public private(set) var fastMovers: [Direction: Int] = [:]
     /// Turns handled.
     public private(set) var turns = 0
+    /// Sensor time of the latest turn as the detector cut it (see `TurnSeam`): when it looked at the line.
+    public private(set) var turnTime: Int64?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
         var settings = LidarTracker.Settings()
         settings.fastMoverSpeed = configuration.fastMoverSpeed
         tracker = LidarTracker(line: configuration.line, region: configuration.region, settings: settings)
+        seam = TurnSeam(line: configuration.line)
         if let background = configuration.background {
             self.background = AdaptiveBackground(
                 background, absorbMillis: configuration.absorbAfterMillis,
@@ -96,6 +100,8 @@ public struct LidarDetector: Sendable {
     /// Handles one turn; appends the walkers it decided to `crossings`.
     public mutating func handle(_ scan: LD06Scan, into crossings: inout [Crossing]) {
         turns += 1
+        // Cut where nobody walks, so everyone in a turn is seen within a few milliseconds.
+        guard let scan = seam.recut(scan) else { return }
         guard var model = background else {
             learn(scan)
             return
@@ -117,6 +123,7 @@ public struct LidarDetector: Sendable {
         }
         startAtWidestGap()
         let time = (scan.time + scan.endTime) / 2
+        turnTime = time
         model.observe(nearest: nearest, time: time)
         background = model
         let step = max(0.3, Double(scan.speed) / Double(LD06Packet.samplesPerSecond))
@@ -133,11 +140,13 @@ public struct LidarDetector: Sendable {
     /// The link was lost or the sensor restarted: tracks past the line count, the rest are forgotten.
     public mutating func reset(into crossings: inout [Crossing]) {
         tracker.finishAll(events: &events)
+        seam.reset()
+        turnTime = nil
         take(into: &crossings)
     }
 
-    /// Rotates the foreground so it starts after the widest empty arc: a person straight ahead of the
-    /// sensor, where one turn ends and the next begins, is then not cut in two.
+    /// Rotates the foreground so it starts after the widest empty arc: someone where the turn begins
+    /// and ends (a sensor whose line is off to one side, with people all round it) is not cut in two.
     private mutating func startAtWidestGap() {
         guard foreground.count > 1 else { return }
         var widest = foreground[0].angle + 360 - foreground[foreground.count - 1].angle
