@@ -81,7 +81,10 @@ struct LidarFieldRiderTrace {
                     + riding.compactMap { r in r.y(at: mid).map { " \(r) at (\(f(r.lane)),\(f($0)))" } }
                     .joined()
                     + walking.compactMap { w in
-                        w.y(at: mid).map { " walker (\(f(w.x(at: mid, y: $0))),\(f($0)))" }
+                        w.y(at: mid).map {
+                            " walker (\(f(w.x(at: mid, y: $0))),\(f($0)))\(w.bag ? "+bag" : "")"
+                                + (w.company == .child ? "+child" : w.company == .pram ? "+pram" : "")
+                        }
                     }
                     .joined())
             for c in detector.clusters {

@@ -1,7 +1,7 @@
 import CountBins
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import MQTTUplink
 
@@ -27,6 +27,11 @@ final class Receiver: Sendable {
     func waitUntilConnected() async throws {
         let connected = await events.wait(until: .now + .seconds(10)) { $0.connected ? true : nil }
         if connected == nil { throw TestFailure("the receiver did not connect within 10 s") }
+    }
+
+    func waitUntilDisconnected() async throws {
+        let gone = await events.wait(until: .now + .seconds(10)) { $0.connected ? nil : true }
+        if gone == nil { throw TestFailure("the receiver did not see the broker go within 10 s") }
     }
 
     func stop() { client.stop() }
