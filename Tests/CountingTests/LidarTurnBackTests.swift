@@ -64,6 +64,54 @@ struct LidarTurnBackTests {
         #expect(events.isEmpty, "\(events)")
     }
 
+    /// A walker 1.8 m out walks towards +y at 1.4 m/s into the shadow of a group standing by the facade
+    /// across the line (0.5 m out, from 0.05 m before it to 1.25 m past: hiding the walker's lane from
+    /// 0.18 m before the line to 4.5 m past it). Hidden, they stop on the line; a second later the one
+    /// of the group nearest the line steps away (the rest still hide the lane from 0.9 m past it), and
+    /// the walker is seen standing there for half a second, then walking back at 1.2 m/s. Their track
+    /// coasts on across the line in the shadow. Their new track is confirmed while they stand, not
+    /// walking away; a few turns later they are: they are the walker coming back, and count nothing.
+    /// (Simulator, turn-backs seed 23: the walker stood 0.3 s where they were seen again.)
+    @Test func aWalkerWhoTurnsBackHiddenAndStandsAMomentWhereSeenAgainCountsNothing() {
+        func walker(at turn: Int) -> Double {
+            if turn < 14 { return -2.0 + 0.14 * Double(turn) }
+            if turn < 30 { return -0.02 }
+            return -0.02 - 0.12 * Double(turn - 29)
+        }
+        func crossings(_ settings: LidarTracker.Settings = .init()) -> [LineEvent] {
+            LidarRiderTests.follow(turns: 80, settings: settings) { turn in
+                let group =
+                    [(x: 0.5, y: 0.75, length: 1.0)] + (turn < 24 ? [(x: 0.5, y: 0.1, length: 0.3)] : [])
+                return LidarRiderTests.view(group + [(x: 1.8, y: walker(at: turn), length: 0.3)])
+            }
+        }
+        #expect(crossings().isEmpty, "\(crossings())")
+        // Looked at only as it is confirmed, the new track is not walking away yet, and the coasting
+        // track's hidden crossing counts.
+        var hasty = LidarTracker.Settings()
+        hasty.turnBackLateTurns = 0
+        let counted = crossings(hasty)
+        #expect(counted.count == 1, "\(counted)")
+        #expect(counted.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(counted)")
+    }
+
+    /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.3 m before the line, then not
+    /// seen; 0.9 s later they are seen again there, walking back at 1.2 m/s: their track, coasting on over
+    /// the line, is marked as turned back. Half a second later someone walks by 0.4 m nearer the sensor,
+    /// 0.1 m ahead of where the track looks for its walker. Unseen for 1.3 s, the track would take anything
+    /// within 1.7 m, and seeing them whole, take back the mark and count the walker after all; marked, it
+    /// looks for its walker only where it predicts them (within `gate`), and nothing counts.
+    @Test func aTrackWhoseWalkerWasSeenGoingBackDoesNotTakeSomeoneWalkingByForThem() {
+        let events = LidarRiderTests.tracked(turns: 60) { turn in
+            var clusters: [Cluster] = []
+            if turn <= 12 { clusters.append(LidarRiderTests.body(2.0, -2.0 + 0.14 * Double(turn))) }
+            if turn >= 21 { clusters.append(LidarRiderTests.body(2.0, -0.2 - 0.12 * Double(turn - 21))) }
+            if turn >= 25 { clusters.append(LidarRiderTests.body(1.6, 1.6 + 0.14 * Double(turn - 25))) }
+            return clusters
+        }
+        #expect(events.isEmpty, "\(events)")
+    }
+
     /// A walker 2 m out walks towards +y at 1.4 m/s, seen whole until 0.9 m before the line, then only in
     /// slivers (half hidden) until they stop 0.2 m before it, hidden. Their track goes on over the line on
     /// the far edge of someone walking beside them 1.4 m out (a part of that one's body), then loses it;

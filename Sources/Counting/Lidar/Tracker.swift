@@ -56,8 +56,9 @@ enum LineEvent: Sendable, Hashable {
 ///   two tracks that kept closer together than two people can for a while (`noteClosePairs`), one of them
 ///   not seen whole after passing the line.
 /// - **Turned back unseen**: a track coasting on, unseen, after its walker stopped at the line, counts
-///   nothing once its walker is seen again as someone new walking back the way they came
-///   (`noteTurnedBack`).
+///   nothing once its walker is seen again as someone new walking back the way they came, at once or
+///   after standing a moment (`noteTurnedBack`); from then on it looks for its walker only where it
+///   predicts them.
 /// - **Duplicates**: of two tracks closer than `duplicateDistance`, one body seen twice, the weaker goes;
 ///   not when they walk opposite ways: two people passing, one coasting hidden (`removeDuplicates`).
 /// - **Vehicles**: fast tracks moving alike within a bicycle's length are merged into one (`mergeVehicles`).
@@ -192,10 +193,13 @@ struct LidarTracker: Sendable {
             for (row, index) in rows.enumerated() {
                 let track = tracks[index]
                 let unseen = Double(time - track.lastSeen) / 1000
+                // A track whose walker was seen again walking back (`turnedBack`) is looked for only where
+                // it predicts them: grown, its gate would take back the mark on whoever passes near.
                 let gate =
                     track.hits == 1
                     ? settings.newTrackGate
-                    : settings.gate + 0.3 * track.speed * unseen + 0.5 * unseen
+                    : track.turnedBack
+                        ? settings.gate : settings.gate + 0.3 * track.speed * unseen + 0.5 * unseen
                 // Walkers keep their line better than their pace: a step sideways off the predicted path
                 // costs `acrossWeight` times a step along it, so two people passing each other a little
                 // apart (one hidden behind the other) are not swapped.

@@ -92,17 +92,21 @@ extension LidarTracker {
     ///
     /// Someone who stops at the line and turns back while a person nearer the sensor hides them leaves a
     /// track coasting on across the line; they are seen again as someone new, going back. So: a track
-    /// confirmed this turn, first seen on the side a coasting track came from and walking away from the
+    /// confirmed this turn or up to `turnBackLateTurns` sightings before (someone turning back may stand
+    /// a moment first), first seen on the side a coasting track came from and walking away from the
     /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
     /// coasting track's last whole sighting, or within `turnBackStepReach` and `turnBackStepMillis` of its
     /// last measured position on that side (`lastBeforeLine`), either within `turnBackNear` of the line.
-    /// A whole sighting of the coasting track undoes the mark (`correct`). The new track, first seen on
+    /// A whole sighting of the coasting track undoes the mark (`correct`), one where it is looked for: its
+    /// gate grows no more (see `update`). The new track, first seen on
     /// the line in someone's shadow, is then that walker coming back, not someone who crossed while
     /// hidden: it loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen
     /// whole again, the new one was someone else, and their crossing is lost: the rarer mistake).
     mutating func noteTurnedBack(time: Int64) {
         for newIndex in tracks.indices
-        where tracks[newIndex].hits == settings.confirmHits && tracks[newIndex].lastSeen == time {
+        where (settings.confirmHits...settings.confirmHits + settings.turnBackLateTurns).contains(
+            tracks[newIndex].hits) && tracks[newIndex].lastSeen == time
+        {
             let new = tracks[newIndex]
             let away = line.signedDistance(new.position + new.velocity) - line.signedDistance(new.position)
             let bornOn = side(of: new.bornAt)
