@@ -98,10 +98,10 @@ extension LidarTracker {
     /// coasting track's last whole sighting, or within `turnBackStepReach` and `turnBackStepMillis` of its
     /// last measured position on that side (`lastBeforeLine`), either within `turnBackNear` of the line.
     /// A whole sighting of the coasting track undoes the mark (`correct`), one where it is looked for: its
-    /// gate grows no more (see `update`). The new track, first seen on
-    /// the line in someone's shadow, is then that walker coming back, not someone who crossed while
-    /// hidden: it loses its emerged crossing (see `emergedAt`), for good (were the coasting track seen
-    /// whole again, the new one was someone else, and their crossing is lost: the rarer mistake).
+    /// gate grows no more (see `update`). The new track, first seen on the line in someone's shadow, is
+    /// then that walker coming back, not someone who crossed while hidden: it loses its emerged crossing
+    /// (see `emergedAt`), for good (were the coasting track seen whole again, the new one was someone
+    /// else, and their crossing is lost: the rarer mistake).
     mutating func noteTurnedBack(time: Int64) {
         for newIndex in tracks.indices
         where (settings.confirmHits...settings.confirmHits + settings.turnBackLateTurns).contains(
