@@ -89,7 +89,7 @@ struct LidarTurnBackTests {
         // Looked at only as it is confirmed, the new track is not walking away yet, and the coasting
         // track's hidden crossing counts.
         var hasty = LidarTracker.Settings()
-        hasty.turnBackLateTurns = 0
+        hasty.turnBackLateSightings = 0
         let counted = crossings(hasty)
         #expect(counted.count == 1, "\(counted)")
         #expect(counted.allSatisfy { if case .crossed(.aToB, _) = $0 { true } else { false } }, "\(counted)")

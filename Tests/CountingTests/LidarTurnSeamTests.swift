@@ -38,6 +38,29 @@ struct LidarTurnSeamTests {
         #expect(TurnSeam(line: left).angle == 90)
     }
 
+    @Test func aTurnThatComesLateOnlySuppliesHalfOfTheNext() {
+        var seam = TurnSeam(line: Street.line)
+        _ = seam.recut(Self.turn(1, at: 0))
+        #expect(seam.recut(Self.turn(2, at: 100)) != nil)
+        // A turn lost (its packets never arrived): the half carried over is a turn stale.
+        #expect(seam.recut(Self.turn(4, at: 300)) == nil)
+        let next = seam.recut(Self.turn(5, at: 400))
+        #expect(next?.time == 350 && next?.endTime == 450)
+    }
+
+    @Test func aTurnThatStartsPartWayIsTimedByItsAngles() {
+        // The first turn after a start begins where the sensor happened to be, at 270°: it passes 180°
+        // before it starts.
+        var seam = TurnSeam(line: Street.line)
+        let points = (0..<113).map { ScanPoint(angle: 270 + Double($0) * 0.8, distance: 1, intensity: 200) }
+        #expect(TurnSeam.time(of: LD06Scan(time: 0, endTime: 25, points: points), at: 180) == -25)
+        #expect(seam.recut(LD06Scan(time: 0, endTime: 25, points: points)) == nil)
+        let cut = seam.recut(Self.turn(2, at: 25))
+        #expect(cut?.time == -25 && cut?.endTime == 75)
+        // The samples it carried, from 270° on, and the next turn's up to 180°: nothing between.
+        #expect(cut.map { $0.points.count } == 225 + 113)
+    }
+
     @Test func aResetForgetsTheHalfTurnCarried() {
         var seam = TurnSeam(line: Street.line)
         _ = seam.recut(Self.turn(1, at: 0))
@@ -62,9 +85,10 @@ struct LidarTurnSeamTests {
         for turn in 0..<14 {
             let time = Int64(turn) * 100
             detector.handle(Street.sweep(at: time, bicycles: { [centre($0)] }), into: &crossings)
-            // The cut turn's middle is when the sensor looked at the line.
-            let seen = centre(Double(time - 50) / 1000)
-            if abs(seen.y) < 0.6 {
+            // The cut turn's time is when the sensor looked at the line: halfway between its seams.
+            guard let looked = detector.turnTime else { continue }
+            #expect(looked == time)
+            if abs(centre(Double(looked) / 1000).y) < 0.6 {
                 lengths.append(contentsOf: detector.clusters.map(\.extent))
             }
         }

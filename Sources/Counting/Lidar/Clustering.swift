@@ -1,11 +1,5 @@
 // Foreground points of one turn grouped into person candidates.
 
-#if canImport(Glibc)
-    import Glibc  // atan2 only: the C math library, not Foundation
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A foreground return in the sensor frame.
 struct ForegroundPoint: Sendable {
     var angle: Double
@@ -41,8 +35,7 @@ struct Cluster: Sendable, Hashable {
         let range = point.length
         guard range > nearestRange + depth else { return false }
         let margin = halfWidth / max(range, 0.1) * 180 / .pi
-        var bearing = atan2(-point.y, point.x) * 180 / .pi
-        if bearing < 0 { bearing += 360 }
+        let bearing = point.degrees
         for candidate in [bearing, bearing + 360]
         where candidate >= fromAngle - margin
             && candidate <= toAngle + margin

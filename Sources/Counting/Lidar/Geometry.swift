@@ -2,7 +2,7 @@
 // along the sensor's 0°, and y to its left (counter-clockwise), as seen from above.
 
 #if canImport(Glibc)
-    import Glibc  // cos and sin only: the C math library, not Foundation
+    import Glibc  // cos, sin and atan2 only: the C math library, not Foundation
 #elseif canImport(Darwin)
     import Darwin
 #endif
@@ -32,6 +32,12 @@ public struct PlanePoint: Sendable, Hashable {
     public static func * (a: PlanePoint, k: Double) -> PlanePoint { PlanePoint(x: a.x * k, y: a.y * k) }
 
     public var length: Double { (x * x + y * y).squareRoot() }
+
+    /// The raw clockwise angle the sensor sees it at, degrees in [0, 360).
+    public var degrees: Double {
+        let degrees = atan2(-y, x) * 180 / .pi
+        return degrees < 0 ? degrees + 360 : degrees
+    }
 
     public func distance(to other: PlanePoint) -> Double { (self - other).length }
 

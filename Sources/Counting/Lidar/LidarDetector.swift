@@ -62,9 +62,10 @@ public struct LidarDetector: Sendable {
     private var events: [LineEvent] = []
     /// Fast movers counted per direction since start (never pedestrians).
     public private(set) var fastMovers: [Direction: Int] = [:]
-    /// Turns handled.
+    /// Turns received from the sensor.
     public private(set) var turns = 0
-    /// Sensor time of the latest turn as the detector cut it (see `TurnSeam`): when it looked at the line.
+    /// Sensor time of the latest turn as the detector cut it (see `TurnSeam`), when it looked at the line;
+    /// nil when the latest turn received only supplied half of the next one.
     public private(set) var turnTime: Int64?
 
     public init(configuration: Configuration) {
@@ -101,7 +102,12 @@ public struct LidarDetector: Sendable {
     public mutating func handle(_ scan: LD06Scan, into crossings: inout [Crossing]) {
         turns += 1
         // Cut where nobody walks, so everyone in a turn is seen within a few milliseconds.
-        guard let scan = seam.recut(scan) else { return }
+        guard let scan = seam.recut(scan) else {
+            turnTime = nil
+            return
+        }
+        let time = (scan.time + scan.endTime) / 2
+        turnTime = time
         guard var model = background else {
             learn(scan)
             return
@@ -122,8 +128,6 @@ public struct LidarDetector: Sendable {
             foreground.append(ForegroundPoint(angle: point.angle, range: range, point: position))
         }
         startAtWidestGap()
-        let time = (scan.time + scan.endTime) / 2
-        turnTime = time
         model.observe(nearest: nearest, time: time)
         background = model
         let step = max(0.3, Double(scan.speed) / Double(LD06Packet.samplesPerSecond))

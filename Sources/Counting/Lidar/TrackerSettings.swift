@@ -132,7 +132,7 @@ extension LidarTracker {
         /// How many sightings after its confirmation a new track may still be found to be a walker
         /// coming back (see `noteTurnedBack`): someone who turned back hidden may stand a moment where they
         /// are seen again before walking back (0.3 s, on the simulator's turn-backs seed 23).
-        var turnBackLateTurns = 6
+        var turnBackLateSightings = 6
         /// A track born this close to a confirmed one (metres; no closer than `fragmentDistance`, or it
         /// is no one new) may have been born on the walker that one drifted off; two walkers' crossings
         /// the same way by the two within `echoMillis` are one walker's if the elder was not seen whole

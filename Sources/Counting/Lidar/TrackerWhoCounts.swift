@@ -92,8 +92,8 @@ extension LidarTracker {
     ///
     /// Someone who stops at the line and turns back while a person nearer the sensor hides them leaves a
     /// track coasting on across the line; they are seen again as someone new, going back. So: a track
-    /// confirmed this turn or up to `turnBackLateTurns` sightings before (someone turning back may stand
-    /// a moment first), first seen on the side a coasting track came from and walking away from the
+    /// confirmed at most `turnBackLateSightings` sightings ago (someone turning back may stand a moment
+    /// first), first seen on the side a coasting track came from and walking away from the
     /// line at a walker's pace (`emergedSpeed`), born within `turnBackReach` and `turnBackMillis` of the
     /// coasting track's last whole sighting, or within `turnBackStepReach` and `turnBackStepMillis` of its
     /// last measured position on that side (`lastBeforeLine`), either within `turnBackNear` of the line.
@@ -104,7 +104,7 @@ extension LidarTracker {
     /// else, and their crossing is lost: the rarer mistake).
     mutating func noteTurnedBack(time: Int64) {
         for newIndex in tracks.indices
-        where (settings.confirmHits...settings.confirmHits + settings.turnBackLateTurns).contains(
+        where (settings.confirmHits...settings.confirmHits + settings.turnBackLateSightings).contains(
             tracks[newIndex].hits) && tracks[newIndex].lastSeen == time
         {
             let new = tracks[newIndex]

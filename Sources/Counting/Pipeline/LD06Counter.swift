@@ -140,7 +140,8 @@ public struct LD06Counter: SensorCounter {
         lastSensorTime = step.time
         for scan in scans {
             detector.handle(scan, into: &crossings)
-            if live.watched { live.append(detector.liveScan) }
+            // A turn that only supplied half of the next one (see `TurnSeam`) shows nothing new.
+            if live.watched, detector.turnTime != nil { live.append(detector.liveScan) }
         }
         scans.removeAll(keepingCapacity: true)
         health.degraded = detector.isLearning
